@@ -1,0 +1,20 @@
+import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
+import { Pool } from 'pg';
+import * as schema from './schema';
+
+export type Db = NodePgDatabase<typeof schema> & { $client: Pool };
+
+export interface DbOptions {
+  max?: number;
+  applicationName?: string;
+}
+
+/** Opens a pool; nothing connects until the first query. */
+export function createDb(url: string, options: DbOptions = {}): Db {
+  const pool = new Pool({ connectionString: url, max: options.max ?? 10, application_name: options.applicationName ?? 'opportunity-path' });
+  return drizzle(pool, { schema }) as Db;
+}
+
+export async function closeDb(db: Db): Promise<void> {
+  await db.$client.end();
+}

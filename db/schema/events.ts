@@ -1,0 +1,28 @@
+import { bigserial, index, integer, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { stageEnum } from './enums';
+import { opportunities } from './opportunities';
+
+/**
+ * Append-only log of every accepted event. The database refuses UPDATE and DELETE
+ * (see the trigger migration); `idempotency_key` makes a retried write a no-op.
+ */
+export const opportunityEvents = pgTable(
+  'opportunity_events',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    opportunityId: uuid('opportunity_id').notNull().references(() => opportunities.id),
+    version: integer('version').notNull(),
+    idempotencyKey: text('idempotency_key').notNull().unique(),
+    eventType: text('event_type').notNull(),
+    stageBefore: stageEnum('stage_before'),
+    stageAfter: stageEnum('stage_after').notNull(),
+    actorId: text('actor_id').notNull(),
+    ownerId: text('owner_id').notNull(),
+    payload: jsonb('payload').notNull(),
+    nextAction: jsonb('next_action'),
+    occurredAt: timestamp('occurred_at', { withTimezone: true }).notNull(),
+    recordedAt: timestamp('recorded_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('opportunity_events_opportunity_idx').on(t.opportunityId, t.version)],
+);
+export type OpportunityEventRow = typeof opportunityEvents.$inferSelect;
