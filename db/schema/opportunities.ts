@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
-import { boolean, index, integer, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
-import { stageEnum } from './enums';
+import { boolean, index, integer, jsonb, pgTable, text, timestamp, uuid, type AnyPgColumn } from 'drizzle-orm/pg-core';
+import { clients } from './clients';
+import { lostReasonEnum, stageEnum } from './enums';
 
 /**
  * The read model of each deal. The deal's workflow is its only writer (through
@@ -25,6 +26,13 @@ export const opportunities = pgTable(
     overdue: boolean('overdue').notNull().default(false),
     dormant: boolean('dormant').notNull().default(false),
     decisionDeadline: timestamp('decision_deadline', { withTimezone: true }),
+    /** L1: a lost deal keeps its reason, the context (competitor, budget issue, no-fit reason) and its reactivation window. */
+    lostReason: lostReasonEnum('lost_reason'),
+    lostDetail: text('lost_detail'),
+    reactivateAt: timestamp('reactivate_at', { withTimezone: true }),
+    lostAt: timestamp('lost_at', { withTimezone: true }),
+    /** The client record the deal belongs to, once the handoff (or a proposal) names one. */
+    clientId: uuid('client_id').references((): AnyPgColumn => clients.id),
     workflowId: text('workflow_id').notNull(),
     /** The machine snapshot as JSON, so reads can explain allowed events without asking the workflow. */
     snapshot: jsonb('snapshot').notNull(),
@@ -32,6 +40,11 @@ export const opportunities = pgTable(
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [index('opportunities_stage_owner_idx').on(t.stage, t.ownerId, t.id), index('opportunities_owner_idx').on(t.ownerId, t.id)],
+  (t) => [
+    index('opportunities_stage_owner_idx').on(t.stage, t.ownerId, t.id),
+    index('opportunities_owner_idx').on(t.ownerId, t.id),
+    index('opportunities_overdue_idx').on(t.overdue, t.id),
+    index('opportunities_client_idx').on(t.clientId),
+  ],
 );
 export type OpportunityRow = typeof opportunities.$inferSelect;

@@ -41,7 +41,11 @@ export type ProposalPauseReason = (typeof PROPOSAL_PAUSE_REASONS)[number];
 export const PAUSE_KINDS = ['follow_up', 'proposal_work'] as const;
 export type PauseKind = (typeof PAUSE_KINDS)[number];
 
-/** Events that move a deal between stages. */
+/**
+ * The moves of the stage path a rep, ops or the system makes. Most change the stage;
+ * APPROVE, RECORD_VIEW and RECORD_OBJECTION are moves that stay in their stage
+ * (`STAGE_CHANGING_EVENTS` lists the ones that change it).
+ */
 export const TRANSITION_EVENTS = [
   'QUALIFY',
   'START_DISCOVERY',
@@ -58,13 +62,34 @@ export const TRANSITION_EVENTS = [
   'MARK_LOST',
   'REACTIVATE',
   'COMPLETE_HANDOFF',
+  'REVISE_PROPOSAL',
 ] as const;
 export type TransitionEventType = (typeof TRANSITION_EVENTS)[number];
+
+/** Events that move a deal to another stage; they must carry their own next action (E1). */
+export const STAGE_CHANGING_EVENTS = [
+  'QUALIFY',
+  'START_DISCOVERY',
+  'START_AUDIT',
+  'START_PROPOSAL',
+  'SUBMIT_FOR_APPROVAL',
+  'REJECT',
+  'SEND_PROPOSAL',
+  'REVISE_PROPOSAL',
+  'ACCEPT',
+  'MARK_WON',
+  'COMPLETE_HANDOFF',
+  'MARK_LOST',
+  'REACTIVATE',
+] as const satisfies readonly TransitionEventType[];
+export type StageChangingEventType = (typeof STAGE_CHANGING_EVENTS)[number];
 
 /** Events that record facts without changing stage. */
 export const FACT_EVENTS = [
   'RECORD_QUALIFICATION',
   'RECORD_CONSENT',
+  'RECORD_VERIFICATION',
+  'RECORD_FOLLOW_UP',
   'RECORD_DISCOVERY',
   'RECORD_AUDIT_EVIDENCE',
   'RECORD_PROPOSAL_SECTION',
@@ -77,6 +102,11 @@ export type FactEventType = (typeof FACT_EVENTS)[number];
 
 export const EVENT_TYPES = [...TRANSITION_EVENTS, ...FACT_EVENTS] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
+
+/** Who sends an event. Approvals need `ops` or `admin` (AP1). */
+export const ACTOR_ROLES = ['admin', 'ops', 'rep', 'portal', 'system'] as const;
+export type ActorRole = (typeof ACTOR_ROLES)[number];
+export const APPROVER_ROLES = ['admin', 'ops'] as const satisfies readonly ActorRole[];
 
 export const QUALIFICATION_FACTS = [
   'source',
@@ -100,8 +130,13 @@ export type DiscoveryFact = (typeof DISCOVERY_FACTS)[number];
 export const PROPOSAL_SECTIONS = ['scope', 'exclusions', 'assumptions', 'integrations', 'timeline', 'pricing'] as const;
 export type ProposalSection = (typeof PROPOSAL_SECTIONS)[number];
 
+/** Everything RECORD_PROPOSAL_SECTION accepts: the six S1 sections plus expected improvement. */
+export const PROPOSAL_SECTION_KINDS = [...PROPOSAL_SECTIONS, 'expected_improvement'] as const;
+export type ProposalSectionKind = (typeof PROPOSAL_SECTION_KINDS)[number];
+
 /** Sections that name scope, price, timeline or expected improvement: they need audit evidence (A1). */
-export const EVIDENCE_BOUND_SECTIONS = ['scope', 'pricing', 'timeline', 'expected_improvement'] as const;
+export const EVIDENCE_BOUND_SECTIONS = ['scope', 'pricing', 'timeline', 'expected_improvement'] as const satisfies readonly ProposalSectionKind[];
+export type EvidenceBoundSection = (typeof EVIDENCE_BOUND_SECTIONS)[number];
 
 export const HANDOFF_FACTS = [
   'contract_state',
@@ -120,6 +155,15 @@ export type PaymentState = (typeof PAYMENT_STATES)[number];
 
 export const LOST_REASONS = ['competitor', 'budget', 'no_fit', 'no_decision', 'timing', 'other'] as const;
 export type LostReason = (typeof LOST_REASONS)[number];
+/** Lost reasons whose context (competitor, budget issue, no-fit reason) must be written down (L1). */
+export const LOST_REASONS_NEEDING_DETAIL = ['competitor', 'budget', 'no_fit'] as const satisfies readonly LostReason[];
+
+export const CONSENT_STATES = ['unknown', 'granted', 'withdrawn'] as const;
+export type ConsentState = (typeof CONSENT_STATES)[number];
+
+/** The records a won deal moves into before delivery starts (W1). */
+export const HANDOFF_RECORDS = ['client', 'project', 'tasks', 'portal', 'connectors', 'reporting'] as const;
+export type HandoffRecord = (typeof HANDOFF_RECORDS)[number];
 
 /**
  * Every gate code a refused move can name. Grouped by the requirement that defines it.
@@ -131,7 +175,9 @@ export const GATES = {
   S1: [...PROPOSAL_SECTIONS],
   P1: ['proposal_work_paused'],
   F1: ['follow_up_paused'],
-  AP1: ['approval', 'client_safe_summary', 'approver_not_submitter'],
+  AP1: ['approval', 'client_safe_summary', 'approver_not_submitter', 'approver_role'],
+  /** ACCEPT waits for every objection to be resolved; RESOLVE_OBJECTION needs a known objection. */
+  T1: ['objection_open', 'known_objection'],
   W2: [...HANDOFF_FACTS],
   W1: ['handoff_complete'],
   L1: ['lost_reason', 'reactivation_window'],

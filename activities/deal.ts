@@ -1,0 +1,95 @@
+import type { DealState } from '../machines/opportunity';
+import { appendEvent } from '../db/queries/events';
+import { insertOpportunity, projectOpportunity, setOpportunityFlags } from '../db/queries/opportunities';
+import { ensureTask as ensureTaskRow } from '../db/queries/tasks';
+import { recordProposalFollowUp } from '../db/queries/proposals';
+import type { ActivityDeps } from './index';
+import { projectionOf } from './projection';
+import { recordSideRecords } from './side-records';
+
+export interface RecordDealEventInput {
+  opportunityId: string;
+  workflowId: string;
+  /** Derived from the workflow id and the update id: a retried write is a no-op. */
+  key: string;
+  version: number;
+  eventType: string;
+  stageBefore: string;
+  stageAfter: string;
+  actorId: string;
+  payload: unknown;
+  occurredAt: string;
+  state: DealState;
+  flags: { overdue: boolean; decisionOverdue: boolean; dormant: boolean };
+  /** A note of the workflow's own (win-back, dormant recovery): logged, not projected. */
+  systemNote?: boolean;
+}
+
+export function createDealActivities({ db, logger }: ActivityDeps) {
+  return {
+    async createOpportunityRecord(input: {
+      opportunityId: string;
+      workflowId: string;
+      title: string;
+      company: string;
+      ownerId: string;
+      source: string | null;
+      state: DealState;
+      createdAt: string;
+    }): Promise<void> {
+      await insertOpportunity(db, {
+        id: input.opportunityId,
+        workflowId: input.workflowId,
+        title: input.title,
+        company: input.company,
+        ownerId: input.ownerId,
+        source: input.source,
+        stage: input.state.stage,
+        snapshot: input.state,
+        version: 0,
+      });
+    },
+
+    /** Appends the event and moves the read model in one transaction. */
+    async recordDealEvent(input: RecordDealEventInput): Promise<void> {
+      const nextAction = (input.payload as { nextAction?: unknown }).nextAction ?? input.state.context.nextAction ?? null;
+      await db.transaction(async (tx) => {
+        const txDb = tx as unknown as typeof db;
+        const inserted = await appendEvent(txDb, {
+          opportunityId: input.opportunityId,
+          version: input.version,
+          idempotencyKey: input.key,
+          eventType: input.eventType,
+          stageBefore: input.stageBefore as never,
+          stageAfter: input.stageAfter as never,
+          actorId: input.actorId,
+          ownerId: input.state.context.ownerId,
+          payload: input.payload,
+          nextAction,
+          occurredAt: new Date(input.occurredAt),
+        });
+        if (input.systemNote) return;
+        await projectOpportunity(txDb, projectionOf(input.opportunityId, input.version, input.state) as never);
+        await setOpportunityFlags(txDb, {
+          id: input.opportunityId,
+          overdue: input.flags.overdue || input.flags.decisionOverdue,
+          dormant: input.flags.dormant,
+        });
+        if (inserted) await recordSideRecords(txDb, input);
+      });
+      logger.debug({ opportunityId: input.opportunityId, event: input.eventType, version: input.version }, 'deal event recorded');
+    },
+
+    async ensureTask(input: { key: string; opportunityId: string; kind: string; title: string; ownerId: string; dueAt: string }): Promise<void> {
+      await ensureTaskRow(db, { ...input, kind: input.kind as never, dueAt: new Date(input.dueAt) });
+    },
+
+    async setFlags(input: { opportunityId: string; overdue?: boolean; dormant?: boolean }): Promise<void> {
+      await setOpportunityFlags(db, { id: input.opportunityId, overdue: input.overdue, dormant: input.dormant });
+    },
+
+    async recordFollowUp(input: { opportunityId: string; followUpAt: string; number: number }): Promise<void> {
+      await recordProposalFollowUp(db, { opportunityId: input.opportunityId, followUpAt: new Date(input.followUpAt) });
+    },
+  };
+}

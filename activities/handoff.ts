@@ -1,0 +1,109 @@
+import {
+  ensureClient,
+  ensureClientService,
+  ensureConnectorAccount,
+  ensureDataSource,
+  ensureMetricBaseline,
+  ensureOnboardingChecklist,
+  ensurePortalUser,
+  ensureProject,
+  handoffRecords as readHandoffRecords,
+  recordAutomationRun,
+} from '../db/queries/handoff';
+import { ensureTask } from '../db/queries/tasks';
+import type { HandoffInput, HandoffStep } from '../workflows/deal/handoff';
+import type { HandoffRecords } from '../workflows/deal/messages';
+import type { ActivityDeps } from './index';
+
+type StepInput = HandoffInput & { step: HandoffStep };
+
+export function createHandoffActivities({ db, logger, clock }: ActivityDeps) {
+  const keyOf = (input: StepInput, what: string) => `${input.opportunityId}:handoff:${what}`;
+
+  const steps: Record<HandoffStep, (input: StepInput) => Promise<unknown>> = {
+    client: (input) => ensureClient(db, { key: keyOf(input, 'client'), opportunityId: input.opportunityId, name: input.company }),
+    client_service: async (input) => {
+      const client = await ensureClient(db, { key: keyOf(input, 'client'), opportunityId: input.opportunityId, name: input.company });
+      return ensureClientService(db, { key: keyOf(input, 'client_service'), opportunityId: input.opportunityId, clientId: client.id });
+    },
+    project: async (input) => {
+      const client = await ensureClient(db, { key: keyOf(input, 'client'), opportunityId: input.opportunityId, name: input.company });
+      const contract = input.deal.context.contract;
+      return ensureProject(db, {
+        key: keyOf(input, 'project'),
+        opportunityId: input.opportunityId,
+        clientId: client.id,
+        name: `${input.company} delivery`,
+        kickoffDate: contract.kickoffDate ?? null,
+        onboardingOwner: contract.onboardingOwner ?? input.deal.context.ownerId,
+      });
+    },
+    onboarding_tasks: async (input) => {
+      const contract = input.deal.context.contract;
+      const owner = contract.onboardingOwner ?? input.deal.context.ownerId;
+      const kickoff = contract.kickoffDate ? new Date(contract.kickoffDate) : clock();
+      await ensureTask(db, { key: keyOf(input, 'task:kickoff'), opportunityId: input.opportunityId, kind: 'onboarding_handoff', title: `Run the kickoff with ${input.company}`, ownerId: owner, dueAt: kickoff });
+      for (const [index, blocker] of (contract.launchBlockers ?? []).entries()) {
+        await ensureTask(db, { key: keyOf(input, `task:blocker:${index}`), opportunityId: input.opportunityId, kind: 'onboarding_handoff', title: `Clear launch blocker: ${blocker}`, ownerId: owner, dueAt: kickoff });
+      }
+    },
+    portal_user: async (input) => {
+      const client = await ensureClient(db, { key: keyOf(input, 'client'), opportunityId: input.opportunityId, name: input.company });
+      return ensurePortalUser(db, { key: keyOf(input, 'portal_user'), opportunityId: input.opportunityId, clientId: client.id });
+    },
+    connector_account: async (input) => {
+      const client = await ensureClient(db, { key: keyOf(input, 'client'), opportunityId: input.opportunityId, name: input.company });
+      return ensureConnectorAccount(db, { key: keyOf(input, 'connector_account'), opportunityId: input.opportunityId, clientId: client.id });
+    },
+    data_source: async (input) => {
+      const client = await ensureClient(db, { key: keyOf(input, 'client'), opportunityId: input.opportunityId, name: input.company });
+      return ensureDataSource(db, { key: keyOf(input, 'data_source'), opportunityId: input.opportunityId, clientId: client.id });
+    },
+    reporting_baseline: async (input) => {
+      const client = await ensureClient(db, { key: keyOf(input, 'client'), opportunityId: input.opportunityId, name: input.company });
+      return ensureMetricBaseline(db, { key: keyOf(input, 'reporting_baseline'), opportunityId: input.opportunityId, clientId: client.id });
+    },
+    onboarding_checklist: async (input) => {
+      const contract = input.deal.context.contract;
+      return ensureOnboardingChecklist(db, {
+        key: keyOf(input, 'onboarding_checklist'),
+        opportunityId: input.opportunityId,
+        ownerId: contract.onboardingOwner ?? input.deal.context.ownerId,
+        launchBlockers: contract.launchBlockers ?? [],
+      });
+    },
+  };
+
+  return {
+    /** One idempotent handoff step; every attempt is recorded in automation_runs. */
+    async handoffStep(input: StepInput): Promise<void> {
+      const runKey = `${input.dealWorkflowId}:handoff:${input.step}`;
+      try {
+        await steps[input.step](input);
+        await recordAutomationRun(db, { key: runKey, opportunityId: input.opportunityId, step: input.step, status: 'succeeded', detail: {} });
+      } catch (error) {
+        logger.warn({ err: error, step: input.step, opportunityId: input.opportunityId }, 'handoff step failed; Temporal will retry');
+        await recordAutomationRun(db, {
+          key: `${runKey}:failed:${clock().toISOString()}`,
+          opportunityId: input.opportunityId,
+          step: input.step,
+          status: 'failed',
+          detail: { message: (error as Error).message },
+        }).catch(() => undefined);
+        throw error;
+      }
+    },
+
+    async handoffRecords(input: { opportunityId: string }): Promise<HandoffRecords> {
+      const records = await readHandoffRecords(db, input.opportunityId);
+      return {
+        client: records.client,
+        project: records.project,
+        tasks: records.tasks,
+        portal: records.portal,
+        connectors: records.connectors,
+        reporting: records.reporting,
+      };
+    },
+  };
+}

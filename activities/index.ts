@@ -1,0 +1,17 @@
+import type { Db } from '../db/client';
+import type { Logger } from '../infra/logger';
+import { createDealActivities } from './deal';
+import { createHandoffActivities } from './handoff';
+
+export interface ActivityDeps {
+  db: Db;
+  logger: Logger;
+  clock: () => Date;
+}
+
+/** Every activity the worker registers, wired with real dependencies. */
+export function createActivities(deps: ActivityDeps) {
+  return { ...createDealActivities(deps), ...createHandoffActivities(deps) };
+}
+
+export type DealActivities = ReturnType<typeof createActivities>;

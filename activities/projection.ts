@@ -1,0 +1,45 @@
+import { explain, type DealState } from '../machines/opportunity';
+
+const toDate = (value: string | null | undefined): Date | null => (value ? new Date(value) : null);
+
+/** Where the deal's scope stands, for the read model and the eight outputs (OUT1). */
+export function scopeState(deal: DealState): string {
+  const { proposal, verification } = deal.context;
+  if (proposal.sections.includes('scope')) return proposal.approvedBy ? 'approved' : 'drafted';
+  if (verification.scopeVerified) return 'verified';
+  return 'unverified';
+}
+
+/** Whether client-facing text of this deal has been approved (K1, AP1). */
+export function clientSafeStatus(deal: DealState): string {
+  const { proposal } = deal.context;
+  if (proposal.clientSafeSummaryApprovedBy) return 'approved';
+  if (deal.stage === 'approval') return 'pending_approval';
+  return 'none';
+}
+
+/** The read-model row of a deal, computed from the machine state alone. */
+export function projectionOf(opportunityId: string, version: number, deal: DealState) {
+  const { context } = deal;
+  const explanation = explain(deal);
+  return {
+    id: opportunityId,
+    version,
+    stage: deal.stage,
+    snapshot: deal,
+    ownerId: context.ownerId,
+    source: context.source ?? null,
+    nextActionDescription: context.nextAction?.description ?? null,
+    nextActionDueAt: toDate(context.nextAction?.dueAt),
+    nextActionOwner: context.nextAction?.ownerId ?? null,
+    followUpPauseReasons: [...explanation.pauses.followUp.reasons],
+    proposalPauseReasons: [...explanation.pauses.proposalWork.reasons],
+    scopeState: scopeState(deal),
+    clientSafeStatus: clientSafeStatus(deal),
+    decisionDeadline: toDate(context.proposal.decisionDeadline),
+    lostReason: context.lost?.reason ?? null,
+    lostDetail: context.lost?.detail ?? null,
+    reactivateAt: toDate(context.lost?.reactivateAt),
+    lostAt: toDate(context.lost?.lostAt),
+  };
+}

@@ -1,0 +1,72 @@
+import type { ErrorRequestHandler } from 'express';
+import type { Logger } from '../infra/logger';
+
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
+/** An error with a stable code that the error middleware turns into problem+json (RFC 9457). */
+export class DomainError extends Error {
+  constructor(
+    readonly code: string,
+    readonly status: number,
+    message: string,
+    readonly extra: Record<string, unknown> = {},
+  ) {
+    super(message);
+  }
+}
+
+export const badRequest = (message: string, errors: FieldError[], status = 422) =>
+  new DomainError(status === 400 ? 'malformed_request' : 'invalid_request', status, message, { errors });
+export const notFound = (what: string) => new DomainError('not_found', 404, `${what} was not found`);
+export const forbidden = (message: string) => new DomainError('forbidden', 403, message);
+
+const TITLES: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  409: 'Conflict',
+  412: 'Precondition Failed',
+  413: 'Content Too Large',
+  415: 'Unsupported Media Type',
+  422: 'Unprocessable Content',
+  428: 'Precondition Required',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+};
+
+/** Body-parser and other http-errors style failures carry a status and a type. */
+function fromHttpError(error: { status?: number; statusCode?: number; type?: string; message?: string }): DomainError | undefined {
+  const status = error.status ?? error.statusCode;
+  if (!status || status < 400 || status >= 500) return undefined;
+  if (error.type === 'entity.parse.failed') return badRequest('The body is not valid JSON', [{ field: 'body', message: 'invalid JSON' }], 400);
+  if (error.type === 'entity.too.large') return new DomainError('body_too_large', 413, 'The body is larger than the limit', { errors: [{ field: 'body', message: 'too large' }] });
+  if (error.type === 'encoding.unsupported' || error.type === 'charset.unsupported') {
+    return new DomainError('unsupported_encoding', 415, error.message ?? 'Unsupported encoding', { errors: [{ field: 'body', message: 'unsupported encoding' }] });
+  }
+  return new DomainError('bad_request', status, error.message ?? 'Bad request', { errors: [{ field: 'body', message: error.message ?? 'bad request' }] });
+}
+
+export function problemMiddleware(logger: Logger): ErrorRequestHandler {
+  return (error, req, res, _next) => {
+    const known = error instanceof DomainError ? error : fromHttpError(error);
+    const problem = known ?? new DomainError('internal', 500, 'Something went wrong on our side; the request id helps us find it');
+    if (!known) logger.error({ err: error, method: req.method, url: req.originalUrl }, 'unhandled error');
+    res
+      .status(problem.status)
+      .type('application/problem+json')
+      .json({
+        type: `https://opportunity-path.dev/problems/${problem.code}`,
+        title: TITLES[problem.status] ?? 'Error',
+        status: problem.status,
+        detail: problem.message,
+        code: problem.code,
+        instance: req.originalUrl,
+        ...problem.extra,
+      });
+  };
+}

@@ -1,0 +1,54 @@
+import { index, pgTable, text, uuid } from 'drizzle-orm/pg-core';
+import { createdAt, handoffColumns, id, tz } from './columns';
+import { opportunities } from './opportunities';
+
+/** A client record, created by the won-deal handoff (W1). */
+export const clients = pgTable('clients', {
+  ...handoffColumns(),
+  name: text('name').notNull(),
+});
+export type ClientRow = typeof clients.$inferSelect;
+
+/** People at a lead or client: the contact path of a deal. */
+export const contacts = pgTable(
+  'contacts',
+  {
+    id: id(),
+    opportunityId: uuid('opportunity_id').references(() => opportunities.id),
+    clientId: uuid('client_id').references(() => clients.id),
+    name: text('name').notNull(),
+    email: text('email'),
+    phone: text('phone'),
+    role: text('role'),
+    createdAt: createdAt(),
+  },
+  (t) => [index('contacts_opportunity_idx').on(t.opportunityId), index('contacts_client_idx').on(t.clientId)],
+);
+export type ContactRow = typeof contacts.$inferSelect;
+
+/** The catalogue of services a deal can be about. */
+export const services = pgTable('services', {
+  id: id(),
+  code: text('code').notNull().unique(),
+  name: text('name').notNull(),
+  description: text('description'),
+  createdAt: createdAt(),
+});
+export type ServiceRow = typeof services.$inferSelect;
+
+/** H1: the services a client bought, written by the handoff. */
+export const clientServices = pgTable(
+  'client_services',
+  {
+    ...handoffColumns(),
+    clientId: uuid('client_id')
+      .notNull()
+      .references(() => clients.id),
+    serviceId: uuid('service_id').references(() => services.id),
+    name: text('name').notNull(),
+    status: text('status').notNull().default('onboarding'),
+    startsAt: tz('starts_at'),
+  },
+  (t) => [index('client_services_client_idx').on(t.clientId)],
+);
+export type ClientServiceRow = typeof clientServices.$inferSelect;

@@ -1,0 +1,41 @@
+import { bigserial, index, jsonb, pgTable, text, uuid } from 'drizzle-orm/pg-core';
+import { id, tz } from './columns';
+import { dataSources } from './handoff';
+import { opportunities } from './opportunities';
+
+/** H1: what arrived from outside (proposal link opens, webhooks), as received. */
+export const incomingLogs = pgTable(
+  'incoming_logs',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    source: text('source').notNull(),
+    opportunityId: uuid('opportunity_id').references(() => opportunities.id),
+    dataSourceId: uuid('data_source_id').references(() => dataSources.id),
+    payload: jsonb('payload').notNull().default({}),
+    receivedAt: tz('received_at').notNull().defaultNow(),
+  },
+  (t) => [index('incoming_logs_opportunity_idx').on(t.opportunityId, t.receivedAt), index('incoming_logs_source_idx').on(t.source, t.receivedAt)],
+);
+export type IncomingLogRow = typeof incomingLogs.$inferSelect;
+
+/**
+ * H1 / M1: point-in-time metrics. Immutable once written (the database refuses UPDATE and
+ * DELETE); `key` makes a retried capture a no-op. A deal's reporting baseline has kind
+ * `reporting_baseline` and its opportunity id; funnel metrics have none.
+ */
+export const metricSnapshots = pgTable(
+  'metric_snapshots',
+  {
+    id: id(),
+    key: text('key').notNull().unique(),
+    kind: text('kind').notNull(),
+    opportunityId: uuid('opportunity_id').references(() => opportunities.id),
+    dataSourceId: uuid('data_source_id').references(() => dataSources.id),
+    periodStart: tz('period_start'),
+    periodEnd: tz('period_end'),
+    values: jsonb('values').$type<Record<string, unknown>>().notNull(),
+    capturedAt: tz('captured_at').notNull().defaultNow(),
+  },
+  (t) => [index('metric_snapshots_kind_idx').on(t.kind, t.capturedAt), index('metric_snapshots_opportunity_idx').on(t.opportunityId, t.kind)],
+);
+export type MetricSnapshotRow = typeof metricSnapshots.$inferSelect;

@@ -1,0 +1,53 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+const seconds = z.coerce.number().positive();
+const booleanFlag = z
+  .enum(['true', 'false', '1', '0'])
+  .transform((value) => value === 'true' || value === '1');
+
+/** Every setting the app reads, with safe defaults for the embedded mode. */
+export const configSchema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  DATA_DIR: z.string().min(1).default('.data'),
+  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+  EMBEDDED_POSTGRES_PORT: z.coerce.number().int().min(1).max(65535).default(54329),
+  TEMPORAL_ADDRESS: z.string().regex(/^[^:\s]+:\d+$/, 'expected host:port').optional(),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_CLI_PATH: z.string().min(1).optional(),
+  TEMPORAL_PORT: z.coerce.number().int().min(1).max(65535).default(7233),
+  TEMPORAL_UI_PORT: z.coerce.number().int().min(1).max(65535).default(8233),
+  TEMPORAL_UI_URL: z.url().optional(),
+  TASK_QUEUE: z.string().min(1).default('opportunity-path'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  ADMIN_TOKEN: z.string().min(24, 'must be at least 24 characters').optional(),
+  BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/).default('100kb'),
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(600),
+  METRICS_SCHEDULE_INTERVAL_SECONDS: seconds.default(86_400),
+  // Deal timer policy (seconds). Tests set these to a few seconds.
+  POLICY_FOLLOW_UP_SECONDS: seconds.default(3 * 86_400),
+  POLICY_FOLLOW_UP_MAX: z.coerce.number().int().min(0).default(3),
+  POLICY_ESCALATION_GRACE_SECONDS: seconds.default(86_400),
+  POLICY_DORMANT_SECONDS: seconds.default(14 * 86_400),
+  POLICY_AUTO_LOSE_ON_DEADLINE: booleanFlag.default(false),
+});
+export type Config = z.infer<typeof configSchema>;
+
+export class ConfigError extends Error {
+  readonly code = 'invalid_config';
+  constructor(readonly issues: { field: string; message: string }[]) {
+    super(`Invalid configuration: ${issues.map((i) => `${i.field}: ${i.message}`).join('; ')}`);
+  }
+}
+
+/** Parses the environment once at start-up; an invalid value names its variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const defined = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  const parsed = configSchema.safeParse(defined);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((issue) => ({ field: issue.path.join('.'), message: issue.message })));
+  }
+  return { ...parsed.data, DATA_DIR: path.resolve(parsed.data.DATA_DIR) };
+}

@@ -1,0 +1,47 @@
+import { bundleWorkflowCode, NativeConnection, Worker, type WorkflowBundleOption, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { createActivities } from '../activities';
+import type { Db } from '../db/client';
+import type { Logger } from './logger';
+
+export const WORKFLOWS_PATH = require.resolve('../workflows');
+
+/** Bundling takes seconds; callers that start several workers share one bundle. */
+export function bundleWorkflows(): Promise<WorkflowBundleWithSourceMap> {
+  return bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} } as never });
+}
+
+export interface WorkerHandle {
+  worker: Worker;
+  /** Resolves when the worker has drained and stopped. */
+  done: Promise<void>;
+  shutdown(): Promise<void>;
+}
+
+export async function startWorker(options: {
+  address: string;
+  namespace: string;
+  taskQueue: string;
+  db: Db;
+  logger: Logger;
+  /** A prebuilt bundle (tests build one per run); without it the worker bundles at start. */
+  bundle?: WorkflowBundleOption;
+  maxConcurrentActivityTaskExecutions?: number;
+}): Promise<WorkerHandle> {
+  const connection = await NativeConnection.connect({ address: options.address });
+  const worker = await Worker.create({
+    connection,
+    namespace: options.namespace,
+    taskQueue: options.taskQueue,
+    ...(options.bundle ? { workflowBundle: options.bundle } : { workflowsPath: WORKFLOWS_PATH }),
+    activities: createActivities({ db: options.db, logger: options.logger.child({ component: 'activities' }), clock: () => new Date() }),
+  });
+  const done = worker.run().finally(() => connection.close());
+  return {
+    worker,
+    done,
+    async shutdown() {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await done;
+    },
+  };
+}

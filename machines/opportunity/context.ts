@@ -1,0 +1,236 @@
+/**
+ * The machine's context: every fact a deal has collected, as plain JSON (no Map, Set,
+ * Date or class; absent facts are `null`, never `undefined`). Also the two pauses, which
+ * are derived from these facts and never stored on their own.
+ */
+import {
+  DISCOVERY_FACTS,
+  HANDOFF_RECORDS,
+  PROPOSAL_SECTION_KINDS,
+  QUALIFICATION_FACTS,
+  type ConsentState,
+  type ContractState,
+  type DiscoveryFact,
+  type FollowUpPauseReason,
+  type HandoffRecord,
+  type LostReason,
+  type OpenStage,
+  type PaymentState,
+  type ProposalPauseReason,
+  type ProposalSectionKind,
+  type QualificationFact,
+} from './vocabulary';
+
+export interface NextAction {
+  description: string;
+  /** ISO datetime. */
+  dueAt: string;
+  ownerId: string;
+}
+
+export interface AuditEvidence {
+  evidenceId: string;
+  summary: string;
+  recordedAt: string;
+  recordedBy: string;
+}
+
+export interface ProposalSectionRecord {
+  sectionId: string | null;
+  /** The proposal version the section was recorded for. */
+  version: number;
+  recordedAt: string;
+  recordedBy: string;
+}
+
+export interface Objection {
+  objectionId: string;
+  summary: string;
+  raisedAt: string;
+  raisedBy: string;
+  resolvedAt: string | null;
+  resolvedBy: string | null;
+}
+
+/** What was sent of an earlier proposal version, kept when the proposal is revised (R1, T1). */
+export interface ProposalVersionRecord {
+  version: number;
+  sentAt: string | null;
+  firstViewedAt: string | null;
+  lastViewedAt: string | null;
+  probability: number | null;
+  decisionDeadline: string | null;
+  revisedAt: string;
+  revisedBy: string;
+  reason: string;
+}
+
+export interface ProposalRejection {
+  version: number;
+  reason: string;
+  at: string;
+  by: string;
+}
+
+export interface ProposalFacts {
+  /** Starts at 1; REVISE_PROPOSAL adds one (R1). */
+  version: number;
+  sections: Record<ProposalSectionKind, ProposalSectionRecord | null>;
+  submittedBy: string | null;
+  submittedAt: string | null;
+  approvedBy: string | null;
+  approvedAt: string | null;
+  clientSafeSummaryApprovedBy: string | null;
+  clientSafeSummaryApprovedAt: string | null;
+  clientSafeSummaryId: string | null;
+  sentAt: string | null;
+  firstViewedAt: string | null;
+  lastViewedAt: string | null;
+  viewCount: number;
+  lastFollowUpAt: string | null;
+  probability: number | null;
+  decisionDeadline: string | null;
+  acceptedAt: string | null;
+  objections: Objection[];
+  rejections: ProposalRejection[];
+  previousVersions: ProposalVersionRecord[];
+}
+
+export interface FollowUpFacts {
+  consent: ConsentState;
+  contactTimingValid: boolean | null;
+  sourceContextValid: boolean | null;
+  lastFollowUpAt: string | null;
+  followUpCount: number;
+}
+
+/** Facts the proposal-work pause reads; the decision path is shared with the follow-up pause. */
+export interface VerificationFacts {
+  scopeVerified: boolean | null;
+  timelineVerified: boolean | null;
+  decisionPathVerified: boolean | null;
+}
+
+export interface ContractFacts {
+  contractState: ContractState | null;
+  paymentState: PaymentState | null;
+  /** ISO date (YYYY-MM-DD). */
+  kickoffDate: string | null;
+  onboardingOwner: string | null;
+  /** `null` until recorded; an empty list records "no blockers". */
+  launchBlockers: string[] | null;
+}
+
+export interface LostRecord {
+  reason: LostReason;
+  detail: string | null;
+  /** ISO datetime when the reactivation window opens. */
+  reactivateAt: string;
+  lostAt: string;
+  lostBy: string;
+  fromStage: OpenStage;
+  reactivatedAt: string | null;
+}
+
+export interface DealContext {
+  opportunityId: string;
+  ownerId: string;
+  source: string | null;
+  createdAt: string;
+  lastActivityAt: string;
+  /** When the current stage was entered. */
+  stageEnteredAt: string;
+  nextAction: NextAction | null;
+  qualification: Record<QualificationFact, string | null>;
+  followUp: FollowUpFacts;
+  verification: VerificationFacts;
+  discovery: Record<DiscoveryFact, string | null>;
+  auditEvidence: AuditEvidence[];
+  proposal: ProposalFacts;
+  contract: ContractFacts;
+  wonAt: string | null;
+  handoff: Record<HandoffRecord, boolean>;
+  handedOffAt: string | null;
+  lost: LostRecord | null;
+  lostHistory: LostRecord[];
+}
+
+export interface CreateDealInput {
+  opportunityId: string;
+  ownerId: string;
+  source?: string | null;
+  /** ISO datetime of creation. */
+  at: string;
+}
+
+const nulls = <K extends string>(keys: readonly K[]): Record<K, null> =>
+  Object.fromEntries(keys.map((k) => [k, null])) as Record<K, null>;
+
+export function initialContext(input: CreateDealInput): DealContext {
+  return {
+    opportunityId: input.opportunityId,
+    ownerId: input.ownerId,
+    source: input.source ?? null,
+    createdAt: input.at,
+    lastActivityAt: input.at,
+    stageEnteredAt: input.at,
+    nextAction: null,
+    qualification: nulls(QUALIFICATION_FACTS),
+    followUp: { consent: 'unknown', contactTimingValid: null, sourceContextValid: null, lastFollowUpAt: null, followUpCount: 0 },
+    verification: { scopeVerified: null, timelineVerified: null, decisionPathVerified: null },
+    discovery: nulls(DISCOVERY_FACTS),
+    auditEvidence: [],
+    proposal: {
+      version: 1,
+      sections: nulls(PROPOSAL_SECTION_KINDS),
+      submittedBy: null,
+      submittedAt: null,
+      approvedBy: null,
+      approvedAt: null,
+      clientSafeSummaryApprovedBy: null,
+      clientSafeSummaryApprovedAt: null,
+      clientSafeSummaryId: null,
+      sentAt: null,
+      firstViewedAt: null,
+      lastViewedAt: null,
+      viewCount: 0,
+      lastFollowUpAt: null,
+      probability: null,
+      decisionDeadline: null,
+      acceptedAt: null,
+      objections: [],
+      rejections: [],
+      previousVersions: [],
+    },
+    contract: { contractState: null, paymentState: null, kickoffDate: null, onboardingOwner: null, launchBlockers: null },
+    wonAt: null,
+    handoff: Object.fromEntries(HANDOFF_RECORDS.map((r) => [r, false])) as Record<HandoffRecord, boolean>,
+    handedOffAt: null,
+    lost: null,
+    lostHistory: [],
+  };
+}
+
+/** Why follow-up is paused (F1): empty when consent, timing, source context and decision path are all valid. */
+export function followUpPauseReasons(context: DealContext): FollowUpPauseReason[] {
+  const reasons: FollowUpPauseReason[] = [];
+  if (context.followUp.consent !== 'granted') reasons.push('consent');
+  if (context.followUp.contactTimingValid !== true) reasons.push('timing');
+  if (context.followUp.sourceContextValid !== true) reasons.push('source_context');
+  if (context.verification.decisionPathVerified !== true) reasons.push('decision_path');
+  return reasons;
+}
+
+/** Why proposal work is paused (P1): empty when audit evidence, scope, timeline and decision path are verified. */
+export function proposalPauseReasons(context: DealContext): ProposalPauseReason[] {
+  const reasons: ProposalPauseReason[] = [];
+  if (context.auditEvidence.length === 0) reasons.push('audit_evidence');
+  if (context.verification.scopeVerified !== true) reasons.push('scope');
+  if (context.verification.timelineVerified !== true) reasons.push('timeline');
+  if (context.verification.decisionPathVerified !== true) reasons.push('decision_path');
+  return reasons;
+}
+
+export function openObjections(context: DealContext): Objection[] {
+  return context.proposal.objections.filter((o) => o.resolvedAt === null);
+}

@@ -1,0 +1,260 @@
+/**
+ * zod 4 schemas of every event the machine accepts. The API reuses them for its request
+ * bodies and its OpenAPI document; the workflow validates updates with them.
+ *
+ * Objects are strict: an unknown field is refused, never silently dropped. Gates that the
+ * event's own payload can satisfy (next action, lost reason, reactivation window) are left
+ * optional here so a refused move can name them as gate codes (409), not as bad input.
+ */
+import { z } from 'zod';
+import {
+  ACTOR_ROLES,
+  CONTRACT_STATES,
+  DISCOVERY_FACTS,
+  HANDOFF_RECORDS,
+  LOST_REASONS,
+  PAYMENT_STATES,
+  PROPOSAL_SECTION_KINDS,
+  QUALIFICATION_FACTS,
+  type EventType,
+} from './vocabulary';
+
+const blank = (s: string): boolean => s.trim().length === 0;
+
+/** A non-blank string of at most `max` characters. */
+export const text = (max: number) => z.string().min(1).max(max).refine((s) => !blank(s), 'must not be blank');
+const id = text(200);
+
+export const isoDateTimeSchema = z.iso.datetime({ offset: true });
+export const isoDateSchema = z.iso.date();
+
+export const actorSchema = z.strictObject({
+  id,
+  role: z.enum(ACTOR_ROLES),
+});
+export type Actor = z.infer<typeof actorSchema>;
+
+export const nextActionSchema = z.strictObject({
+  description: text(500),
+  dueAt: isoDateTimeSchema,
+  ownerId: id,
+});
+
+/** Fields every event carries. */
+const common = {
+  actor: actorSchema,
+  at: isoDateTimeSchema,
+  nextAction: nextActionSchema.optional(),
+};
+
+/** At least one of `keys` must be present (for fact events whose fields are all optional). */
+const atLeastOne =
+  (keys: readonly string[]) =>
+  (value: Record<string, unknown>): boolean =>
+    keys.some((k) => value[k] !== undefined);
+const atLeastOneMessage = (keys: readonly string[]) => ({ message: `give at least one of: ${keys.join(', ')}` });
+
+const nonEmptyFacts = <K extends string>(keys: readonly [K, ...K[]]) =>
+  z
+    .partialRecord(z.enum(keys), text(5_000))
+    .refine((facts) => Object.keys(facts).length > 0, 'record at least one fact');
+
+// ---- moves of the stage path -------------------------------------------------------
+
+export const qualifyEventSchema = z.strictObject({ type: z.literal('QUALIFY'), ...common });
+export const startDiscoveryEventSchema = z.strictObject({ type: z.literal('START_DISCOVERY'), ...common });
+export const startAuditEventSchema = z.strictObject({ type: z.literal('START_AUDIT'), ...common });
+export const startProposalEventSchema = z.strictObject({ type: z.literal('START_PROPOSAL'), ...common });
+export const submitForApprovalEventSchema = z.strictObject({ type: z.literal('SUBMIT_FOR_APPROVAL'), ...common });
+export const approveEventSchema = z.strictObject({ type: z.literal('APPROVE'), ...common });
+export const rejectEventSchema = z.strictObject({ type: z.literal('REJECT'), ...common, reason: text(2_000) });
+export const sendProposalEventSchema = z.strictObject({
+  type: z.literal('SEND_PROPOSAL'),
+  ...common,
+  decisionDeadline: isoDateTimeSchema.optional(),
+  probability: z.number().min(0).max(100).optional(),
+});
+export const recordViewEventSchema = z.strictObject({ type: z.literal('RECORD_VIEW'), ...common });
+export const recordObjectionEventSchema = z.strictObject({
+  type: z.literal('RECORD_OBJECTION'),
+  ...common,
+  objectionId: id,
+  summary: text(2_000),
+});
+export const acceptEventSchema = z.strictObject({ type: z.literal('ACCEPT'), ...common });
+export const markWonEventSchema = z.strictObject({ type: z.literal('MARK_WON'), ...common });
+export const markLostEventSchema = z.strictObject({
+  type: z.literal('MARK_LOST'),
+  ...common,
+  /** Missing => gate `lost_reason`. */
+  reason: z.enum(LOST_REASONS).optional(),
+  /** Competitor context, budget issue or no-fit reason; required for those reasons (gate `lost_reason`). */
+  detail: text(2_000).optional(),
+  /** When the reactivation window opens; missing or not after `at` => gate `reactivation_window`. */
+  reactivateAt: isoDateTimeSchema.optional(),
+});
+export const reactivateEventSchema = z.strictObject({ type: z.literal('REACTIVATE'), ...common });
+export const handoffRecordsSchema = z.strictObject(
+  Object.fromEntries(HANDOFF_RECORDS.map((r) => [r, z.boolean()])) as Record<(typeof HANDOFF_RECORDS)[number], z.ZodBoolean>,
+);
+export const completeHandoffEventSchema = z.strictObject({
+  type: z.literal('COMPLETE_HANDOFF'),
+  ...common,
+  records: handoffRecordsSchema,
+});
+export const reviseProposalEventSchema = z.strictObject({
+  type: z.literal('REVISE_PROPOSAL'),
+  ...common,
+  reason: text(2_000),
+});
+
+// ---- facts ---------------------------------------------------------------------------
+
+export const recordQualificationEventSchema = z.strictObject({
+  type: z.literal('RECORD_QUALIFICATION'),
+  ...common,
+  facts: nonEmptyFacts(QUALIFICATION_FACTS),
+});
+
+const CONSENT_FIELDS = ['consent', 'contactTimingValid', 'sourceContextValid', 'decisionPathVerified'] as const;
+export const recordConsentEventSchema = z
+  .strictObject({
+    type: z.literal('RECORD_CONSENT'),
+    ...common,
+    consent: z.enum(['granted', 'withdrawn']).optional(),
+    contactTimingValid: z.boolean().optional(),
+    sourceContextValid: z.boolean().optional(),
+    decisionPathVerified: z.boolean().optional(),
+  })
+  .refine(atLeastOne(CONSENT_FIELDS), atLeastOneMessage(CONSENT_FIELDS));
+
+const VERIFICATION_FIELDS = ['scopeVerified', 'timelineVerified', 'decisionPathVerified'] as const;
+export const recordVerificationEventSchema = z
+  .strictObject({
+    type: z.literal('RECORD_VERIFICATION'),
+    ...common,
+    scopeVerified: z.boolean().optional(),
+    timelineVerified: z.boolean().optional(),
+    decisionPathVerified: z.boolean().optional(),
+  })
+  .refine(atLeastOne(VERIFICATION_FIELDS), atLeastOneMessage(VERIFICATION_FIELDS));
+
+export const recordFollowUpEventSchema = z.strictObject({
+  type: z.literal('RECORD_FOLLOW_UP'),
+  ...common,
+  note: text(2_000).optional(),
+});
+
+export const recordDiscoveryEventSchema = z.strictObject({
+  type: z.literal('RECORD_DISCOVERY'),
+  ...common,
+  facts: nonEmptyFacts(DISCOVERY_FACTS),
+});
+
+export const recordAuditEvidenceEventSchema = z.strictObject({
+  type: z.literal('RECORD_AUDIT_EVIDENCE'),
+  ...common,
+  evidenceId: id,
+  summary: text(5_000),
+});
+
+export const recordProposalSectionEventSchema = z.strictObject({
+  type: z.literal('RECORD_PROPOSAL_SECTION'),
+  ...common,
+  section: z.enum(PROPOSAL_SECTION_KINDS),
+  sectionId: id.optional(),
+});
+
+export const approveClientSafeSummaryEventSchema = z.strictObject({
+  type: z.literal('APPROVE_CLIENT_SAFE_SUMMARY'),
+  ...common,
+  summaryId: id.optional(),
+});
+
+export const resolveObjectionEventSchema = z.strictObject({
+  type: z.literal('RESOLVE_OBJECTION'),
+  ...common,
+  objectionId: id,
+});
+
+const CONTRACT_FIELDS = ['contractState', 'paymentState', 'kickoffDate', 'onboardingOwner', 'launchBlockers'] as const;
+export const recordContractEventSchema = z
+  .strictObject({
+    type: z.literal('RECORD_CONTRACT'),
+    ...common,
+    contractState: z.enum(CONTRACT_STATES).optional(),
+    paymentState: z.enum(PAYMENT_STATES).optional(),
+    kickoffDate: isoDateSchema.optional(),
+    onboardingOwner: id.optional(),
+    /** Replaces the recorded list; `[]` records "no launch blockers". */
+    launchBlockers: z.array(text(1_000)).max(100).optional(),
+  })
+  .refine(atLeastOne(CONTRACT_FIELDS), atLeastOneMessage(CONTRACT_FIELDS));
+
+export const setNextActionEventSchema = z.strictObject({
+  type: z.literal('SET_NEXT_ACTION'),
+  ...common,
+  nextAction: nextActionSchema,
+});
+
+/** Every event, discriminated on `type`. */
+export const dealEventSchema = z.discriminatedUnion('type', [
+  qualifyEventSchema,
+  startDiscoveryEventSchema,
+  startAuditEventSchema,
+  startProposalEventSchema,
+  submitForApprovalEventSchema,
+  approveEventSchema,
+  rejectEventSchema,
+  sendProposalEventSchema,
+  recordViewEventSchema,
+  recordObjectionEventSchema,
+  acceptEventSchema,
+  markWonEventSchema,
+  markLostEventSchema,
+  reactivateEventSchema,
+  completeHandoffEventSchema,
+  reviseProposalEventSchema,
+  recordQualificationEventSchema,
+  recordConsentEventSchema,
+  recordVerificationEventSchema,
+  recordFollowUpEventSchema,
+  recordDiscoveryEventSchema,
+  recordAuditEvidenceEventSchema,
+  recordProposalSectionEventSchema,
+  approveClientSafeSummaryEventSchema,
+  resolveObjectionEventSchema,
+  recordContractEventSchema,
+  setNextActionEventSchema,
+]);
+
+export type DealEvent = z.infer<typeof dealEventSchema>;
+export type DealEventOf<T extends EventType> = Extract<DealEvent, { type: T }>;
+
+// The schema covers exactly the vocabulary's event types (checked at compile time).
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const _sameEventTypes: Same<DealEvent['type'], EventType> = true;
+void _sameEventTypes;
+
+export interface EventIssue {
+  path: string;
+  message: string;
+}
+
+/** Validates an unknown value as an event; issues name the field at fault. */
+export function parseDealEvent(input: unknown): { ok: true; event: DealEvent } | { ok: false; issues: EventIssue[] } {
+  const result = dealEventSchema.safeParse(input);
+  if (result.success) return { ok: true, event: result.data };
+  const issues: EventIssue[] = [];
+  for (const issue of result.error.issues) {
+    const base = issue.path.map(String).join('.');
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) {
+        issues.push({ path: base ? `${base}.${key}` : key, message: `unknown field "${key}"` });
+      }
+    } else {
+      issues.push({ path: base || '(event)', message: issue.message });
+    }
+  }
+  return { ok: false, issues };
+}

@@ -1,0 +1,206 @@
+/**
+ * What an accepted event writes into the context. Pure: returns a new context, never
+ * mutates the old one. Gates are checked before this runs (see `gates.ts`).
+ */
+import { contractAfter } from './gates';
+import type { DealContext, LostRecord, ProposalFacts } from './context';
+import type { DealEvent } from './events';
+import type { OpenStage, Stage } from './vocabulary';
+
+export interface MoveParams {
+  from: Stage;
+  /** `null` when the event stays in its stage. */
+  to: Stage | null;
+}
+
+/** Approvals belong to one submission of one version: they are cleared whenever the proposal goes back to work. */
+function withoutApprovals(p: ProposalFacts): ProposalFacts {
+  return {
+    ...p,
+    submittedBy: null,
+    submittedAt: null,
+    approvedBy: null,
+    approvedAt: null,
+    clientSafeSummaryApprovedBy: null,
+    clientSafeSummaryApprovedAt: null,
+    clientSafeSummaryId: null,
+  };
+}
+
+export function recordEvent(context: DealContext, event: DealEvent, params: MoveParams): DealContext {
+  const changesStage = params.to !== null;
+  const base: DealContext = {
+    ...context,
+    lastActivityAt: event.at,
+    stageEnteredAt: changesStage ? event.at : context.stageEnteredAt,
+    // E1: a stage change replaces the next action (handed_off and lost may clear it); a fact keeps it unless given.
+    nextAction: event.nextAction ? { ...event.nextAction } : changesStage ? null : context.nextAction,
+  };
+  return recordFacts(base, event, params);
+}
+
+function recordFacts(c: DealContext, event: DealEvent, params: MoveParams): DealContext {
+  const by = event.actor.id;
+  const at = event.at;
+  const p = c.proposal;
+  switch (event.type) {
+    case 'QUALIFY':
+    case 'START_DISCOVERY':
+    case 'START_AUDIT':
+    case 'START_PROPOSAL':
+    case 'SET_NEXT_ACTION':
+      return c;
+    case 'SUBMIT_FOR_APPROVAL':
+      return { ...c, proposal: { ...withoutApprovals(p), submittedBy: by, submittedAt: at } };
+    case 'APPROVE':
+      return { ...c, proposal: { ...p, approvedBy: by, approvedAt: at } };
+    case 'APPROVE_CLIENT_SAFE_SUMMARY':
+      return {
+        ...c,
+        proposal: { ...p, clientSafeSummaryApprovedBy: by, clientSafeSummaryApprovedAt: at, clientSafeSummaryId: event.summaryId ?? null },
+      };
+    case 'REJECT':
+      return {
+        ...c,
+        proposal: { ...withoutApprovals(p), rejections: [...p.rejections, { version: p.version, reason: event.reason, at, by }] },
+      };
+    case 'SEND_PROPOSAL':
+      return {
+        ...c,
+        proposal: {
+          ...p,
+          sentAt: at,
+          firstViewedAt: null,
+          lastViewedAt: null,
+          viewCount: 0,
+          probability: event.probability ?? p.probability,
+          decisionDeadline: event.decisionDeadline ?? p.decisionDeadline,
+        },
+      };
+    case 'RECORD_VIEW':
+      return {
+        ...c,
+        proposal: { ...p, firstViewedAt: p.firstViewedAt ?? at, lastViewedAt: at, viewCount: p.viewCount + 1 },
+      };
+    case 'RECORD_OBJECTION': {
+      const exists = p.objections.some((o) => o.objectionId === event.objectionId);
+      const objections = exists
+        ? p.objections.map((o) =>
+            o.objectionId === event.objectionId ? { ...o, summary: event.summary, resolvedAt: null, resolvedBy: null } : o,
+          )
+        : [...p.objections, { objectionId: event.objectionId, summary: event.summary, raisedAt: at, raisedBy: by, resolvedAt: null, resolvedBy: null }];
+      return { ...c, proposal: { ...p, objections } };
+    }
+    case 'RESOLVE_OBJECTION':
+      return {
+        ...c,
+        proposal: {
+          ...p,
+          objections: p.objections.map((o) =>
+            o.objectionId === event.objectionId && o.resolvedAt === null ? { ...o, resolvedAt: at, resolvedBy: by } : o,
+          ),
+        },
+      };
+    case 'REVISE_PROPOSAL': {
+      // R1: a new version; the sent version's tracking is kept, approvals start over.
+      const previous = {
+        version: p.version,
+        sentAt: p.sentAt,
+        firstViewedAt: p.firstViewedAt,
+        lastViewedAt: p.lastViewedAt,
+        probability: p.probability,
+        decisionDeadline: p.decisionDeadline,
+        revisedAt: at,
+        revisedBy: by,
+        reason: event.reason,
+      };
+      return {
+        ...c,
+        proposal: {
+          ...withoutApprovals(p),
+          version: p.version + 1,
+          sentAt: null,
+          firstViewedAt: null,
+          lastViewedAt: null,
+          viewCount: 0,
+          previousVersions: [...p.previousVersions, previous],
+        },
+      };
+    }
+    case 'ACCEPT':
+      return { ...c, proposal: { ...p, acceptedAt: at } };
+    case 'MARK_WON':
+      return { ...c, wonAt: at };
+    case 'COMPLETE_HANDOFF':
+      return { ...c, handoff: { ...event.records }, handedOffAt: at };
+    case 'MARK_LOST': {
+      // Gates guarantee reason and reactivateAt; the fallbacks only satisfy the types.
+      const lost: LostRecord = {
+        reason: event.reason ?? 'other',
+        detail: event.detail ?? null,
+        reactivateAt: event.reactivateAt ?? at,
+        lostAt: at,
+        lostBy: by,
+        fromStage: params.from as OpenStage,
+        reactivatedAt: null,
+      };
+      return { ...c, lost, lostHistory: [...c.lostHistory, { ...lost }] };
+    }
+    case 'REACTIVATE': {
+      // Back to lead with every fact kept; the deal re-qualifies and its proposal needs new approvals.
+      const lostHistory = c.lostHistory.map((l, i) => (i === c.lostHistory.length - 1 ? { ...l, reactivatedAt: at } : l));
+      return { ...c, lost: null, lostHistory, proposal: withoutApprovals(p) };
+    }
+    case 'RECORD_QUALIFICATION':
+      return { ...c, qualification: { ...c.qualification, ...event.facts } };
+    case 'RECORD_CONSENT':
+      return {
+        ...c,
+        followUp: {
+          ...c.followUp,
+          consent: event.consent ?? c.followUp.consent,
+          contactTimingValid: event.contactTimingValid ?? c.followUp.contactTimingValid,
+          sourceContextValid: event.sourceContextValid ?? c.followUp.sourceContextValid,
+        },
+        verification: { ...c.verification, decisionPathVerified: event.decisionPathVerified ?? c.verification.decisionPathVerified },
+      };
+    case 'RECORD_VERIFICATION':
+      return {
+        ...c,
+        verification: {
+          scopeVerified: event.scopeVerified ?? c.verification.scopeVerified,
+          timelineVerified: event.timelineVerified ?? c.verification.timelineVerified,
+          decisionPathVerified: event.decisionPathVerified ?? c.verification.decisionPathVerified,
+        },
+      };
+    case 'RECORD_FOLLOW_UP':
+      return {
+        ...c,
+        followUp: { ...c.followUp, lastFollowUpAt: at, followUpCount: c.followUp.followUpCount + 1 },
+        proposal: params.from === 'sent' ? { ...p, lastFollowUpAt: at } : p,
+      };
+    case 'RECORD_DISCOVERY':
+      return { ...c, discovery: { ...c.discovery, ...event.facts } };
+    case 'RECORD_AUDIT_EVIDENCE': {
+      // Idempotent per evidenceId: recording it again replaces the summary.
+      const entry = { evidenceId: event.evidenceId, summary: event.summary, recordedAt: at, recordedBy: by };
+      const exists = c.auditEvidence.some((e) => e.evidenceId === event.evidenceId);
+      const auditEvidence = exists
+        ? c.auditEvidence.map((e) => (e.evidenceId === event.evidenceId ? entry : e))
+        : [...c.auditEvidence, entry];
+      return { ...c, auditEvidence };
+    }
+    case 'RECORD_PROPOSAL_SECTION':
+      return {
+        ...c,
+        proposal: {
+          ...p,
+          sections: { ...p.sections, [event.section]: { sectionId: event.sectionId ?? null, version: p.version, recordedAt: at, recordedBy: by } },
+        },
+      };
+    case 'RECORD_CONTRACT': {
+      const contract = contractAfter(c, event);
+      return { ...c, contract: { ...contract, launchBlockers: contract.launchBlockers ? [...contract.launchBlockers] : null } };
+    }
+  }
+}

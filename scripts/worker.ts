@@ -1,0 +1,19 @@
+import { closeDb, createDb } from '../db/client';
+import { startWorker } from '../infra/worker';
+import { required, run } from './run';
+
+run('worker', async (config, logger) => {
+  const db = createDb(required(config, 'DATABASE_URL'), { max: 10, applicationName: 'opportunity-path-worker' });
+  const worker = await startWorker({
+    address: required(config, 'TEMPORAL_ADDRESS'),
+    namespace: config.TEMPORAL_NAMESPACE,
+    taskQueue: config.TASK_QUEUE,
+    db,
+    logger,
+  });
+  logger.info({ taskQueue: config.TASK_QUEUE }, 'worker running');
+  return async () => {
+    await worker.shutdown();
+    await closeDb(db);
+  };
+});

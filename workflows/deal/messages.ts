@@ -1,0 +1,106 @@
+/**
+ * The deal workflow's public surface: its input, updates and queries. The API and the
+ * tests import this module, never the workflow code itself.
+ */
+import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import type { DealState, explain } from '../../machines/opportunity';
+import type { DealPolicy } from './policy';
+
+export const DEAL_WORKFLOW_TYPE = 'dealWorkflow';
+export const HANDOFF_WORKFLOW_TYPE = 'handoffWorkflow';
+
+export const dealWorkflowId = (opportunityId: string): string => `opportunity-${opportunityId}`;
+export const handoffWorkflowId = (opportunityId: string): string => `handoff-${opportunityId}`;
+
+export type Explanation = ReturnType<typeof explain>;
+
+export interface DealFlags {
+  overdue: boolean;
+  escalated: boolean;
+  decisionOverdue: boolean;
+  dormant: boolean;
+}
+
+export interface TimerState {
+  /** Identifies the next action that was flagged overdue, so a new one starts clean. */
+  overdueFor: string | null;
+  escalatedFor: string | null;
+  followUpsSent: number;
+  followUpsFor: string | null;
+  decisionFlaggedFor: string | null;
+  winBackFor: string | null;
+  dormantSince: string | null;
+}
+
+export interface HandoffStatus {
+  started: boolean;
+  completed: boolean;
+  records: HandoffRecords | null;
+}
+
+export interface HandoffRecords {
+  client: boolean;
+  project: boolean;
+  tasks: boolean;
+  portal: boolean;
+  connectors: boolean;
+  reporting: boolean;
+}
+
+/** Everything the workflow carries across continue-as-new: plain JSON only. */
+export interface CarriedState {
+  deal: DealState;
+  version: number;
+  recorded: boolean;
+  lastActivityAt: string;
+  timers: TimerState;
+  flags: DealFlags;
+  handoff: HandoffStatus;
+  /** Update ids already applied, so a retried request has its effect once across runs. */
+  appliedUpdateIds: string[];
+}
+
+export interface DealWorkflowInput {
+  opportunityId: string;
+  title: string;
+  company: string;
+  ownerId: string;
+  source: string | null;
+  createdAt: string;
+  policy: DealPolicy;
+  carried?: CarriedState;
+}
+
+export interface DealView {
+  opportunityId: string;
+  workflowId: string;
+  version: number;
+  state: DealState;
+  explanation: Explanation;
+  flags: DealFlags;
+  handoff: HandoffStatus;
+  lastActivityAt: string;
+}
+
+export interface ApplyDealEventInput {
+  /** A machine event (validated by the machine's zod schema in the validator). */
+  event: unknown;
+  /** When set, the event is refused unless the deal is still at this version (If-Match). */
+  expectedVersion?: number;
+}
+
+/** Failure types an update can answer with; the API maps them to problem+json. */
+export const DEAL_FAILURES = {
+  gatesUnmet: 'GatesUnmet',
+  invalidEvent: 'InvalidEvent',
+  versionMismatch: 'VersionMismatch',
+} as const;
+
+export interface GatesUnmetDetails {
+  stage: string;
+  unmetGates: string[];
+}
+
+export const openDeal = defineUpdate<DealView, [Record<string, never>]>('openDeal');
+export const applyDealEvent = defineUpdate<DealView, [ApplyDealEventInput]>('applyDealEvent');
+export const getDeal = defineQuery<DealView>('getDeal');

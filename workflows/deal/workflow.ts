@@ -1,0 +1,374 @@
+import {
+  ApplicationFailure,
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  currentUpdateInfo,
+  executeChild,
+  proxyActivities,
+  setHandler,
+  upsertMemo,
+  upsertSearchAttributes,
+  workflowInfo,
+  ParentClosePolicy,
+  WorkflowIdReusePolicy,
+} from '@temporalio/workflow';
+import type { DealActivities } from '../../activities';
+import { applyEvent, createDeal, explain, type DealState } from '../../machines/opportunity';
+import { timerFacts } from './deal-facts';
+import { handoffWorkflow } from './handoff';
+import {
+  applyDealEvent,
+  DEAL_FAILURES,
+  getDeal,
+  handoffWorkflowId,
+  openDeal,
+  type ApplyDealEventInput,
+  type CarriedState,
+  type DealView,
+  type DealWorkflowInput,
+} from './messages';
+import { planTimers, type TimerAction } from './timers';
+import {
+  DEAL_DORMANT,
+  DEAL_OVERDUE,
+  DEAL_OWNER,
+  DEAL_PAUSED,
+  DEAL_STAGE,
+  DECISION_DEADLINE,
+  NEXT_ACTION_DUE_AT,
+} from './search-attributes';
+
+const { recordDealEvent, createOpportunityRecord, ensureTask, setFlags, recordFollowUp } = proxyActivities<DealActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '10 seconds' },
+});
+
+const APPLIED_IDS_KEPT = 2_000;
+const nowIso = (): string => new Date(Date.now()).toISOString();
+const SYSTEM_ACTOR = { id: 'system', role: 'system' } as const;
+
+function initialState(input: DealWorkflowInput): CarriedState {
+  return {
+    deal: createDeal({ opportunityId: input.opportunityId, ownerId: input.ownerId, source: input.source, at: input.createdAt }),
+    version: 0,
+    recorded: false,
+    lastActivityAt: input.createdAt,
+    timers: {
+      overdueFor: null,
+      escalatedFor: null,
+      followUpsSent: 0,
+      followUpsFor: null,
+      decisionFlaggedFor: null,
+      winBackFor: null,
+      dormantSince: null,
+    },
+    flags: { overdue: false, escalated: false, decisionOverdue: false, dormant: false },
+    handoff: { started: false, completed: false, records: null },
+    appliedUpdateIds: [],
+  };
+}
+
+function refuse(type: string, message: string, details: unknown): ApplicationFailure {
+  return ApplicationFailure.create({ type, message, details: [details], nonRetryable: true });
+}
+
+/** One durable workflow per deal: the single writer of the deal's state. */
+export async function dealWorkflow(input: DealWorkflowInput): Promise<{ stage: string; version: number }> {
+  const state: CarriedState = input.carried ?? initialState(input);
+  const { opportunityId, policy } = input;
+  const workflowId = workflowInfo().workflowId;
+  let eventsThisRun = 0;
+  let wakeCounter = 0;
+  let writeChain: Promise<unknown> = Promise.resolve();
+
+  const view = (): DealView => ({
+    opportunityId,
+    workflowId,
+    version: state.version,
+    state: state.deal,
+    explanation: explain(state.deal),
+    flags: state.flags,
+    handoff: state.handoff,
+    lastActivityAt: state.lastActivityAt,
+  });
+
+  /** Writes run one after another, in version order, even when handlers interleave. */
+  const serialized = <T>(write: () => Promise<T>): Promise<T> => {
+    const next = writeChain.then(write, write);
+    writeChain = next.catch(() => undefined);
+    return next;
+  };
+
+  const publish = (): void => {
+    const facts = timerFacts(state.deal);
+    const explanation = explain(state.deal);
+    upsertSearchAttributes([
+      { key: DEAL_STAGE, value: state.deal.stage },
+      { key: DEAL_OWNER, value: facts.ownerId },
+      { key: NEXT_ACTION_DUE_AT, value: facts.nextAction ? new Date(facts.nextAction.dueAt) : null },
+      { key: DECISION_DEADLINE, value: facts.decisionDeadline ? new Date(facts.decisionDeadline) : null },
+      { key: DEAL_OVERDUE, value: state.flags.overdue || state.flags.decisionOverdue },
+      { key: DEAL_PAUSED, value: explanation.pauses.followUp.paused || explanation.pauses.proposalWork.paused },
+      { key: DEAL_DORMANT, value: state.flags.dormant },
+    ]);
+    const due = facts.nextAction ? `next: ${facts.nextAction.description} by ${facts.nextAction.dueAt}` : 'no next action';
+    upsertMemo({ summary: `${input.company} · ${state.deal.stage} · owner ${facts.ownerId} · ${due}` });
+  };
+
+  /** Applies a machine event that has passed validation, then persists it; returns after the write. */
+  const commit = async (event: unknown, key: string): Promise<void> => {
+    const result = applyEvent(state.deal, event);
+    if (!result.ok) {
+      throw result.code === 'gates_unmet'
+        ? refuse(DEAL_FAILURES.gatesUnmet, `Refused: unmet gates ${result.unmetGates.join(', ')}`, { stage: result.stage, unmetGates: result.unmetGates })
+        : refuse(DEAL_FAILURES.invalidEvent, result.issues.map((i) => `${i.path}: ${i.message}`).join('; '), { issues: result.issues });
+    }
+    const wasDormant = state.flags.dormant;
+    state.deal = result.state;
+    state.version += 1;
+    state.lastActivityAt = result.event.at;
+    if (result.event.nextAction) {
+      state.flags.overdue = false;
+      state.flags.escalated = false;
+    }
+    if (result.event.type === 'SEND_PROPOSAL' || result.event.type === 'REVISE_PROPOSAL') state.flags.decisionOverdue = false;
+    if (wasDormant) state.flags.dormant = false;
+    eventsThisRun += 1;
+    wakeCounter += 1;
+    publish();
+    const version = state.version;
+    const snapshot = state.deal;
+    const flags = { ...state.flags };
+    await serialized(async () => {
+      await recordDealEvent({
+        opportunityId,
+        workflowId,
+        key,
+        version,
+        eventType: result.event.type,
+        stageBefore: result.stageBefore,
+        stageAfter: result.stageAfter,
+        actorId: result.event.actor.id,
+        payload: result.event,
+        occurredAt: result.event.at,
+        state: snapshot,
+        flags,
+      });
+      if (wasDormant) {
+        await recordDealEvent({
+          opportunityId,
+          workflowId,
+          key: `${key}:dormant-recovered`,
+          version,
+          eventType: 'DORMANT_RECOVERED',
+          stageBefore: result.stageAfter,
+          stageAfter: result.stageAfter,
+          actorId: 'system',
+          payload: { dormantSince: state.timers.dormantSince, recoveredBy: result.event.type },
+          occurredAt: result.event.at,
+          state: snapshot,
+          flags,
+          systemNote: true,
+        });
+      }
+    });
+  };
+
+  setHandler(getDeal, view);
+
+  setHandler(openDeal, async () => {
+    await condition(() => state.recorded);
+    return view();
+  });
+
+  setHandler(
+    applyDealEvent,
+    async ({ event }: ApplyDealEventInput) => {
+      const updateId = currentUpdateInfo()?.id ?? `${workflowInfo().runId}:${eventsThisRun}`;
+      if (state.appliedUpdateIds.includes(updateId)) return view();
+      await condition(() => state.recorded);
+      await commit(event, `${workflowId}:${updateId}`);
+      state.appliedUpdateIds = [...state.appliedUpdateIds, updateId].slice(-APPLIED_IDS_KEPT);
+      return view();
+    },
+    {
+      // Synchronous: the machine decides before the update enters history.
+      validator: ({ event, expectedVersion }: ApplyDealEventInput) => {
+        const updateId = currentUpdateInfo()?.id;
+        if (updateId && state.appliedUpdateIds.includes(updateId)) return;
+        if (expectedVersion !== undefined && expectedVersion !== state.version) {
+          throw refuse(DEAL_FAILURES.versionMismatch, `Version ${expectedVersion} is stale; the deal is at ${state.version}`, {
+            expected: expectedVersion,
+            actual: state.version,
+          });
+        }
+        const result = applyEvent(state.deal, event);
+        if (result.ok) return;
+        if (result.code === 'gates_unmet') {
+          throw refuse(DEAL_FAILURES.gatesUnmet, `Refused: unmet gates ${result.unmetGates.join(', ')}`, {
+            stage: result.stage,
+            unmetGates: result.unmetGates,
+          });
+        }
+        throw refuse(DEAL_FAILURES.invalidEvent, result.issues.map((i) => `${i.path}: ${i.message}`).join('; '), { issues: result.issues });
+      },
+    },
+  );
+
+  if (!state.recorded) {
+    await createOpportunityRecord({
+      opportunityId,
+      workflowId,
+      title: input.title,
+      company: input.company,
+      ownerId: input.ownerId,
+      source: input.source,
+      state: state.deal,
+      createdAt: input.createdAt,
+    });
+    state.recorded = true;
+    publish();
+  }
+
+  const runTimer = async (action: TimerAction): Promise<void> => {
+    const facts = timerFacts(state.deal);
+    const task = (kind: string, ref: string, title: string, ownerId: string, dueAt: string) =>
+      ensureTask({ key: `${workflowId}:${kind}:${ref}`, opportunityId, kind, title, ownerId, dueAt });
+    switch (action.kind) {
+      case 'next_action_overdue':
+        state.timers.overdueFor = action.ref;
+        state.flags.overdue = true;
+        publish();
+        await serialized(async () => {
+          await setFlags({ opportunityId, overdue: true });
+          await task('next_action_overdue', action.ref, `Overdue: ${facts.nextAction?.description ?? 'next action'}`, facts.nextAction?.ownerId ?? facts.ownerId, nowIso());
+        });
+        return;
+      case 'escalation':
+        state.timers.escalatedFor = action.ref;
+        state.flags.escalated = true;
+        await serialized(() => task('escalation', action.ref, `Escalated to ops: ${facts.nextAction?.description ?? 'next action'} is overdue`, 'ops', nowIso()));
+        return;
+      case 'follow_up': {
+        state.timers.followUpsFor = action.ref;
+        state.timers.followUpsSent = action.number;
+        const ref = `${action.ref}#${action.number}`;
+        await serialized(async () => {
+          await task('follow_up', ref, `Proposal follow-up ${action.number} for ${input.company}`, facts.ownerId, action.dueAt);
+          await recordFollowUp({ opportunityId, followUpAt: action.dueAt, number: action.number });
+        });
+        return;
+      }
+      case 'decision_deadline': {
+        state.timers.decisionFlaggedFor = action.ref;
+        state.flags.decisionOverdue = true;
+        publish();
+        await serialized(async () => {
+          await setFlags({ opportunityId, overdue: true });
+          await task('decision_deadline', action.ref, `Decision deadline passed for ${input.company}`, facts.ownerId, nowIso());
+        });
+        if (policy.autoLoseOnDeadline && facts.open) {
+          const at = nowIso();
+          const lose = {
+            type: 'MARK_LOST',
+            actor: SYSTEM_ACTOR,
+            at,
+            reason: 'no_decision',
+            detail: `Decision deadline ${action.ref} passed without a decision`,
+            reactivateAt: new Date(Date.now() + policy.autoLoseReactivationSeconds * 1000).toISOString(),
+          };
+          if (applyEvent(state.deal, lose).ok) await commit(lose, `${workflowId}:auto-lost:${action.ref}`);
+        }
+        return;
+      }
+      case 'win_back': {
+        state.timers.winBackFor = action.ref;
+        const consent = facts.consentGranted;
+        await serialized(async () => {
+          if (consent) await task('win_back', action.ref, `Win back ${input.company}: the reactivation window is open`, facts.ownerId, nowIso());
+          await recordDealEvent({
+            opportunityId,
+            workflowId,
+            key: `${workflowId}:win-back:${action.ref}`,
+            version: state.version,
+            eventType: 'WIN_BACK_STARTED',
+            stageBefore: state.deal.stage,
+            stageAfter: state.deal.stage,
+            actorId: 'system',
+            payload: { consentGranted: consent, taskCreated: consent, reactivateAt: facts.reactivateAt },
+            occurredAt: nowIso(),
+            state: state.deal,
+            flags: { ...state.flags },
+            systemNote: true,
+          });
+        });
+        return;
+      }
+      case 'dormant':
+        state.flags.dormant = true;
+        state.timers.dormantSince = nowIso();
+        publish();
+        await serialized(() => setFlags({ opportunityId, dormant: true }));
+        return;
+    }
+  };
+
+  const runHandoff = async (): Promise<void> => {
+    state.handoff.started = true;
+    const records = await executeChild(handoffWorkflow, {
+      workflowId: handoffWorkflowId(opportunityId),
+      args: [{ opportunityId, dealWorkflowId: workflowId, company: input.company, deal: state.deal }],
+      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+      parentClosePolicy: ParentClosePolicy.ABANDON,
+    });
+    state.handoff.records = records;
+    const complete = { type: 'COMPLETE_HANDOFF', actor: SYSTEM_ACTOR, at: nowIso(), records };
+    if (applyEvent(state.deal, complete).ok) {
+      await commit(complete, `${workflowId}:handoff-complete`);
+      state.handoff.completed = true;
+    } else {
+      const owner = timerFacts(state.deal).ownerId;
+      await ensureTask({
+        key: `${workflowId}:handoff_incomplete`,
+        opportunityId,
+        kind: 'onboarding_handoff',
+        title: `Handoff of ${input.company} is missing records: ${Object.entries(records).filter(([, ok]) => !ok).map(([name]) => name).join(', ')}`,
+        ownerId: owner,
+        dueAt: nowIso(),
+      });
+    }
+  };
+
+  for (;;) {
+    const plan = planTimers({
+      facts: timerFacts(state.deal),
+      timers: state.timers,
+      flags: state.flags,
+      lastActivityAt: state.lastActivityAt,
+      policy,
+      now: Date.now(),
+    });
+    if (plan.due.length > 0) {
+      for (const action of plan.due) await runTimer(action);
+      continue;
+    }
+    if (state.deal.stage === 'won' && !state.handoff.started) {
+      await runHandoff();
+      continue;
+    }
+    if (state.deal.stage === 'handed_off' && allHandlersFinished()) {
+      await writeChain;
+      return { stage: state.deal.stage, version: state.version };
+    }
+    if (eventsThisRun >= policy.continueAsNewAfterEvents || workflowInfo().continueAsNewSuggested) {
+      await condition(allHandlersFinished);
+      await writeChain;
+      return continueAsNew<typeof dealWorkflow>({ ...input, carried: state });
+    }
+    const seen = wakeCounter;
+    const timeout = plan.nextAt === null ? undefined : Math.max(1, plan.nextAt - Date.now());
+    if (timeout === undefined) await condition(() => wakeCounter !== seen);
+    else await condition(() => wakeCounter !== seen, timeout);
+  }
+}

@@ -1,0 +1,3 @@
+// Entry point for the worker's workflow bundle.
+export { dealWorkflow } from './deal/workflow';
+export { handoffWorkflow } from './deal/handoff';
