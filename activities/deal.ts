@@ -21,6 +21,8 @@ export interface RecordDealEventInput {
   occurredAt: string;
   state: DealState;
   flags: { overdue: boolean; decisionOverdue: boolean; dormant: boolean };
+  /** Bulky records the event brings (see ApplyDealEventInput.attachments). */
+  attachments?: Record<string, unknown>;
   /** A note of the workflow's own (win-back, dormant recovery): logged, not projected. */
   systemNote?: boolean;
 }

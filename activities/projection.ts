@@ -5,7 +5,7 @@ const toDate = (value: string | null | undefined): Date | null => (value ? new D
 /** Where the deal's scope stands, for the read model and the eight outputs (OUT1). */
 export function scopeState(deal: DealState): string {
   const { proposal, verification } = deal.context;
-  if (proposal.sections.includes('scope')) return proposal.approvedBy ? 'approved' : 'drafted';
+  if (proposal.sections.scope) return proposal.approvedBy ? 'approved' : 'drafted';
   if (verification.scopeVerified) return 'verified';
   return 'unverified';
 }

@@ -73,11 +73,15 @@ export function createDealGateway(client: Client, options: { taskQueue: string; 
     },
 
     /** Sends one machine event; `requestId` is the update id, so a retry has one effect. */
-    apply(opportunityId: string, event: unknown, options: { requestId?: string; expectedVersion?: number } = {}): Promise<DealView> {
+    apply(
+      opportunityId: string,
+      event: unknown,
+      options: { requestId?: string; expectedVersion?: number; attachments?: Record<string, unknown> } = {},
+    ): Promise<DealView> {
       const handle = client.workflow.getHandle(dealWorkflowId(opportunityId));
       return mapErrors(() =>
         handle.executeUpdate(applyDealEvent, {
-          args: [{ event, expectedVersion: options.expectedVersion }],
+          args: [{ event, expectedVersion: options.expectedVersion, attachments: options.attachments }],
           updateId: options.requestId,
         }),
       );

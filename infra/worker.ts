@@ -2,6 +2,7 @@ import { bundleWorkflowCode, NativeConnection, Worker, type WorkflowBundleOption
 import { createActivities } from '../activities';
 import type { Db } from '../db/client';
 import type { Logger } from './logger';
+import { installTemporalRuntime } from './runtime';
 
 export const WORKFLOWS_PATH = require.resolve('../workflows');
 
@@ -27,6 +28,7 @@ export async function startWorker(options: {
   bundle?: WorkflowBundleOption;
   maxConcurrentActivityTaskExecutions?: number;
 }): Promise<WorkerHandle> {
+  installTemporalRuntime();
   const connection = await NativeConnection.connect({ address: options.address });
   const worker = await Worker.create({
     connection,

@@ -28,7 +28,7 @@ async function main(): Promise<void> {
     stopping = true;
     logger.info({ signal }, 'stopping: draining the worker, then the servers');
     await stack.stop();
-    logger.info('stopped');
+    process.stdout.write('Stopped cleanly: worker drained, API, Temporal and Postgres stopped.\n');
     process.exit(0);
   };
   process.on('SIGINT', () => void stop('SIGINT'));

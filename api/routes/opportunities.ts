@@ -13,7 +13,17 @@ export const createOpportunityBody = z.strictObject({
   company: z.string().trim().min(1).max(200),
   source: z.string().trim().min(1).max(200).optional(),
   ownerId: z.uuid().optional(),
+  /** The lead's first next action (E1); without one, "Qualify this lead" is due in two days. */
+  nextAction: z
+    .strictObject({
+      description: z.string().trim().min(1).max(500),
+      dueAt: z.iso.datetime({ offset: true }),
+      ownerId: z.string().min(1).max(200).optional(),
+    })
+    .optional(),
 });
+
+const FIRST_ACTION_DUE_MS = 2 * 86_400_000;
 
 export const opportunityParams = z.object({ id: z.uuid() });
 
@@ -41,6 +51,11 @@ export function opportunityRoutes(deps: AppDeps): Router {
       ownerId,
       source: body.source ?? null,
       createdAt: new Date().toISOString(),
+      nextAction: {
+        description: body.nextAction?.description ?? 'Qualify this lead',
+        dueAt: body.nextAction?.dueAt ?? new Date(Date.now() + FIRST_ACTION_DUE_MS).toISOString(),
+        ownerId: body.nextAction?.ownerId ?? ownerId,
+      },
     });
     const row = await load(opportunityId);
     res.status(201).location(`/v1/opportunities/${opportunityId}`).set('ETag', `"${row.version}"`).json(respond(row));

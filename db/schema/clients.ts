@@ -45,7 +45,8 @@ export const clientServices = pgTable(
       .notNull()
       .references(() => clients.id),
     serviceId: uuid('service_id').references(() => services.id),
-    name: text('name').notNull(),
+    /** Null until ops names the service (the catalogue entry, when there is one, is `service_id`). */
+    name: text('name'),
     status: text('status').notNull().default('onboarding'),
     startsAt: tz('starts_at'),
   },

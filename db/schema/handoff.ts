@@ -44,7 +44,7 @@ export const onboardingChecklists = pgTable(
 );
 export type OnboardingChecklistRow = typeof onboardingChecklists.$inferSelect;
 
-/** H1: portal access for a client contact; the login itself is a `users` row of role portal. */
+/** H1: portal access for a client contact; the login itself is a `users` row of role portal (`user_id`). */
 export const portalUsers = pgTable(
   'portal_users',
   {
@@ -54,9 +54,10 @@ export const portalUsers = pgTable(
       .references(() => clients.id),
     contactId: uuid('contact_id').references(() => contacts.id),
     userId: uuid('user_id').references(() => users.id),
-    email: text('email').notNull(),
-    name: text('name').notNull(),
-    status: text('status').notNull().default('invited'),
+    /** Null until the client names who logs in: the handoff creates the access record first. */
+    email: text('email'),
+    name: text('name'),
+    status: text('status').notNull().default('pending'),
   },
   (t) => [index('portal_users_client_idx').on(t.clientId), index('portal_users_opportunity_idx').on(t.opportunityId)],
 );
@@ -70,7 +71,8 @@ export const connectorAccounts = pgTable(
     clientId: uuid('client_id')
       .notNull()
       .references(() => clients.id),
-    provider: text('provider').notNull(),
+    /** Null until the client says which provider account delivery connects. */
+    provider: text('provider'),
     externalAccountId: text('external_account_id'),
     status: text('status').notNull().default('pending_access'),
   },
@@ -87,8 +89,8 @@ export const dataSources = pgTable(
       .notNull()
       .references(() => clients.id),
     connectorAccountId: uuid('connector_account_id').references(() => connectorAccounts.id),
-    kind: text('kind').notNull(),
-    name: text('name').notNull(),
+    kind: text('kind'),
+    name: text('name'),
     status: text('status').notNull().default('pending'),
   },
   (t) => [index('data_sources_client_idx').on(t.clientId), index('data_sources_opportunity_idx').on(t.opportunityId)],

@@ -6,6 +6,7 @@ import { lostReasonEnum, stageEnum } from './enums';
 /**
  * The read model of each deal. The deal's workflow is its only writer (through
  * activities); `version` grows with every accepted event so stale projections are ignored.
+ * Rows are never deleted (L1): the database refuses DELETE and TRUNCATE (migration 0002).
  */
 export const opportunities = pgTable(
   'opportunities',

@@ -1,4 +1,4 @@
-import { index, pgTable, text, uuid } from 'drizzle-orm/pg-core';
+import { index, pgTable, text } from 'drizzle-orm/pg-core';
 import { createdAt, id, opportunityRef, tz } from './columns';
 import { taskKindEnum, taskStatusEnum } from './enums';
 

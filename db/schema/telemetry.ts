@@ -1,5 +1,6 @@
 import { bigserial, index, jsonb, pgTable, text, uuid } from 'drizzle-orm/pg-core';
 import { id, tz } from './columns';
+import { clients } from './clients';
 import { dataSources } from './handoff';
 import { opportunities } from './opportunities';
 
@@ -30,6 +31,7 @@ export const metricSnapshots = pgTable(
     key: text('key').notNull().unique(),
     kind: text('kind').notNull(),
     opportunityId: uuid('opportunity_id').references(() => opportunities.id),
+    clientId: uuid('client_id').references(() => clients.id),
     dataSourceId: uuid('data_source_id').references(() => dataSources.id),
     periodStart: tz('period_start'),
     periodEnd: tz('period_end'),

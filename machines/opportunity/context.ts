@@ -161,6 +161,8 @@ export interface CreateDealInput {
   source?: string | null;
   /** ISO datetime of creation. */
   at: string;
+  /** The lead's first next action (E1), when the creator gives one. */
+  nextAction?: NextAction | null;
 }
 
 const nulls = <K extends string>(keys: readonly K[]): Record<K, null> =>
@@ -174,7 +176,7 @@ export function initialContext(input: CreateDealInput): DealContext {
     createdAt: input.at,
     lastActivityAt: input.at,
     stageEnteredAt: input.at,
-    nextAction: null,
+    nextAction: input.nextAction ?? null,
     qualification: nulls(QUALIFICATION_FACTS),
     followUp: { consent: 'unknown', contactTimingValid: null, sourceContextValid: null, lastFollowUpAt: null, followUpCount: 0 },
     verification: { scopeVerified: null, timelineVerified: null, decisionPathVerified: null },
@@ -233,4 +235,9 @@ export function proposalPauseReasons(context: DealContext): ProposalPauseReason[
 
 export function openObjections(context: DealContext): Objection[] {
   return context.proposal.objections.filter((o) => o.resolvedAt === null);
+}
+
+/** The proposal sections recorded so far, in vocabulary order. */
+export function recordedSections(context: DealContext): ProposalSectionKind[] {
+  return PROPOSAL_SECTION_KINDS.filter((s) => context.proposal.sections[s] !== null);
 }

@@ -19,7 +19,8 @@ import {
   type EventType,
 } from './vocabulary';
 
-const blank = (s: string): boolean => s.trim().length === 0;
+/** Only whitespace (the empty string is left to `min(1)`, so it gets one issue, not two). */
+const blank = (s: string): boolean => s.length > 0 && s.trim().length === 0;
 
 /** A non-blank string of at most `max` characters. */
 export const text = (max: number) => z.string().min(1).max(max).refine((s) => !blank(s), 'must not be blank');

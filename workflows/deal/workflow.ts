@@ -14,8 +14,9 @@ import {
   WorkflowIdReusePolicy,
 } from '@temporalio/workflow';
 import type { DealActivities } from '../../activities';
-import { applyEvent, createDeal, explain, type DealState } from '../../machines/opportunity';
+import { applyEvent, createDeal, explain } from '../../machines/opportunity';
 import { timerFacts } from './deal-facts';
+import { tasksForEvent } from './event-tasks';
 import { handoffWorkflow } from './handoff';
 import {
   applyDealEvent,
@@ -50,7 +51,13 @@ const SYSTEM_ACTOR = { id: 'system', role: 'system' } as const;
 
 function initialState(input: DealWorkflowInput): CarriedState {
   return {
-    deal: createDeal({ opportunityId: input.opportunityId, ownerId: input.ownerId, source: input.source, at: input.createdAt }),
+    deal: createDeal({
+      opportunityId: input.opportunityId,
+      ownerId: input.ownerId,
+      source: input.source,
+      at: input.createdAt,
+      nextAction: input.nextAction,
+    }),
     version: 0,
     recorded: false,
     lastActivityAt: input.createdAt,
@@ -117,17 +124,19 @@ export async function dealWorkflow(input: DealWorkflowInput): Promise<{ stage: s
   };
 
   /** Applies a machine event that has passed validation, then persists it; returns after the write. */
-  const commit = async (event: unknown, key: string): Promise<void> => {
+  const commit = async (event: unknown, key: string, attachments?: Record<string, unknown>): Promise<void> => {
     const result = applyEvent(state.deal, event);
     if (!result.ok) {
       throw result.code === 'gates_unmet'
         ? refuse(DEAL_FAILURES.gatesUnmet, `Refused: unmet gates ${result.unmetGates.join(', ')}`, { stage: result.stage, unmetGates: result.unmetGates })
         : refuse(DEAL_FAILURES.invalidEvent, result.issues.map((i) => `${i.path}: ${i.message}`).join('; '), { issues: result.issues });
     }
-    const wasDormant = state.flags.dormant;
+    // Only people's events count as activity: the workflow's own notes neither end dormancy nor restart it.
+    const byPerson = result.event.actor.role !== 'system';
+    const wasDormant = byPerson && state.flags.dormant;
     state.deal = result.state;
     state.version += 1;
-    state.lastActivityAt = result.event.at;
+    if (byPerson) state.lastActivityAt = result.event.at;
     if (result.event.nextAction) {
       state.flags.overdue = false;
       state.flags.escalated = false;
@@ -140,6 +149,7 @@ export async function dealWorkflow(input: DealWorkflowInput): Promise<{ stage: s
     const version = state.version;
     const snapshot = state.deal;
     const flags = { ...state.flags };
+    const promised = tasksForEvent(result.event, result.state, input.company);
     await serialized(async () => {
       await recordDealEvent({
         opportunityId,
@@ -154,7 +164,11 @@ export async function dealWorkflow(input: DealWorkflowInput): Promise<{ stage: s
         occurredAt: result.event.at,
         state: snapshot,
         flags,
+        attachments,
       });
+      for (const task of promised) {
+        await ensureTask({ key: `${key}:${task.kind}`, opportunityId, ...task });
+      }
       if (wasDormant) {
         await recordDealEvent({
           opportunityId,
@@ -184,11 +198,11 @@ export async function dealWorkflow(input: DealWorkflowInput): Promise<{ stage: s
 
   setHandler(
     applyDealEvent,
-    async ({ event }: ApplyDealEventInput) => {
+    async ({ event, attachments }: ApplyDealEventInput) => {
       const updateId = currentUpdateInfo()?.id ?? `${workflowInfo().runId}:${eventsThisRun}`;
       if (state.appliedUpdateIds.includes(updateId)) return view();
       await condition(() => state.recorded);
-      await commit(event, `${workflowId}:${updateId}`);
+      await commit(event, `${workflowId}:${updateId}`, attachments);
       state.appliedUpdateIds = [...state.appliedUpdateIds, updateId].slice(-APPLIED_IDS_KEPT);
       return view();
     },
@@ -258,6 +272,8 @@ export async function dealWorkflow(input: DealWorkflowInput): Promise<{ stage: s
           await task('follow_up', ref, `Proposal follow-up ${action.number} for ${input.company}`, facts.ownerId, action.dueAt);
           await recordFollowUp({ opportunityId, followUpAt: action.dueAt, number: action.number });
         });
+        const note = { type: 'RECORD_FOLLOW_UP', actor: SYSTEM_ACTOR, at: nowIso(), note: `Follow-up ${action.number} due ${action.dueAt}` };
+        if (applyEvent(state.deal, note).ok) await commit(note, `${workflowId}:follow-up:${ref}`);
         return;
       }
       case 'decision_deadline': {

@@ -1,0 +1,51 @@
+import { and, count, eq, gt, sql } from 'drizzle-orm';
+import { z } from 'zod';
+import type { Stage } from '../../machines/opportunity/vocabulary';
+import type { Db } from '../client';
+import { opportunityEvents, type OpportunityEventRow } from '../schema';
+import { decodeCursor, insertIfAbsent, prepared, toPage, type Page, type PageRequest } from './support';
+
+export type { OpportunityEventRow };
+
+export interface NewOpportunityEvent {
+  opportunityId: string;
+  version: number;
+  idempotencyKey: string;
+  eventType: string;
+  stageBefore: Stage | null;
+  stageAfter: Stage;
+  actorId: string;
+  ownerId: string;
+  payload: unknown;
+  nextAction: unknown;
+  occurredAt: Date;
+}
+
+/** Appends one event (E1); the same idempotency key twice leaves one row. Returns whether it was inserted. */
+export async function appendEvent(db: Db, row: NewOpportunityEvent): Promise<boolean> {
+  const inserted = await insertIfAbsent(db, opportunityEvents, row, opportunityEvents.idempotencyKey);
+  return inserted !== undefined;
+}
+
+const eventCursor = z.object({ id: z.number().int().nonnegative() });
+
+/** A deal's history in the order it happened, with an opaque keyset cursor (prepared). */
+export async function listEvents(db: Db, request: PageRequest & { opportunityId: string }): Promise<Page<OpportunityEventRow>> {
+  const statement = prepared(db, 'opportunity_events_list', (d) =>
+    d
+      .select()
+      .from(opportunityEvents)
+      .where(and(eq(opportunityEvents.opportunityId, sql.placeholder('opportunityId')), gt(opportunityEvents.id, sql.placeholder('after'))))
+      .orderBy(opportunityEvents.id)
+      .limit(sql.placeholder('limit')),
+  );
+  const after = decodeCursor(request.cursor, eventCursor)?.id ?? 0;
+  const rows = await statement.execute({ opportunityId: request.opportunityId, after, limit: request.limit + 1 });
+  return toPage(rows, request.limit, (row) => ({ id: row.id }));
+}
+
+/** How many events carry this idempotency key (0 or 1). */
+export async function countEventsByKey(db: Db, key: string): Promise<number> {
+  const [row] = await db.select({ n: count() }).from(opportunityEvents).where(eq(opportunityEvents.idempotencyKey, key));
+  return row.n;
+}

@@ -1,0 +1,128 @@
+import { and, eq, lt, sql } from 'drizzle-orm';
+import type { LostReason, Stage } from '../../machines/opportunity/vocabulary';
+import type { Db } from '../client';
+import { opportunities, type OpportunityRow } from '../schema';
+import {
+  decodeCursor,
+  definedOnly,
+  insertIfAbsent,
+  optionalAfter,
+  optionalEquals,
+  prepared,
+  toPage,
+  uuidCursor,
+  type Page,
+  type PageRequest,
+} from './support';
+
+export type { OpportunityRow };
+
+export interface NewOpportunity {
+  id: string;
+  workflowId: string;
+  title: string;
+  company: string;
+  ownerId: string;
+  source: string | null;
+  stage: Stage;
+  snapshot: unknown;
+  version: number;
+}
+
+/** Creates the read-model row once; a retry returns the row already there. */
+export async function insertOpportunity(db: Db, opportunity: NewOpportunity): Promise<OpportunityRow> {
+  const created = await insertIfAbsent(db, opportunities, opportunity, opportunities.id);
+  return created ?? (await getOpportunity(db, opportunity.id))!;
+}
+
+/** Everything the workflow projects from the machine state after an accepted event. */
+export interface OpportunityProjection {
+  id: string;
+  version: number;
+  stage: Stage;
+  snapshot: unknown;
+  ownerId: string;
+  source: string | null;
+  nextActionDescription: string | null;
+  nextActionDueAt: Date | null;
+  nextActionOwner: string | null;
+  followUpPauseReasons: string[];
+  proposalPauseReasons: string[];
+  scopeState: string;
+  clientSafeStatus: string;
+  decisionDeadline: Date | null;
+  lostReason: LostReason | null;
+  lostDetail: string | null;
+  reactivateAt: Date | null;
+  lostAt: Date | null;
+}
+
+/**
+ * Moves the read model forward. Applied only when `p.version` is newer than the row's, so
+ * a late or replayed projection is ignored; returns whether it was applied.
+ */
+export async function projectOpportunity(db: Db, p: OpportunityProjection): Promise<boolean> {
+  const { id, ...fields } = p;
+  const applied = await db
+    .update(opportunities)
+    .set({ ...fields, updatedAt: sql`now()` })
+    .where(and(eq(opportunities.id, id), lt(opportunities.version, p.version)))
+    .returning({ id: opportunities.id });
+  return applied.length > 0;
+}
+
+/** Sets the timer-driven flags (DL1 overdue, dormant); returns whether the row exists. */
+export async function setOpportunityFlags(db: Db, flags: { id: string; overdue?: boolean; dormant?: boolean }): Promise<boolean> {
+  const { id, ...given } = flags;
+  const updated = await db
+    .update(opportunities)
+    .set({ ...definedOnly(given), updatedAt: sql`now()` })
+    .where(eq(opportunities.id, id))
+    .returning({ id: opportunities.id });
+  return updated.length > 0;
+}
+
+/** One opportunity (prepared). */
+export async function getOpportunity(db: Db, id: string): Promise<OpportunityRow | null> {
+  const statement = prepared(db, 'opportunity_by_id', (d) =>
+    d.select().from(opportunities).where(eq(opportunities.id, sql.placeholder('id'))),
+  );
+  const [row] = await statement.execute({ id });
+  return row ?? null;
+}
+
+export interface OpportunityFilter extends PageRequest {
+  stage?: Stage;
+  ownerId?: string;
+  overdue?: boolean;
+  dormant?: boolean;
+}
+
+/** Opportunities by stage, owner and flags, in id order with an opaque keyset cursor (prepared). */
+export async function listOpportunities(db: Db, filter: OpportunityFilter): Promise<Page<OpportunityRow>> {
+  const statement = prepared(db, 'opportunities_list', (d) =>
+    d
+      .select()
+      .from(opportunities)
+      .where(
+        and(
+          optionalEquals(opportunities.stage, 'stage', 'stage'),
+          optionalEquals(opportunities.ownerId, 'ownerId', 'text'),
+          optionalEquals(opportunities.overdue, 'overdue', 'boolean'),
+          optionalEquals(opportunities.dormant, 'dormant', 'boolean'),
+          optionalAfter(opportunities.id, 'after', 'uuid'),
+        ),
+      )
+      .orderBy(opportunities.id)
+      .limit(sql.placeholder('limit')),
+  );
+  const rows = await statement.execute({
+    stage: filter.stage ?? null,
+    ownerId: filter.ownerId ?? null,
+    overdue: filter.overdue ?? null,
+    dormant: filter.dormant ?? null,
+    after: decodeCursor(filter.cursor, uuidCursor)?.id ?? null,
+    limit: filter.limit + 1,
+  });
+  return toPage(rows, filter.limit, (row) => ({ id: row.id }));
+}

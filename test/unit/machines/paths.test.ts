@@ -1,0 +1,151 @@
+/**
+ * Path tests generated with `xstate/graph`: traversing the machine itself with a fixed set
+ * of well-formed events reaches every stage, and no event leads to an undefined state.
+ *
+ * Vertices are keyed by the state value plus the unmet gates `explain` reports, so
+ * recording a fact is progress (it changes what is allowed) while cycles (revise, reject,
+ * lose and reactivate) still close.
+ */
+import { getAdjacencyMap, getShortestPaths, type TraversalOptions } from 'xstate/graph';
+import type { SnapshotFrom } from 'xstate';
+import {
+  applyEvent,
+  createDeal,
+  dealEventSchema,
+  dealMachine,
+  DISCOVERY_FACTS,
+  explain,
+  followUpPauseReasons,
+  fromSnapshot,
+  isFinalStage,
+  proposalPauseReasons,
+  PROPOSAL_SECTION_KINDS,
+  QUALIFICATION_FACTS,
+  STAGES,
+  type DealEvent,
+  type DealState,
+  moveFor,
+  toSnapshot,
+  unmetGates,
+  type Stage,
+} from '../../../machines/opportunity';
+import { allFacts, allHandoffRecords, at, nextAction, ops, rep } from './support';
+
+type Snap = SnapshotFrom<typeof dealMachine>;
+
+const input = { opportunityId: 'opp-graph', ownerId: 'rep-1', source: 'web', at: at(0) };
+const common = { actor: rep, at: at(1), nextAction: nextAction(1) };
+const raw: Record<string, unknown>[] = [
+  { type: 'RECORD_QUALIFICATION', facts: allFacts(QUALIFICATION_FACTS) },
+  { type: 'RECORD_CONSENT', consent: 'granted', contactTimingValid: true, sourceContextValid: true, decisionPathVerified: true },
+  { type: 'RECORD_CONSENT', consent: 'withdrawn' },
+  { type: 'RECORD_VERIFICATION', scopeVerified: true, timelineVerified: true, decisionPathVerified: true },
+  { type: 'RECORD_VERIFICATION', scopeVerified: false },
+  { type: 'RECORD_FOLLOW_UP' },
+  { type: 'RECORD_DISCOVERY', facts: allFacts(DISCOVERY_FACTS) },
+  { type: 'RECORD_AUDIT_EVIDENCE', evidenceId: 'ev-1', summary: 'audit' },
+  ...PROPOSAL_SECTION_KINDS.map((section) => ({ type: 'RECORD_PROPOSAL_SECTION', section })),
+  { type: 'QUALIFY' },
+  { type: 'START_DISCOVERY' },
+  { type: 'START_AUDIT' },
+  { type: 'START_PROPOSAL' },
+  { type: 'SUBMIT_FOR_APPROVAL' },
+  { type: 'APPROVE', actor: ops },
+  { type: 'APPROVE', actor: rep },
+  { type: 'APPROVE_CLIENT_SAFE_SUMMARY', actor: ops },
+  { type: 'REJECT', actor: ops, reason: 'rework' },
+  { type: 'SEND_PROPOSAL', probability: 50 },
+  { type: 'RECORD_VIEW' },
+  { type: 'RECORD_OBJECTION', objectionId: 'o-1', summary: 'price' },
+  { type: 'RESOLVE_OBJECTION', objectionId: 'o-1' },
+  { type: 'REVISE_PROPOSAL', reason: 'change' },
+  { type: 'ACCEPT' },
+  { type: 'RECORD_CONTRACT', contractState: 'signed', paymentState: 'invoiced', kickoffDate: '2025-02-03', onboardingOwner: 'onb', launchBlockers: [] },
+  { type: 'RECORD_CONTRACT', paymentState: 'not_invoiced' },
+  { type: 'MARK_WON' },
+  { type: 'COMPLETE_HANDOFF', records: { ...allHandoffRecords, portal: false } },
+  { type: 'COMPLETE_HANDOFF', records: allHandoffRecords },
+  { type: 'MARK_LOST', reason: 'no_fit', detail: 'wrong market', reactivateAt: at(90_000) },
+  { type: 'MARK_LOST' },
+  { type: 'REACTIVATE' },
+  { type: 'SET_NEXT_ACTION' },
+];
+const events: DealEvent[] = raw.map((e) => dealEventSchema.parse({ ...common, ...e }));
+
+const key = (snapshot: Snap): string => {
+  const e = explain(fromSnapshot(snapshot));
+  return JSON.stringify({ value: snapshot.value, refused: e.refusedEvents });
+};
+const options: TraversalOptions<Snap, DealEvent, typeof input> = {
+  input,
+  events,
+  serializeState: (snapshot) => key(snapshot),
+};
+
+const stageOf = (snapshot: Snap): Stage => (snapshot.value as { stage: Stage }).stage;
+
+describe('paths generated with xstate/graph', () => {
+  const paths = getShortestPaths(dealMachine, options);
+  const adjacency = getAdjacencyMap(dealMachine, options);
+
+  it('[E1] shortest paths reach every stage of the machine', () => {
+    const reached = new Set(paths.map((p) => stageOf(p.state)));
+    expect([...reached].sort()).toEqual([...STAGES].sort());
+    expect(paths.length).toBeGreaterThan(STAGES.length);
+  });
+
+  it('[E1] replaying each shortest path through applyEvent reaches the same stage, with a next action wherever one is needed', () => {
+    for (const path of paths) {
+      let state: DealState = createDeal(input);
+      for (const step of path.steps.slice(1)) {
+        const result = applyEvent(state, step.event);
+        if (!result.ok) throw new Error(`path step ${step.event.type} refused: ${JSON.stringify(result)}`);
+        state = result.state;
+        // The graph keeps one snapshot per vertex, so compare vertices (value + unmet gates), not whole contexts.
+        expect(key(toSnapshot(state))).toBe(key(step.state));
+        if (!isFinalStage(state.stage) && state.stage !== 'lost') expect(state.context.nextAction).not.toBeNull();
+      }
+      expect(state.stage).toBe(stageOf(path.state));
+    }
+  });
+
+  type Edge = { event: DealEvent; state: Snap };
+  const edges = (transitions: Record<string, unknown>): Edge[] => Object.values(transitions) as Edge[];
+
+  it('[E1] no event leads to an undefined state: every reachable snapshot is a known stage with consistent pauses', () => {
+    const entries = Object.values(adjacency);
+    expect(entries.length).toBeGreaterThan(50);
+    const bad: unknown[] = [];
+    let checked = 0;
+    for (const { state, transitions } of entries) {
+      for (const to of [state, ...edges(transitions).map((e) => e.state)]) {
+        checked += 1;
+        const value = to.value as { stage: Stage; followUp: string; proposalWork: string };
+        const ok =
+          JSON.stringify(Object.keys(value).sort()) === '["followUp","proposalWork","stage"]' &&
+          STAGES.includes(value.stage) &&
+          value.followUp === (followUpPauseReasons(to.context).length > 0 ? 'paused' : 'active') &&
+          value.proposalWork === (proposalPauseReasons(to.context).length > 0 ? 'paused' : 'active') &&
+          to.status === 'active';
+        if (!ok) bad.push(to.value);
+      }
+    }
+    expect(bad).toEqual([]);
+    // Every event was tried from every vertex.
+    expect(checked).toBe(entries.length * (events.length + 1));
+  });
+
+  it('[E1] on every edge the machine agrees with the gate table: refused events leave the snapshot as it was, others go where the table says', () => {
+    const wrong: string[] = [];
+    for (const { state, transitions } of Object.values(adjacency)) {
+      const from = fromSnapshot(state);
+      for (const { event, state: to } of edges(transitions)) {
+        const gates = unmetGates(from, event);
+        const unchanged = JSON.stringify(to.value) === JSON.stringify(state.value) && JSON.stringify(to.context) === JSON.stringify(state.context);
+        const expected = moveFor(event.type, from.stage)?.to ?? from.stage;
+        if (gates.length > 0 ? !unchanged : stageOf(to) !== expected) wrong.push(`${event.type} from ${JSON.stringify(state.value)}`);
+      }
+    }
+    expect(wrong).toEqual([]);
+  });
+});
