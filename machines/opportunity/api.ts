@@ -76,6 +76,7 @@ export function createDeal(input: CreateDealInput): DealState {
     ownerId: input.ownerId,
     source: input.source ?? null,
     at: input.at,
+    nextAction: input.nextAction ?? null,
   });
   return toDealState(snapshot);
 }

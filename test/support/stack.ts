@@ -7,6 +7,7 @@ import { startWorker, type WorkerHandle } from '../../infra/worker';
 import { DEFAULT_DEAL_POLICY, type DealPolicy } from '../../workflows/deal/policy';
 import { hashToken, newToken } from '../../api/auth';
 import { createApiToken, createUser } from '../../db/queries/auth';
+import { createDealGateway, type DealGateway } from '../../api/deal-gateway';
 import { randomUUID } from 'node:crypto';
 
 export interface TestStack {
@@ -14,6 +15,9 @@ export interface TestStack {
   db: Db;
   temporal: Client;
   taskQueue: string;
+  policy: DealPolicy;
+  /** Drives deal workflows directly (no HTTP), with this stack's task queue and policy. */
+  deals: DealGateway;
   adminToken: string;
   /** Creates a user of a role and returns its id and a bearer token. */
   user(role: 'admin' | 'ops' | 'rep' | 'portal', clientId?: string | null): Promise<{ id: string; token: string }>;
@@ -32,6 +36,7 @@ export async function startTestStack(options: { policy?: Partial<DealPolicy>; wo
   const address = process.env.TEMPORAL_ADDRESS!;
   const namespace = process.env.TEMPORAL_NAMESPACE ?? 'default';
   const taskQueue = `test-${randomUUID()}`;
+  const policy: DealPolicy = { ...DEFAULT_DEAL_POLICY, ...options.policy };
   const bundle = process.env.WORKFLOW_BUNDLE_PATH ? { codePath: process.env.WORKFLOW_BUNDLE_PATH } : undefined;
   let worker: WorkerHandle | undefined;
   const startOneWorker = async () => {
@@ -45,7 +50,7 @@ export async function startTestStack(options: { policy?: Partial<DealPolicy>; wo
     temporalAddress: address,
     namespace,
     taskQueue,
-    policy: { ...DEFAULT_DEAL_POLICY, ...options.policy },
+    policy,
     host: '127.0.0.1',
     port: 0,
     api: { bodyLimit: '100kb', rateLimitPerMinute: 100_000 },
@@ -62,6 +67,8 @@ export async function startTestStack(options: { policy?: Partial<DealPolicy>; wo
     db,
     temporal,
     taskQueue,
+    policy,
+    deals: createDealGateway(temporal, { taskQueue, policy }),
     adminToken,
     async user(role, clientId = null) {
       const user = await createUser(db, { name: `Test ${role}`, email: `${role}-${randomUUID()}@test`, role, clientId });

@@ -1,0 +1,144 @@
+import { randomUUID } from 'node:crypto';
+import { listEvents } from '../../../db/queries/events';
+import { getOpportunity } from '../../../db/queries/opportunities';
+import { listTasks } from '../../../db/queries/tasks';
+import { DomainError } from '../../../api/errors';
+import { dealWorkflowId } from '../../../workflows/deal/messages';
+import { eventFactory, nextAction } from '../../support/deal-events';
+import { dealAt, eventually, openTestDeal, REP, sendAll } from '../../support/deals';
+import { startTestStack, type TestStack } from '../../support/stack';
+
+let stack: TestStack;
+beforeAll(async () => {
+  stack = await startTestStack({ policy: { escalationGraceSeconds: 2, continueAsNewAfterEvents: 4 } });
+});
+afterAll(async () => {
+  await stack?.stop();
+});
+
+const rep = eventFactory(REP);
+const refusal = async (promise: Promise<unknown>): Promise<DomainError> => {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof DomainError) return error;
+    throw error;
+  }
+  throw new Error('expected a refusal');
+};
+
+describe('the deal workflow on the real Temporal server', () => {
+  it('[E1] records each accepted event with owner, timestamp, stage before and after and next action, and projects it', async () => {
+    const { opportunityId } = await openTestDeal(stack);
+    const due = nextAction(REP.id, 3_600, 'Send the discovery agenda');
+    await sendAll(stack, opportunityId, [rep.base('RECORD_QUALIFICATION', { facts: { source: 'Referral', urgency: 'Q3' }, nextAction: due })]);
+    const events = (await listEvents(stack.db, { opportunityId, limit: 10 })).items;
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({
+      eventType: 'RECORD_QUALIFICATION',
+      stageBefore: 'lead',
+      stageAfter: 'lead',
+      ownerId: REP.id,
+      actorId: REP.id,
+      version: 1,
+      nextAction: due,
+    });
+    expect(events[0].occurredAt).toBeInstanceOf(Date);
+    const row = await getOpportunity(stack.db, opportunityId);
+    expect(row).toMatchObject({ version: 1, nextActionDescription: 'Send the discovery agenda', stage: 'lead' });
+  });
+
+  it('[Q1][E1] refuses a move naming every unmet gate, leaves no trace in history and writes nothing', async () => {
+    const { opportunityId } = await openTestDeal(stack);
+    const refused = await refusal(stack.deals.apply(opportunityId, rep.base('QUALIFY'), { requestId: randomUUID() }));
+    expect(refused.status).toBe(409);
+    expect(refused.extra.unmetGates).toEqual(
+      expect.arrayContaining(['source', 'service_fit', 'urgency', 'decision_owner', 'contact_path', 'budget_signal', 'next_action']),
+    );
+    const history = await stack.temporal.workflow.getHandle(dealWorkflowId(opportunityId)).fetchHistory();
+    const accepted = (history.events ?? []).filter((event) => event.workflowExecutionUpdateAcceptedEventAttributes);
+    // Only the opening update entered history: the refused one was rejected by the validator.
+    expect(accepted).toHaveLength(1);
+    expect((await listEvents(stack.db, { opportunityId, limit: 10 })).items).toHaveLength(0);
+    expect((await getOpportunity(stack.db, opportunityId))?.version).toBe(0);
+  });
+
+  it('[E1] applies an update sent twice with one idempotency key once, also across continue-as-new', async () => {
+    const { opportunityId } = await openTestDeal(stack);
+    const handle = stack.temporal.workflow.getHandle(dealWorkflowId(opportunityId));
+    const firstRun = (await handle.describe()).runId;
+    const key = randomUUID();
+    const event = rep.base('RECORD_CONSENT', { consent: 'granted' });
+    const first = await stack.deals.apply(opportunityId, event, { requestId: key });
+    const again = await stack.deals.apply(opportunityId, event, { requestId: key });
+    expect(again.version).toBe(first.version);
+    // Four more events pass the policy's continue-as-new threshold.
+    await sendAll(stack, opportunityId, [
+      rep.base('RECORD_CONSENT', { contactTimingValid: true }),
+      rep.base('RECORD_CONSENT', { sourceContextValid: true }),
+      rep.base('RECORD_CONSENT', { decisionPathVerified: true }),
+      rep.base('RECORD_QUALIFICATION', { facts: { source: 'Referral' } }),
+    ]);
+    const nextRun = await eventually(async () => {
+      const runId = (await handle.describe()).runId;
+      return runId !== firstRun ? runId : undefined;
+    });
+    expect(nextRun).not.toBe(firstRun);
+    const afterContinue = await stack.deals.apply(opportunityId, event, { requestId: key });
+    expect(afterContinue.version).toBe(5);
+    const events = (await listEvents(stack.db, { opportunityId, limit: 50 })).items;
+    expect(events.filter((row) => row.idempotencyKey.endsWith(key))).toHaveLength(1);
+    expect(events).toHaveLength(5);
+  });
+
+  it('[DL1][TK1] flags a missed next action overdue, creates a task, shows it to ops in search attributes, then escalates', async () => {
+    const { opportunityId } = await openTestDeal(stack, { firstActionDueInSeconds: 1 });
+    const row = await eventually(async () => {
+      const current = await getOpportunity(stack.db, opportunityId);
+      return current?.overdue ? current : undefined;
+    });
+    expect(row.overdue).toBe(true);
+    const tasks = await eventually(async () => {
+      const page = await listTasks(stack.db, { opportunityId, limit: 20 });
+      const kinds = page.items.map((task) => task.kind);
+      return kinds.includes('next_action_overdue') && kinds.includes('escalation') ? page.items : undefined;
+    });
+    expect(tasks.find((task) => task.kind === 'escalation')?.ownerId).toBe('ops');
+    expect(tasks.find((task) => task.kind === 'next_action_overdue')?.ownerId).toBe(REP.id);
+    const listed = await eventually(async () => {
+      const found: string[] = [];
+      for await (const execution of stack.temporal.workflow.list({ query: `DealOverdue = true AND WorkflowId = '${dealWorkflowId(opportunityId)}'` })) {
+        found.push(execution.workflowId);
+      }
+      return found.length ? found : undefined;
+    });
+    expect(listed).toEqual([dealWorkflowId(opportunityId)]);
+    const description = await stack.temporal.workflow.getHandle(dealWorkflowId(opportunityId)).describe();
+    expect(description.typedSearchAttributes.get({ name: 'DealStage', type: 'KEYWORD' } as never)).toBe('lead');
+    expect(String((await description.memo)?.summary ?? '')).toContain('lead');
+
+    // A new next action clears the flag.
+    await sendAll(stack, opportunityId, [rep.base('SET_NEXT_ACTION', { nextAction: nextAction(REP.id, 3_600) })]);
+    expect((await getOpportunity(stack.db, opportunityId))?.overdue).toBe(false);
+  });
+
+  it('[DL1] a timer that fires while no worker runs is acted on when a worker returns', async () => {
+    const { opportunityId } = await openTestDeal(stack, { firstActionDueInSeconds: 2 });
+    await stack.stopWorker();
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 3_000));
+      expect((await getOpportunity(stack.db, opportunityId))?.overdue).toBe(false);
+    } finally {
+      await stack.startWorker();
+    }
+    await eventually(async () => ((await getOpportunity(stack.db, opportunityId))?.overdue ? true : undefined));
+  });
+
+  it('[E1] a deal on the happy path reaches contract with one event row per accepted event', async () => {
+    const { opportunityId, view } = await dealAt(stack, 'contract');
+    expect(view.state.stage).toBe('contract');
+    const events = (await listEvents(stack.db, { opportunityId, limit: 100 })).items;
+    expect(events.map((e) => e.version)).toEqual(events.map((_, index) => index + 1));
+    expect((await getOpportunity(stack.db, opportunityId))?.stage).toBe('contract');
+  });
+});

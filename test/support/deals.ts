@@ -1,0 +1,53 @@
+import { randomUUID } from 'node:crypto';
+import type { DealView } from '../../workflows/deal/messages';
+import { eventsUpTo, nextAction, type Actor } from './deal-events';
+import type { TestStack } from './stack';
+
+export const REP: Actor = { id: 'rep-1', role: 'rep' };
+export const OPS: Actor = { id: 'ops-1', role: 'ops' };
+
+/** Opens a deal through its workflow and returns its id and first view. */
+export async function openTestDeal(stack: TestStack, overrides: { company?: string; ownerId?: string; firstActionDueInSeconds?: number } = {}) {
+  const opportunityId = randomUUID();
+  const ownerId = overrides.ownerId ?? REP.id;
+  const view = await stack.deals.open({
+    opportunityId,
+    title: 'Lead-flow automation',
+    company: overrides.company ?? `Company ${opportunityId.slice(0, 8)}`,
+    ownerId,
+    source: 'referral',
+    createdAt: new Date().toISOString(),
+    nextAction: nextAction(ownerId, overrides.firstActionDueInSeconds ?? 7 * 86_400, 'Qualify this lead'),
+  });
+  return { opportunityId, view };
+}
+
+/** Sends events one by one; fails loudly with the refusal if one is refused. */
+export async function sendAll(stack: TestStack, opportunityId: string, events: Record<string, unknown>[]): Promise<DealView> {
+  let view: DealView | undefined;
+  for (const event of events) view = await stack.deals.apply(opportunityId, event, { requestId: randomUUID() });
+  return view!;
+}
+
+/** A new deal moved along the happy path up to `stage`. */
+export async function dealAt(stack: TestStack, stage: string, rep: Actor = REP, approver: Actor = OPS) {
+  const { opportunityId } = await openTestDeal(stack, { ownerId: rep.id });
+  const view = await sendAll(stack, opportunityId, eventsUpTo(stage, rep, approver));
+  return { opportunityId, view };
+}
+
+/** Polls until `check` returns a value (not undefined) or the time runs out. */
+export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 30_000, everyMs = 250): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value !== undefined) return value;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline) throw new Error(`condition not met in ${timeoutMs} ms${last ? `: ${(last as Error).message}` : ''}`);
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+  }
+}
