@@ -1,0 +1,111 @@
+import { listEvents } from '../../../db/queries/events';
+import { getOpportunity } from '../../../db/queries/opportunities';
+import { listTasks } from '../../../db/queries/tasks';
+import { dealWorkflowId } from '../../../workflows/deal/messages';
+import { eventFactory, inSeconds, nextAction } from '../../support/deal-events';
+import { dealAt, eventually, OPS, REP, sendAll } from '../../support/deals';
+import { startTestStack, type TestStack } from '../../support/stack';
+
+let stack: TestStack;
+beforeAll(async () => {
+  stack = await startTestStack({ policy: { followUpSeconds: 1, followUpMax: 2, autoLoseOnDeadline: true, autoLoseReactivationSeconds: 3_600, dormantSeconds: 3 } });
+});
+afterAll(async () => {
+  await stack?.stop();
+});
+
+const rep = eventFactory(REP);
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const followUpTasks = async (opportunityId: string) =>
+  (await listTasks(stack.db, { opportunityId, kind: 'follow_up', limit: 50 })).items.filter((task) => task.key.startsWith(`${dealWorkflowId(opportunityId)}:follow_up:`));
+
+describe('timed promises of the deal workflow', () => {
+  it('[F1][T1][TK1] sends no follow-up while consent is withdrawn and follows up once it is granted again', async () => {
+    const { opportunityId } = await dealAt(stack, 'approval');
+    await sendAll(stack, opportunityId, [
+      rep.base('RECORD_CONSENT', { consent: 'withdrawn' }),
+      // Approvals and sending are not follow-ups: they go on while follow-up is paused.
+      eventFactory(OPS).base('APPROVE'),
+      eventFactory(OPS).base('APPROVE_CLIENT_SAFE_SUMMARY', { summaryId: 'sum-1' }),
+      rep.withNext('SEND_PROPOSAL', { probability: 40 }),
+    ]);
+    const paused = await stack.deals.describe(opportunityId);
+    expect(paused.explanation.pauses.followUp).toEqual({ paused: true, reasons: ['consent'] });
+    expect((await getOpportunity(stack.db, opportunityId))?.followUpPauseReasons).toEqual(['consent']);
+    await sleep(3_000);
+    expect(await followUpTasks(opportunityId)).toHaveLength(0);
+    expect((await stack.deals.describe(opportunityId)).state.context.proposal.lastFollowUpAt).toBeNull();
+
+    await sendAll(stack, opportunityId, [rep.base('RECORD_CONSENT', { consent: 'granted' })]);
+    const tasks = await eventually(async () => {
+      const found = await followUpTasks(opportunityId);
+      return found.length >= 2 ? found : undefined;
+    });
+    expect(tasks).toHaveLength(2); // policy: at most two follow-ups per sent proposal
+    expect(tasks[0].ownerId).toBe(REP.id);
+    const view = await stack.deals.describe(opportunityId);
+    expect(view.state.context.proposal.lastFollowUpAt).not.toBeNull();
+    const recorded = (await listEvents(stack.db, { opportunityId, limit: 100 })).items.filter((e) => e.eventType === 'RECORD_FOLLOW_UP');
+    expect(recorded.length).toBe(2);
+    expect(recorded.every((e) => e.actorId === 'system')).toBe(true);
+  });
+
+  it('[DL1] flags a passed decision deadline, creates a task and (by policy) marks the deal lost with reason no_decision', async () => {
+    const { opportunityId } = await dealAt(stack, 'approval');
+    await sendAll(stack, opportunityId, [
+      eventFactory(OPS).base('APPROVE'),
+      eventFactory(OPS).base('APPROVE_CLIENT_SAFE_SUMMARY', { summaryId: 'sum-1' }),
+      rep.withNext('SEND_PROPOSAL', { decisionDeadline: inSeconds(2), probability: 50 }),
+    ]);
+    const row = await eventually(async () => {
+      const current = await getOpportunity(stack.db, opportunityId);
+      return current?.stage === 'lost' ? current : undefined;
+    });
+    expect(row.lostReason).toBe('no_decision');
+    expect(row.reactivateAt).not.toBeNull();
+    const tasks = (await listTasks(stack.db, { opportunityId, kind: 'decision_deadline', limit: 10 })).items;
+    expect(tasks).toHaveLength(1);
+  });
+
+  it('[WB1][L1] opens win-back when the reactivation window opens (consent valid), and REACTIVATE returns the deal to lead with its history', async () => {
+    const { opportunityId } = await dealAt(stack, 'discovery');
+    await sendAll(stack, opportunityId, [rep.base('MARK_LOST', { reason: 'budget', detail: 'Budget frozen until spring', reactivateAt: inSeconds(2) })]);
+    expect((await getOpportunity(stack.db, opportunityId))?.stage).toBe('lost');
+    const task = await eventually(async () => (await listTasks(stack.db, { opportunityId, kind: 'win_back', limit: 5 })).items[0]);
+    expect(task.ownerId).toBe(REP.id);
+    const started = await eventually(async () => (await listEvents(stack.db, { opportunityId, limit: 100 })).items.find((e) => e.eventType === 'WIN_BACK_STARTED'));
+    expect(started.payload).toMatchObject({ consentGranted: true, taskCreated: true });
+
+    const before = (await listEvents(stack.db, { opportunityId, limit: 100 })).items.length;
+    const view = await sendAll(stack, opportunityId, [rep.withNext('REACTIVATE')]);
+    expect(view.state.stage).toBe('lead');
+    expect(view.state.context.lostHistory).toHaveLength(1);
+    expect(view.state.context.lostHistory[0]).toMatchObject({ reason: 'budget', detail: 'Budget frozen until spring' });
+    const after = (await listEvents(stack.db, { opportunityId, limit: 100 })).items;
+    expect(after.length).toBe(before + 1);
+    expect(after.at(-1)).toMatchObject({ eventType: 'REACTIVATE', stageBefore: 'lost', stageAfter: 'lead' });
+  });
+
+  it('[WB1][F1] creates no win-back task when consent was withdrawn, but records that the window opened', async () => {
+    const { opportunityId } = await dealAt(stack, 'qualified');
+    await sendAll(stack, opportunityId, [
+      rep.base('RECORD_CONSENT', { consent: 'withdrawn' }),
+      rep.base('MARK_LOST', { reason: 'timing', reactivateAt: inSeconds(1) }),
+    ]);
+    const started = await eventually(async () => (await listEvents(stack.db, { opportunityId, limit: 100 })).items.find((e) => e.eventType === 'WIN_BACK_STARTED'));
+    expect(started.payload).toMatchObject({ consentGranted: false, taskCreated: false });
+    expect((await listTasks(stack.db, { opportunityId, kind: 'win_back', limit: 5 })).items).toHaveLength(0);
+  });
+
+  it('[M1] flags a deal without activity dormant and records its recovery when a rep acts again', async () => {
+    const { opportunityId } = await dealAt(stack, 'qualified');
+    await eventually(async () => ((await getOpportunity(stack.db, opportunityId))?.dormant ? true : undefined));
+    const description = await stack.temporal.workflow.getHandle(dealWorkflowId(opportunityId)).describe();
+    expect(description.typedSearchAttributes.get({ name: 'DealDormant', type: 'BOOL' } as never)).toBe(true);
+    await sendAll(stack, opportunityId, [rep.base('SET_NEXT_ACTION', { nextAction: nextAction(REP.id, 3_600) })]);
+    expect((await getOpportunity(stack.db, opportunityId))?.dormant).toBe(false);
+    const recovered = (await listEvents(stack.db, { opportunityId, limit: 100 })).items.filter((e) => e.eventType === 'DORMANT_RECOVERED');
+    expect(recovered).toHaveLength(1);
+    expect(recovered[0].payload).toMatchObject({ recoveredBy: 'SET_NEXT_ACTION' });
+  });
+});
