@@ -13,7 +13,13 @@ export interface DbOptions {
 
 /** Opens a pool; nothing connects until the first query. */
 export function createDb(url: string, options: DbOptions = {}): Db {
-  const pool = new Pool({ connectionString: url, max: options.max ?? 10, application_name: options.applicationName ?? 'opportunity-path' });
+  const pool = new Pool({
+    connectionString: url,
+    max: options.max ?? 10,
+    application_name: options.applicationName ?? 'opportunity-path',
+    // Fail fast while Postgres is away, so activities retry instead of hanging.
+    connectionTimeoutMillis: 5_000,
+  });
   // Without a listener, an idle connection's error would crash the process.
   pool.on('error', options.onIdleError ?? (() => undefined));
   return drizzle(pool, { schema }) as Db;

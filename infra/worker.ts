@@ -1,5 +1,5 @@
 import { bundleWorkflowCode, NativeConnection, Worker, type WorkflowBundleOption, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { createActivities } from '../activities';
+import { createActivities, type DealActivities } from '../activities';
 import type { Db } from '../db/client';
 import type { Logger } from './logger';
 import { installTemporalRuntime } from './runtime';
@@ -27,15 +27,19 @@ export async function startWorker(options: {
   /** A prebuilt bundle (tests build one per run); without it the worker bundles at start. */
   bundle?: WorkflowBundleOption;
   maxConcurrentActivityTaskExecutions?: number;
+  /** Lets fault-injection tests wrap the real activities. */
+  wrapActivities?: (activities: DealActivities) => DealActivities;
 }): Promise<WorkerHandle> {
   installTemporalRuntime();
+  const wrap = options.wrapActivities ?? ((activities: DealActivities) => activities);
   const connection = await NativeConnection.connect({ address: options.address });
   const worker = await Worker.create({
     connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     ...(options.bundle ? { workflowBundle: options.bundle } : { workflowsPath: WORKFLOWS_PATH }),
-    activities: createActivities({ db: options.db, logger: options.logger.child({ component: 'activities' }), clock: () => new Date() }),
+    activities: wrap(createActivities({ db: options.db, logger: options.logger.child({ component: 'activities' }), clock: () => new Date() })),
+    ...(options.maxConcurrentActivityTaskExecutions ? { maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions } : {}),
   });
   const done = worker.run().finally(() => connection.close());
   return {

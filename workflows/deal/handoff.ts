@@ -27,7 +27,7 @@ export interface HandoffInput {
 export const handoffProgress = defineQuery<{ done: HandoffStep[]; total: number }>('handoffProgress');
 
 const { handoffStep, handoffRecords } = proxyActivities<DealActivities>({
-  startToCloseTimeout: '30 seconds',
+  startToCloseTimeout: '10 seconds',
   retry: { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '10 seconds' },
 });
 

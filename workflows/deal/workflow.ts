@@ -41,7 +41,7 @@ import {
 } from './search-attributes';
 
 const { recordDealEvent, createOpportunityRecord, ensureTask, setFlags, recordFollowUp } = proxyActivities<DealActivities>({
-  startToCloseTimeout: '30 seconds',
+  startToCloseTimeout: '10 seconds',
   retry: { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '10 seconds' },
 });
 

@@ -4,6 +4,7 @@ import { listTasks } from '../../../db/queries/tasks';
 import { dealWorkflowId } from '../../../workflows/deal/messages';
 import { eventFactory, inSeconds, nextAction } from '../../support/deal-events';
 import { dealAt, eventually, OPS, REP, sendAll } from '../../support/deals';
+import { maybeRecordHistory } from '../../support/histories';
 import { startTestStack, type TestStack } from '../../support/stack';
 
 let stack: TestStack;
@@ -48,6 +49,7 @@ describe('timed promises of the deal workflow', () => {
     const recorded = (await listEvents(stack.db, { opportunityId, limit: 100 })).items.filter((e) => e.eventType === 'RECORD_FOLLOW_UP');
     expect(recorded.length).toBe(2);
     expect(recorded.every((e) => e.actorId === 'system')).toBe(true);
+    await maybeRecordHistory(stack.temporal, dealWorkflowId(opportunityId), 'deal-follow-ups-paused-then-resumed');
   });
 
   it('[DL1] flags a passed decision deadline, creates a task and (by policy) marks the deal lost with reason no_decision', async () => {
@@ -84,6 +86,7 @@ describe('timed promises of the deal workflow', () => {
     const after = (await listEvents(stack.db, { opportunityId, limit: 100 })).items;
     expect(after.length).toBe(before + 1);
     expect(after.at(-1)).toMatchObject({ eventType: 'REACTIVATE', stageBefore: 'lost', stageAfter: 'lead' });
+    await maybeRecordHistory(stack.temporal, dealWorkflowId(opportunityId), 'deal-lost-win-back-reactivated');
   });
 
   it('[WB1][F1] creates no win-back task when consent was withdrawn, but records that the window opened', async () => {
