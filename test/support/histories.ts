@@ -1,17 +1,25 @@
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Client } from '@temporalio/client';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { resolveTemporalCli } from '../../infra/temporal-cli';
 
 export const HISTORIES_DIR = path.resolve(__dirname, '../fixtures/histories');
 
 /**
- * With RECORD_HISTORIES=1, saves a workflow's history for the replay test. Recorded
- * histories are committed: they prove that new workflow code still replays old runs.
+ * With RECORD_HISTORIES=1, saves a workflow's history (as `temporal workflow show -o json`
+ * prints it) for the replay test. Recorded histories are committed: they prove that new
+ * workflow code still replays runs recorded with older code.
  */
-export async function maybeRecordHistory(client: Client, workflowId: string, name: string): Promise<void> {
+export async function maybeRecordHistory(workflowId: string, name: string): Promise<void> {
   if (process.env.RECORD_HISTORIES !== '1') return;
-  const history = await client.workflow.getHandle(workflowId).fetchHistory();
+  const cli = resolveTemporalCli({ cliPath: process.env.TEMPORAL_CLI_PATH });
+  if (cli.kind === 'download') throw new Error('recording histories needs the Temporal CLI binary');
+  const shown = spawnSync(
+    cli.path,
+    ['workflow', 'show', '--workflow-id', workflowId, '--address', process.env.TEMPORAL_ADDRESS!, '--namespace', process.env.TEMPORAL_NAMESPACE ?? 'default', '--output', 'json'],
+    { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
+  );
+  if (shown.status !== 0) throw new Error(`temporal workflow show failed: ${shown.stderr}`);
   fs.mkdirSync(HISTORIES_DIR, { recursive: true });
-  fs.writeFileSync(path.join(HISTORIES_DIR, `${name}.json`), historyToJSON(history));
+  fs.writeFileSync(path.join(HISTORIES_DIR, `${name}.json`), shown.stdout);
 }

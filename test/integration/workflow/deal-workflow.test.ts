@@ -121,7 +121,7 @@ describe('the deal workflow on the real Temporal server', () => {
     // A new next action clears the flag.
     await sendAll(stack, opportunityId, [rep.base('SET_NEXT_ACTION', { nextAction: nextAction(REP.id, 3_600) })]);
     expect((await getOpportunity(stack.db, opportunityId))?.overdue).toBe(false);
-    await maybeRecordHistory(stack.temporal, dealWorkflowId(opportunityId), 'deal-overdue-escalated');
+    await maybeRecordHistory(dealWorkflowId(opportunityId), 'deal-overdue-escalated');
   });
 
   it('[DL1] a timer that fires while no worker runs is acted on when a worker returns', async () => {

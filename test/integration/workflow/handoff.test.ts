@@ -73,8 +73,8 @@ describe('the won-deal handoff', () => {
     // The workflow completes once delivery owns the deal; its result names the final stage.
     const result = await stack.temporal.workflow.getHandle(`opportunity-${opportunityId}`).result();
     expect(result.stage).toBe('handed_off');
-    await maybeRecordHistory(stack.temporal, `opportunity-${opportunityId}`, 'deal-full-path-to-handed-off');
-    await maybeRecordHistory(stack.temporal, `handoff-${opportunityId}`, 'handoff-child');
+    await maybeRecordHistory(`opportunity-${opportunityId}`, 'deal-full-path-to-handed-off');
+    await maybeRecordHistory(`handoff-${opportunityId}`, 'handoff-child');
     expect(view === undefined || view.state.stage === 'handed_off').toBe(true);
     const tasks = (await listTasks(stack.db, { opportunityId, kind: 'onboarding_handoff', limit: 10 })).items;
     expect(tasks.map((t) => t.title)).toEqual(expect.arrayContaining(['Clear launch blocker: Twilio number port']));

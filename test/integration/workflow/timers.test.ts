@@ -49,7 +49,7 @@ describe('timed promises of the deal workflow', () => {
     const recorded = (await listEvents(stack.db, { opportunityId, limit: 100 })).items.filter((e) => e.eventType === 'RECORD_FOLLOW_UP');
     expect(recorded.length).toBe(2);
     expect(recorded.every((e) => e.actorId === 'system')).toBe(true);
-    await maybeRecordHistory(stack.temporal, dealWorkflowId(opportunityId), 'deal-follow-ups-paused-then-resumed');
+    await maybeRecordHistory(dealWorkflowId(opportunityId), 'deal-follow-ups-paused-then-resumed');
   });
 
   it('[DL1] flags a passed decision deadline, creates a task and (by policy) marks the deal lost with reason no_decision', async () => {
@@ -86,7 +86,7 @@ describe('timed promises of the deal workflow', () => {
     const after = (await listEvents(stack.db, { opportunityId, limit: 100 })).items;
     expect(after.length).toBe(before + 1);
     expect(after.at(-1)).toMatchObject({ eventType: 'REACTIVATE', stageBefore: 'lost', stageAfter: 'lead' });
-    await maybeRecordHistory(stack.temporal, dealWorkflowId(opportunityId), 'deal-lost-win-back-reactivated');
+    await maybeRecordHistory(dealWorkflowId(opportunityId), 'deal-lost-win-back-reactivated');
   });
 
   it('[WB1][F1] creates no win-back task when consent was withdrawn, but records that the window opened', async () => {
