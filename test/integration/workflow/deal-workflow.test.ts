@@ -136,11 +136,21 @@ describe('the deal workflow on the real Temporal server', () => {
     await eventually(async () => ((await getOpportunity(stack.db, opportunityId))?.overdue ? true : undefined));
   });
 
-  it('[E1] a deal on the happy path reaches contract with one event row per accepted event', async () => {
+  it('[E1][TK1] a deal on the happy path reaches contract with one event row per accepted event and a task for each promise', async () => {
     const { opportunityId, view } = await dealAt(stack, 'contract');
     expect(view.state.stage).toBe('contract');
     const events = (await listEvents(stack.db, { opportunityId, limit: 100 })).items;
     expect(events.map((e) => e.version)).toEqual(events.map((_, index) => index + 1));
+    expect(events.every((e) => e.nextAction !== null && e.ownerId === REP.id)).toBe(true);
     expect((await getOpportunity(stack.db, opportunityId))?.stage).toBe('contract');
+    const tasks = (await listTasks(stack.db, { opportunityId, limit: 100 })).items;
+    const byKind = (kind: string) => tasks.filter((task) => task.kind === kind);
+    expect(byKind('proposal_review')).toHaveLength(1);
+    expect(byKind('proposal_review')[0].ownerId).toBe('ops');
+    expect(byKind('contract_step')).toHaveLength(1);
+    // Every next action given with a move is a promised follow-up with its owner and due date.
+    const promised = events.filter((e) => (e.payload as { nextAction?: unknown }).nextAction).length;
+    expect(byKind('follow_up')).toHaveLength(promised);
+    expect(byKind('follow_up').every((task) => task.ownerId === REP.id && task.dueAt instanceof Date)).toBe(true);
   });
 });
