@@ -19,15 +19,19 @@ type StepInput = HandoffInput & { step: HandoffStep };
 
 export function createHandoffActivities({ db, logger, clock }: ActivityDeps) {
   const keyOf = (input: StepInput, what: string) => `${input.opportunityId}:handoff:${what}`;
+  /** Every record hangs off the client; ensuring it again is a cheap idempotent read. */
+  const clientOf = (input: StepInput) => ensureClient(db, { key: keyOf(input, 'client'), opportunityId: input.opportunityId, name: input.company });
+  /** A record keyed by its step that only needs the client. */
+  const clientRecord =
+    <T>(ensure: (db: ActivityDeps['db'], row: { key: string; opportunityId: string; clientId: string }) => Promise<T>, what: string) =>
+    async (input: StepInput) =>
+      ensure(db, { key: keyOf(input, what), opportunityId: input.opportunityId, clientId: (await clientOf(input)).id });
 
   const steps: Record<HandoffStep, (input: StepInput) => Promise<unknown>> = {
-    client: (input) => ensureClient(db, { key: keyOf(input, 'client'), opportunityId: input.opportunityId, name: input.company }),
-    client_service: async (input) => {
-      const client = await ensureClient(db, { key: keyOf(input, 'client'), opportunityId: input.opportunityId, name: input.company });
-      return ensureClientService(db, { key: keyOf(input, 'client_service'), opportunityId: input.opportunityId, clientId: client.id });
-    },
+    client: clientOf,
+    client_service: clientRecord(ensureClientService, 'client_service'),
     project: async (input) => {
-      const client = await ensureClient(db, { key: keyOf(input, 'client'), opportunityId: input.opportunityId, name: input.company });
+      const client = await clientOf(input);
       const contract = input.deal.context.contract;
       return ensureProject(db, {
         key: keyOf(input, 'project'),
@@ -47,22 +51,10 @@ export function createHandoffActivities({ db, logger, clock }: ActivityDeps) {
         await ensureTask(db, { key: keyOf(input, `task:blocker:${index}`), opportunityId: input.opportunityId, kind: 'onboarding_handoff', title: `Clear launch blocker: ${blocker}`, ownerId: owner, dueAt: kickoff });
       }
     },
-    portal_user: async (input) => {
-      const client = await ensureClient(db, { key: keyOf(input, 'client'), opportunityId: input.opportunityId, name: input.company });
-      return ensurePortalUser(db, { key: keyOf(input, 'portal_user'), opportunityId: input.opportunityId, clientId: client.id });
-    },
-    connector_account: async (input) => {
-      const client = await ensureClient(db, { key: keyOf(input, 'client'), opportunityId: input.opportunityId, name: input.company });
-      return ensureConnectorAccount(db, { key: keyOf(input, 'connector_account'), opportunityId: input.opportunityId, clientId: client.id });
-    },
-    data_source: async (input) => {
-      const client = await ensureClient(db, { key: keyOf(input, 'client'), opportunityId: input.opportunityId, name: input.company });
-      return ensureDataSource(db, { key: keyOf(input, 'data_source'), opportunityId: input.opportunityId, clientId: client.id });
-    },
-    reporting_baseline: async (input) => {
-      const client = await ensureClient(db, { key: keyOf(input, 'client'), opportunityId: input.opportunityId, name: input.company });
-      return ensureMetricBaseline(db, { key: keyOf(input, 'reporting_baseline'), opportunityId: input.opportunityId, clientId: client.id });
-    },
+    portal_user: clientRecord(ensurePortalUser, 'portal_user'),
+    connector_account: clientRecord(ensureConnectorAccount, 'connector_account'),
+    data_source: clientRecord(ensureDataSource, 'data_source'),
+    reporting_baseline: clientRecord(ensureMetricBaseline, 'reporting_baseline'),
     onboarding_checklist: async (input) => {
       const contract = input.deal.context.contract;
       return ensureOnboardingChecklist(db, {
