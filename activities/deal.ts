@@ -39,16 +39,12 @@ export function createDealActivities({ db, logger }: ActivityDeps) {
       state: DealState;
       createdAt: string;
     }): Promise<void> {
+      // The row starts as the projection of the new deal (first next action and pauses included).
       await insertOpportunity(db, {
-        id: input.opportunityId,
+        ...projectionOf(input.opportunityId, 0, input.state),
         workflowId: input.workflowId,
         title: input.title,
         company: input.company,
-        ownerId: input.ownerId,
-        source: input.source,
-        stage: input.state.stage,
-        snapshot: input.state,
-        version: 0,
       });
     },
 

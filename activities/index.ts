@@ -2,6 +2,7 @@ import type { Db } from '../db/client';
 import type { Logger } from '../infra/logger';
 import { createDealActivities } from './deal';
 import { createHandoffActivities } from './handoff';
+import { countActivities, createMetricsActivities } from './metrics';
 
 export interface ActivityDeps {
   db: Db;
@@ -11,7 +12,7 @@ export interface ActivityDeps {
 
 /** Every activity the worker registers, wired with real dependencies. */
 export function createActivities(deps: ActivityDeps) {
-  return { ...createDealActivities(deps), ...createHandoffActivities(deps) };
+  return countActivities({ ...createDealActivities(deps), ...createHandoffActivities(deps), ...createMetricsActivities(deps) });
 }
 
 export type DealActivities = ReturnType<typeof createActivities>;

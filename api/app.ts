@@ -1,3 +1,4 @@
+import path from 'node:path';
 import express, { type Express } from 'express';
 import helmet from 'helmet';
 import type { Client } from '@temporalio/client';
@@ -6,8 +7,18 @@ import type { Logger } from '../infra/logger';
 import { authenticate } from './auth';
 import type { DealGateway } from './deal-gateway';
 import { DomainError, problemMiddleware } from './errors';
+import { metricsEndpoint, requestMetrics } from './metrics/http';
 import { healthRoutes } from './routes/health';
+import { metricsRoutes } from './routes/metrics';
+import { opsRoutes } from './routes/ops';
 import { opportunityRoutes } from './routes/opportunities';
+import { rateLimitPerToken } from './rate-limit';
+import { docsRoutes } from './routes/docs';
+import { eventRoutes } from './routes/events';
+import { portalRoutes, proposalLinkRoutes } from './routes/portal';
+import { recordRoutes } from './routes/records';
+import { taskRoutes } from './routes/tasks';
+import { userRoutes } from './routes/users';
 
 export interface ApiConfig {
   bodyLimit: string;
@@ -27,13 +38,29 @@ export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', false);
+  app.use(requestMetrics());
   app.use(helmet());
   app.use(express.json({ limit: deps.config.bodyLimit, strict: true, type: ['application/json', 'application/*+json'] }));
   app.use(healthRoutes(deps));
+  // Prometheus scrape target, unauthenticated like /health (no ids or personal data in labels).
+  app.get('/metrics', metricsEndpoint());
+  // The read-only ops page (M1, DL1): static files; it calls the API with the token the user enters.
+  app.use(express.static(path.join(__dirname, 'static'), { index: 'index.html', fallthrough: true }));
+
+  app.use(docsRoutes());
+  app.use(['/v1', '/p'], rateLimitPerToken(deps.config.rateLimitPerMinute));
+  app.use(proposalLinkRoutes(deps));
 
   const v1 = express.Router();
   v1.use(authenticate(deps.db));
   v1.use(opportunityRoutes(deps));
+  v1.use(eventRoutes(deps));
+  v1.use(recordRoutes(deps));
+  v1.use(taskRoutes(deps));
+  v1.use(userRoutes(deps));
+  v1.use(portalRoutes(deps));
+  v1.use(metricsRoutes(deps));
+  v1.use(opsRoutes(deps));
   app.use('/v1', v1);
 
   app.use((req, _res, next) => next(new DomainError('not_found', 404, `No route for ${req.method} ${req.path}`)));

@@ -18,6 +18,7 @@ import {
 import type { DealPolicy } from '../workflows/deal/policy';
 import { DEAL_OWNER, DEAL_STAGE } from '../workflows/deal/search-attributes';
 import { DomainError, notFound } from './errors';
+import { countTransition } from './metrics/transitions';
 
 /** Turns a refused update into the API's domain errors. */
 export function toDomainError(error: unknown): unknown {
@@ -79,12 +80,13 @@ export function createDealGateway(client: Client, options: { taskQueue: string; 
       options: { requestId?: string; expectedVersion?: number; attachments?: Record<string, unknown> } = {},
     ): Promise<DealView> {
       const handle = client.workflow.getHandle(dealWorkflowId(opportunityId));
-      return mapErrors(() =>
+      const applied = mapErrors(() =>
         handle.executeUpdate(applyDealEvent, {
           args: [{ event, expectedVersion: options.expectedVersion, attachments: options.attachments }],
           updateId: options.requestId,
         }),
       );
+      return countTransition(event, applied);
     },
 
     describe(opportunityId: string): Promise<DealView> {

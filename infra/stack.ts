@@ -6,6 +6,8 @@ import { bootstrapAdmin } from './bootstrap';
 import type { Config } from './config';
 import type { Logger } from './logger';
 import { policyFromConfig } from './policy';
+import { installTemporalRuntime, metricsAddressFromConfig } from './runtime';
+import { ensureMetricsScheduleAt } from './schedules';
 import { startEmbeddedPostgres, type RunningPostgres } from './postgres';
 import { startTemporalDevServer, type RunningTemporal } from './temporal-server';
 import { startWorker, type WorkerHandle } from './worker';
@@ -31,6 +33,7 @@ export async function startStack(config: Config, logger: Logger): Promise<Stack>
       await stop().catch((error) => logger.error({ err: error }, 'stop failed'));
     }
   };
+  installTemporalRuntime({ metricsAddress: metricsAddressFromConfig(config.TEMPORAL_METRICS_ADDRESS) });
   try {
     let databaseUrl = config.DATABASE_URL;
     if (!databaseUrl) {
@@ -75,6 +78,10 @@ export async function startStack(config: Config, logger: Logger): Promise<Stack>
       logger,
     });
     stops.push(() => worker.shutdown());
+    await ensureMetricsScheduleAt(temporalAddress, config.TEMPORAL_NAMESPACE, {
+      taskQueue: config.TASK_QUEUE,
+      intervalSeconds: config.METRICS_SCHEDULE_INTERVAL_SECONDS,
+    });
 
     const api: ApiServerHandle = await startApiServer({
       db,

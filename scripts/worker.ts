@@ -1,8 +1,10 @@
 import { closeDb, createDb } from '../db/client';
+import { installTemporalRuntime, metricsAddressFromConfig } from '../infra/runtime';
 import { startWorker } from '../infra/worker';
 import { required, run } from './run';
 
 run('worker', async (config, logger) => {
+  installTemporalRuntime({ metricsAddress: metricsAddressFromConfig(config.TEMPORAL_METRICS_ADDRESS) });
   const db = createDb(required(config, 'DATABASE_URL'), { max: 10, applicationName: 'opportunity-path-worker' });
   const worker = await startWorker({
     address: required(config, 'TEMPORAL_ADDRESS'),

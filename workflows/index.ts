@@ -1,3 +1,4 @@
 // Entry point for the worker's workflow bundle.
 export { dealWorkflow } from './deal/workflow';
 export { handoffWorkflow } from './deal/handoff';
+export { metricsSnapshotWorkflow } from './metrics/snapshot';

@@ -1,12 +1,20 @@
 import { explain, type DealState } from '../../machines/opportunity';
 import type { OpportunityRow } from '../../db/schema';
 
-const iso = (value: Date | null | undefined): string | null => (value ? value.toISOString() : null);
+export const iso = (value: Date | null | undefined): string | null => (value ? value.toISOString() : null);
 
 /** The opportunity as every response shows it: stage, pauses, allowed events, gates, next action. */
 export function opportunityResource(row: OpportunityRow, links: { temporalUi?: string } = {}) {
   const deal = row.snapshot as DealState;
   const explanation = explain(deal);
+  const base = `/v1/opportunities/${row.id}`;
+  // The projected columns, or the machine's own next action when the row has none projected yet (a new lead).
+  const fromContext = deal.context.nextAction;
+  const nextAction = row.nextActionDescription
+    ? { description: row.nextActionDescription, dueAt: iso(row.nextActionDueAt), ownerId: row.nextActionOwner }
+    : fromContext
+      ? { description: fromContext.description, dueAt: fromContext.dueAt, ownerId: fromContext.ownerId }
+      : null;
   return {
     id: row.id,
     title: row.title,
@@ -19,10 +27,8 @@ export function opportunityResource(row: OpportunityRow, links: { temporalUi?: s
     allowedEvents: explanation.allowedEvents,
     nextStage: explanation.nextStage,
     nextStageGates: explanation.nextStageGates,
-    nextAction: row.nextActionDescription
-      ? { description: row.nextActionDescription, dueAt: iso(row.nextActionDueAt), ownerId: row.nextActionOwner }
-      : null,
-    dueAt: iso(row.nextActionDueAt),
+    nextAction,
+    dueAt: nextAction?.dueAt ?? null,
     overdue: row.overdue,
     dormant: row.dormant,
     scopeState: row.scopeState,
@@ -31,10 +37,14 @@ export function opportunityResource(row: OpportunityRow, links: { temporalUi?: s
     lost: row.lostReason
       ? { reason: row.lostReason, detail: row.lostDetail, reactivateAt: iso(row.reactivateAt), lostAt: iso(row.lostAt) }
       : null,
+    clientId: row.clientId,
     workflowId: row.workflowId,
     links: {
-      self: `/v1/opportunities/${row.id}`,
-      events: `/v1/opportunities/${row.id}/events`,
+      self: base,
+      events: `${base}/events`,
+      tasks: `/v1/tasks?opportunityId=${row.id}`,
+      proposal: `${base}/proposal`,
+      outputs: `${base}/outputs`,
       ...(links.temporalUi ? { workflow: `${links.temporalUi}/namespaces/default/workflows/${row.workflowId}` } : {}),
     },
     createdAt: iso(row.createdAt),

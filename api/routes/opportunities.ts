@@ -1,72 +1,95 @@
 import { randomUUID } from 'node:crypto';
-import { Router } from 'express';
-import { z } from 'zod';
-import { getOpportunity } from '../../db/queries/opportunities';
+import { listOpportunities } from '../../db/queries/opportunities';
 import type { AppDeps } from '../app';
-import { assertCanActOn, principalOf, requireRole } from '../auth';
-import { notFound } from '../errors';
+import { etagOf, opportunityFor, uuidFromSeed } from '../access';
+import { badRequest } from '../errors';
+import { requestIdOf } from '../idempotency';
 import { opportunityResource } from '../resources/opportunity';
-import { parse } from '../validation';
-
-export const createOpportunityBody = z.strictObject({
-  title: z.string().trim().min(1).max(200),
-  company: z.string().trim().min(1).max(200),
-  source: z.string().trim().min(1).max(200).optional(),
-  ownerId: z.uuid().optional(),
-  /** The lead's first next action (E1); without one, "Qualify this lead" is due in two days. */
-  nextAction: z
-    .strictObject({
-      description: z.string().trim().min(1).max(500),
-      dueAt: z.iso.datetime({ offset: true }),
-      ownerId: z.string().min(1).max(200).optional(),
-    })
-    .optional(),
-});
+import { apiRouter } from '../route-kit';
+import { idParams } from '../schemas/common';
+import { createOpportunityBody, listOpportunitiesQuery, opportunityPageSchema, opportunitySchema } from '../schemas/opportunity';
+import { pageReply } from './pagination';
 
 const FIRST_ACTION_DUE_MS = 2 * 86_400_000;
+const INTERNAL = ['admin', 'ops', 'rep'] as const;
 
-export const opportunityParams = z.object({ id: z.uuid() });
-
-export function opportunityRoutes(deps: AppDeps): Router {
-  const router = Router();
+export function opportunityRoutes(deps: AppDeps) {
   const { db, deals } = deps;
+  const { router, add } = apiRouter('/v1', db);
+  const respond = (row: Parameters<typeof opportunityResource>[0]) => opportunityResource(row, { temporalUi: deps.config.temporalUiUrl });
 
-  const load = async (id: string) => {
-    const row = await getOpportunity(db, id);
-    if (!row) throw notFound('The opportunity');
-    return row;
-  };
-  const respond = (row: Awaited<ReturnType<typeof load>>) => opportunityResource(row, { temporalUi: deps.config.temporalUiUrl });
+  add(
+    {
+      method: 'get',
+      path: '/opportunities',
+      summary: 'List opportunities by stage, owner and flags',
+      description: 'Keyset pagination: pass `nextCursor` back as `cursor`. A rep sees only its own deals.',
+      tags: ['Opportunities'],
+      roles: INTERNAL,
+      query: listOpportunitiesQuery,
+      success: { status: 200, description: 'A page of opportunities', schema: opportunityPageSchema },
+    },
+    async ({ principal, query }) => {
+      const ownerId = principal.role === 'rep' ? principal.userId : query.ownerId;
+      if (principal.role === 'rep' && query.ownerId && query.ownerId !== principal.userId) return { body: { items: [], nextCursor: null } };
+      return pageReply(() => listOpportunities(db, { ...query, ownerId }), respond);
+    },
+  );
 
-  router.post('/opportunities', requireRole('admin', 'ops', 'rep'), async (req, res) => {
-    const principal = principalOf(req);
-    const body = parse(createOpportunityBody, req.body, 'body');
-    const ownerId = principal.role === 'rep' ? principal.userId : (body.ownerId ?? principal.userId);
-    if (principal.role === 'rep' && body.ownerId && body.ownerId !== principal.userId) assertCanActOn(principal, body.ownerId);
-    const opportunityId = randomUUID();
-    await deals.open({
-      opportunityId,
-      title: body.title,
-      company: body.company,
-      ownerId,
-      source: body.source ?? null,
-      createdAt: new Date().toISOString(),
-      nextAction: {
-        description: body.nextAction?.description ?? 'Qualify this lead',
-        dueAt: body.nextAction?.dueAt ?? new Date(Date.now() + FIRST_ACTION_DUE_MS).toISOString(),
-        ownerId: body.nextAction?.ownerId ?? ownerId,
-      },
-    });
-    const row = await load(opportunityId);
-    res.status(201).location(`/v1/opportunities/${opportunityId}`).set('ETag', `"${row.version}"`).json(respond(row));
-  });
+  add(
+    {
+      method: 'post',
+      path: '/opportunities',
+      summary: 'Create a lead and start its deal workflow',
+      description: 'With an `Idempotency-Key` the new id is derived from the caller and the key, so a retry can never create two deals.',
+      tags: ['Opportunities'],
+      roles: INTERNAL,
+      body: createOpportunityBody,
+      success: { status: 201, description: 'The new lead', schema: opportunitySchema, headers: ['Location', 'ETag'] },
+    },
+    async ({ principal, body, idempotencyKey }) => {
+      if (principal.role === 'rep' && body.ownerId && body.ownerId !== principal.userId) {
+        throw badRequest('A rep owns the deals it creates', [{ field: 'ownerId', message: 'a rep cannot assign another owner' }]);
+      }
+      const ownerId = principal.role === 'rep' ? principal.userId : (body.ownerId ?? principal.userId);
+      const opportunityId = idempotencyKey ? uuidFromSeed(`opportunity\n${principal.userId}\n${idempotencyKey}`) : randomUUID();
+      await deals.open(
+        {
+          opportunityId,
+          title: body.title,
+          company: body.company,
+          ownerId,
+          source: body.source ?? null,
+          createdAt: new Date().toISOString(),
+          nextAction: {
+            description: body.nextAction?.description ?? 'Qualify this lead',
+            dueAt: body.nextAction?.dueAt ?? new Date(Date.now() + FIRST_ACTION_DUE_MS).toISOString(),
+            ownerId: body.nextAction?.ownerId ?? ownerId,
+          },
+        },
+        idempotencyKey ? requestIdOf(principal, idempotencyKey) : undefined,
+      );
+      const row = await opportunityFor(db, principal, opportunityId);
+      return { body: respond(row), headers: { Location: `/v1/opportunities/${opportunityId}`, ETag: etagOf(row) } };
+    },
+  );
 
-  router.get('/opportunities/:id', requireRole('admin', 'ops', 'rep'), async (req, res) => {
-    const { id } = parse(opportunityParams, req.params, 'params');
-    const row = await load(id);
-    assertCanActOn(principalOf(req), row.ownerId);
-    res.set('ETag', `"${row.version}"`).json(respond(row));
-  });
+  add(
+    {
+      method: 'get',
+      path: '/opportunities/:id',
+      summary: 'Read one opportunity',
+      tags: ['Opportunities'],
+      roles: INTERNAL,
+      params: idParams,
+      success: { status: 200, description: 'The opportunity', schema: opportunitySchema, headers: ['ETag'] },
+      errors: [404],
+    },
+    async ({ principal, params }) => {
+      const row = await opportunityFor(db, principal, params.id);
+      return { body: respond(row), headers: { ETag: etagOf(row) } };
+    },
+  );
 
   return router;
 }

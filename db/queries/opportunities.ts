@@ -17,7 +17,7 @@ import {
 
 export type { OpportunityRow };
 
-export interface NewOpportunity {
+export interface NewOpportunity extends Partial<Omit<OpportunityProjection, 'id' | 'version' | 'stage' | 'snapshot' | 'ownerId' | 'source'>> {
   id: string;
   workflowId: string;
   title: string;

@@ -1,6 +1,6 @@
 import { and, asc, eq, or, sql } from 'drizzle-orm';
 import type { Db } from '../client';
-import { portalClientTexts, portalProposalLinks, type PortalClientTextRow, type PortalProposalLinkRow } from '../schema';
+import { portalClientTexts, portalProposalLinks, proposals, type PortalClientTextRow, type PortalProposalLinkRow } from '../schema';
 import { prepared } from './support';
 
 /*
@@ -76,4 +76,20 @@ export async function portalClientView(db: Db, clientId: string): Promise<Portal
       .orderBy(...textOrder),
   );
   return statement.execute({ clientId });
+}
+
+/**
+ * Whether a proposal link token (its hash) is live, was issued and has since stopped
+ * working (a revised or withdrawn proposal: 410 Gone), or was never issued. Reads no text.
+ */
+export async function proposalLinkStatus(db: Db, tokenHash: string): Promise<'live' | 'gone' | 'unknown'> {
+  const statement = prepared(db, 'portal_link_status', (d) =>
+    d
+      .select({ live: sql<boolean>`${proposals.status} = 'sent' AND ${proposals.linkRevokedAt} IS NULL` })
+      .from(proposals)
+      .where(eq(proposals.linkTokenHash, sql.placeholder('tokenHash'))),
+  );
+  const [row] = await statement.execute({ tokenHash });
+  if (!row) return 'unknown';
+  return row.live ? 'live' : 'gone';
 }

@@ -80,3 +80,8 @@ export async function cancelOpenTasks(db: Db, which: { opportunityId: string; ki
     .returning({ id: tasks.id });
   return cancelled.length;
 }
+
+export async function getTask(db: Db, id: string): Promise<TaskRow | null> {
+  const [row] = await db.select().from(tasks).where(eq(tasks.id, id)).limit(1);
+  return row ?? null;
+}

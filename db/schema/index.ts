@@ -11,3 +11,4 @@ export * from './discovery';
 export * from './handoff';
 export * from './telemetry';
 export * from './portal';
+export * from './idempotency';

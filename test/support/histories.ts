@@ -12,6 +12,9 @@ export const HISTORIES_DIR = path.resolve(__dirname, '../fixtures/histories');
  */
 export async function maybeRecordHistory(workflowId: string, name: string): Promise<void> {
   if (process.env.RECORD_HISTORIES !== '1') return;
+  const file = path.join(HISTORIES_DIR, `${name}.json`);
+  // Old histories are the point: they hold runs of older code. Delete a file to re-record it.
+  if (fs.existsSync(file)) return;
   const cli = resolveTemporalCli({ cliPath: process.env.TEMPORAL_CLI_PATH });
   if (cli.kind === 'download') throw new Error('recording histories needs the Temporal CLI binary');
   const shown = spawnSync(
@@ -21,5 +24,5 @@ export async function maybeRecordHistory(workflowId: string, name: string): Prom
   );
   if (shown.status !== 0) throw new Error(`temporal workflow show failed: ${shown.stderr}`);
   fs.mkdirSync(HISTORIES_DIR, { recursive: true });
-  fs.writeFileSync(path.join(HISTORIES_DIR, `${name}.json`), shown.stdout);
+  fs.writeFileSync(file, shown.stdout);
 }

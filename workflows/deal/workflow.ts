@@ -4,6 +4,7 @@ import {
   condition,
   continueAsNew,
   currentUpdateInfo,
+  patched,
   executeChild,
   proxyActivities,
   setHandler,
@@ -321,12 +322,34 @@ export async function dealWorkflow(input: DealWorkflowInput): Promise<{ stage: s
         });
         return;
       }
-      case 'dormant':
+      case 'dormant': {
         state.flags.dormant = true;
         state.timers.dormantSince = nowIso();
         publish();
-        await serialized(() => setFlags({ opportunityId, dormant: true }));
+        // Added after histories were recorded: the log now says when dormancy began (M1).
+        const logFlag = patched('log-dormant-flagged');
+        const since = state.timers.dormantSince;
+        await serialized(async () => {
+          await setFlags({ opportunityId, dormant: true });
+          if (!logFlag) return;
+          await recordDealEvent({
+            opportunityId,
+            workflowId,
+            key: `${workflowId}:dormant:${state.lastActivityAt}`,
+            version: state.version,
+            eventType: 'DORMANT_FLAGGED',
+            stageBefore: state.deal.stage,
+            stageAfter: state.deal.stage,
+            actorId: 'system',
+            payload: { lastActivityAt: state.lastActivityAt, dormantSince: since },
+            occurredAt: since,
+            state: state.deal,
+            flags: { ...state.flags },
+            systemNote: true,
+          });
+        });
         return;
+      }
     }
   };
 

@@ -49,7 +49,7 @@ describe('the walking skeleton through HTTP on the real stack', () => {
     const cases: [unknown, string][] = [
       [{ company: 'No title' }, 'title'],
       [{ title: '', company: 'Empty title' }, 'title'],
-      [{ title: 'x', company: 'y', stage: 'won' }, ''],
+      [{ title: 'x', company: 'y', stage: 'won' }, 'stage'],
       [{ title: 'x', company: 'y', ownerId: 'not-a-uuid' }, 'ownerId'],
     ];
     for (const [body, field] of cases) {

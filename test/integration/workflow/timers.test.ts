@@ -105,10 +105,13 @@ describe('timed promises of the deal workflow', () => {
     await eventually(async () => ((await getOpportunity(stack.db, opportunityId))?.dormant ? true : undefined));
     const description = await stack.temporal.workflow.getHandle(dealWorkflowId(opportunityId)).describe();
     expect(description.typedSearchAttributes.get({ name: 'DealDormant', type: 'BOOL' } as never)).toBe(true);
+    const flagged = await eventually(async () => (await listEvents(stack.db, { opportunityId, limit: 100 })).items.find((e) => e.eventType === 'DORMANT_FLAGGED'));
+    expect(flagged.actorId).toBe('system');
     await sendAll(stack, opportunityId, [rep.base('SET_NEXT_ACTION', { nextAction: nextAction(REP.id, 3_600) })]);
     expect((await getOpportunity(stack.db, opportunityId))?.dormant).toBe(false);
     const recovered = (await listEvents(stack.db, { opportunityId, limit: 100 })).items.filter((e) => e.eventType === 'DORMANT_RECOVERED');
     expect(recovered).toHaveLength(1);
     expect(recovered[0].payload).toMatchObject({ recoveredBy: 'SET_NEXT_ACTION' });
+    await maybeRecordHistory(dealWorkflowId(opportunityId), 'deal-dormant-flagged-and-recovered');
   });
 });

@@ -1,0 +1,63 @@
+import { captureFunnelSnapshot } from '../db/queries/metrics';
+import { handoffSteps, timersFired } from '../api/metrics/registry';
+import type { ActivityDeps } from './index';
+
+export interface CaptureSnapshotInput {
+  /** Derived from the scheduled workflow's id: a retried or replayed capture writes once. */
+  key: string;
+  periodStart: string;
+  periodEnd: string;
+  trigger: string;
+}
+
+export function createMetricsActivities({ db, logger }: ActivityDeps) {
+  return {
+    /** M1: computes the funnel of the period and stores it as an immutable metric_snapshots row. */
+    async captureFunnelSnapshot(input: CaptureSnapshotInput): Promise<{ id: string; key: string; created: boolean }> {
+      const { snapshot, created } = await captureFunnelSnapshot(db, {
+        key: input.key,
+        period: { from: new Date(input.periodStart), to: new Date(input.periodEnd) },
+        trigger: input.trigger,
+      });
+      logger.info({ key: snapshot.key, created }, 'funnel snapshot captured');
+      return { id: snapshot.id, key: snapshot.key, created };
+    },
+  };
+}
+
+interface CountedActivities {
+  ensureTask(input: { key: string; kind: string }): Promise<void>;
+  setFlags(input: { dormant?: boolean }): Promise<void>;
+  handoffStep(input: { step: string }): Promise<void>;
+}
+
+/**
+ * Counts what the worker's activities do for Prometheus (this process's registry):
+ * - timers fired: a timer's task carries the key `<workflowId>:<kind>:<ref>` (event tasks put
+ *   the update id second), and the dormant timer is the only one that sets `dormant: true`;
+ * - handoff steps by step and result.
+ * Counted after the activity succeeds (a failed attempt is retried and counted then).
+ */
+export function countActivities<T extends CountedActivities>(activities: T): T {
+  const { ensureTask, setFlags, handoffStep } = activities;
+  return {
+    ...activities,
+    async ensureTask(input) {
+      await ensureTask(input);
+      if (input.key.split(':')[1] === input.kind) timersFired.inc({ timer: input.kind });
+    },
+    async setFlags(input) {
+      await setFlags(input);
+      if (input.dormant === true) timersFired.inc({ timer: 'dormant' });
+    },
+    async handoffStep(input) {
+      try {
+        await handoffStep(input);
+        handoffSteps.inc({ step: input.step, result: 'succeeded' });
+      } catch (error) {
+        handoffSteps.inc({ step: input.step, result: 'failed' });
+        throw error;
+      }
+    },
+  };
+}

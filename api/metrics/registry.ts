@@ -1,0 +1,44 @@
+import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+
+/**
+ * The process's Prometheus registry. In `npm start` the API and the worker share a process,
+ * so the activity counters below appear at the API's `/metrics` too.
+ */
+export const registry = new Registry();
+collectDefaultMetrics({ register: registry });
+
+export const httpRequests = new Counter({
+  name: 'http_requests_total',
+  help: 'HTTP requests answered, by method, route pattern and status',
+  labelNames: ['method', 'route', 'status'] as const,
+  registers: [registry],
+});
+
+export const httpRequestDuration = new Histogram({
+  name: 'http_request_duration_seconds',
+  help: 'Time to answer an HTTP request, by method, route pattern and status',
+  labelNames: ['method', 'route', 'status'] as const,
+  buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+  registers: [registry],
+});
+
+export const transitions = new Counter({
+  name: 'opportunity_transitions_total',
+  help: 'Machine events sent to deal workflows through the API, by event type and result (accepted, refused, failed)',
+  labelNames: ['event_type', 'result'] as const,
+  registers: [registry],
+});
+
+export const timersFired = new Counter({
+  name: 'deal_timers_fired_total',
+  help: 'Deal workflow timers that fired and did their work, by timer',
+  labelNames: ['timer'] as const,
+  registers: [registry],
+});
+
+export const handoffSteps = new Counter({
+  name: 'handoff_steps_total',
+  help: 'Won-deal handoff step attempts, by step and result (succeeded, failed)',
+  labelNames: ['step', 'result'] as const,
+  registers: [registry],
+});

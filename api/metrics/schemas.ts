@@ -1,0 +1,119 @@
+/**
+ * Query, body and response schemas of the metrics and ops routes, with the metric
+ * definitions as OpenAPI descriptions (M1, DL1).
+ */
+import { z } from 'zod';
+import { STAGES } from '../../machines/opportunity/vocabulary';
+import { RATE_DEFINITIONS, RATE_NAMES } from '../../db/queries/metrics-definitions';
+import { badRequest } from '../errors';
+import { isoDateTime, pageOf, pageQuery } from '../schemas/common';
+
+const DAY_MS = 86_400_000;
+/** The longest period one request may ask for (the computation reads the period's whole log). */
+export const MAX_PERIOD_DAYS = 731;
+
+const period = {
+  from: isoDateTime.optional().meta({ description: 'Start of the period, inclusive. Default: 30 days before `to`.' }),
+  to: isoDateTime.optional().meta({ description: 'End of the period, exclusive. Default: now.' }),
+};
+
+/** A period with its defaults filled in: `to` now, `from` `defaultDays` before `to`. */
+export interface ResolvedPeriod {
+  from: Date;
+  to: Date;
+}
+
+/**
+ * Fills the defaults and checks the order and length of a period; a bad one is a 4xx naming
+ * `from` or `to` under `prefix` (`query.` or the body's empty prefix).
+ */
+export function resolvePeriod(value: { from?: string; to?: string }, defaultDays: number, prefix: string, status: 400 | 422): ResolvedPeriod {
+  const to = value.to ? new Date(value.to) : new Date();
+  const from = value.from ? new Date(value.from) : new Date(to.getTime() - defaultDays * DAY_MS);
+  if (from >= to) throw badRequest('The period is invalid', [{ field: `${prefix}to`, message: 'must be after from' }], status);
+  if (to.getTime() - from.getTime() > MAX_PERIOD_DAYS * DAY_MS) {
+    throw badRequest('The period is invalid', [{ field: `${prefix}from`, message: `the period may span at most ${MAX_PERIOD_DAYS} days` }], status);
+  }
+  return { from, to };
+}
+
+export const funnelQuery = z.strictObject({
+  ...period,
+  ownerId: z.string().min(1).max(200).optional().meta({ description: "Only deals of this owner (the deal's current owner)." }),
+  service: z.string().min(1).max(200).optional().meta({ description: 'Only deals whose qualification fact `service_fit` is this text (`unspecified` when not recorded).' }),
+});
+
+export const snapshotBody = z.strictObject(period).meta({ description: 'The period the snapshot covers. Default: the 24 hours before now.' });
+
+export const SNAPSHOT_KINDS = ['funnel', 'reporting_baseline'] as const;
+export const snapshotsQuery = z.strictObject({
+  ...pageQuery,
+  kind: z.enum(SNAPSHOT_KINDS).default('funnel').meta({ description: '`funnel` (scheduled and on-demand funnel metrics) or `reporting_baseline` (one per handed-off deal).' }),
+});
+
+export const stuckQuery = z.strictObject({
+  ...pageQuery,
+  ownerId: z.string().min(1).max(200).optional().meta({ description: "Only deals of this owner." }),
+});
+
+const rateSchema = (name: keyof typeof RATE_DEFINITIONS) =>
+  z
+    .object({ value: z.number().min(0).max(1).nullable(), numerator: z.int(), denominator: z.int() })
+    .meta({ description: `${RATE_DEFINITIONS[name]} Null when the denominator is 0.` });
+
+export const funnelReportSchema = z.object({
+  counts: z
+    .object(Object.fromEntries(STAGES.map((s) => [s, z.int()])) as Record<(typeof STAGES)[number], z.ZodInt>)
+    .meta({ description: 'Distinct deals that entered each stage in the period (lead: created or reactivated in it).' }),
+  rates: z.object(Object.fromEntries(RATE_NAMES.map((name) => [name, rateSchema(name)])) as Record<(typeof RATE_NAMES)[number], ReturnType<typeof rateSchema>>),
+  handoffRecords: rateSchema('handoffRecords'),
+});
+
+export const funnelSchema = z
+  .object({
+    period: z.object({ from: isoDateTime, to: isoDateTime }),
+    filter: z.object({ ownerId: z.string().optional(), service: z.string().optional() }),
+    deals: z.int().meta({ description: 'Deals that count in at least one measure of the period.' }),
+    total: funnelReportSchema,
+    byOwner: z.array(funnelReportSchema.extend({ ownerId: z.string() })),
+    byService: z.array(funnelReportSchema.extend({ service: z.string() })),
+  })
+  .meta({ id: 'Funnel', description: 'Funnel counts and the five measures of the guide (M1) over [from, to), in total, per owner and per service (service_fit).' });
+
+export const snapshotSchema = z
+  .object({
+    id: z.uuid(),
+    key: z.string(),
+    kind: z.enum(SNAPSHOT_KINDS),
+    periodStart: isoDateTime.nullable(),
+    periodEnd: isoDateTime.nullable(),
+    capturedAt: isoDateTime,
+    values: z.record(z.string(), z.unknown()).meta({ description: 'For `funnel`: the Funnel of the period plus `trigger` (schedule or api).' }),
+  })
+  .meta({ id: 'MetricSnapshot', description: 'An immutable point-in-time metric snapshot (the database refuses UPDATE and DELETE).' });
+export const snapshotPageSchema = pageOf(snapshotSchema);
+
+export const STUCK_REASONS = ['next_action_overdue', 'decision_deadline_passed', 'follow_up_paused', 'proposal_work_paused', 'dormant', 'overdue'] as const;
+
+export const stuckDealSchema = z
+  .object({
+    id: z.uuid(),
+    title: z.string(),
+    company: z.string(),
+    stage: z.enum(STAGES),
+    ownerId: z.string(),
+    reasons: z.array(
+      z.object({
+        code: z.enum(STUCK_REASONS),
+        why: z.string(),
+        since: isoDateTime.meta({
+          description:
+            'Overdue: the next action due date. Decision deadline: the deadline. Dormant: the last activity by a person. Paused: the latest event of the deal (the reasons have stood unchanged since).',
+        }),
+      }),
+    ),
+    since: isoDateTime.meta({ description: 'The earliest `since` of its reasons.' }),
+    links: z.object({ self: z.string(), workflow: z.string().nullable().meta({ description: "The deal's workflow in the Temporal UI." }) }),
+  })
+  .meta({ id: 'StuckDeal' });
+export const stuckPageSchema = pageOf(stuckDealSchema);

@@ -1,0 +1,63 @@
+/**
+ * The API's OpenAPI 3.1 document, generated from the zod schemas the routes validate with
+ * (zod-to-openapi). Routes are documented where they are mounted (`route-kit.ts`), so a
+ * route cannot be served without being in the document. Other modules may document their
+ * own routes with `documentRoute`.
+ */
+import { OpenAPIRegistry, OpenApiGeneratorV31, type RouteConfig } from '@asteasolutions/zod-to-openapi';
+import type { z } from 'zod';
+import { problemSchema } from '../schemas/common';
+
+const registry = new OpenAPIRegistry();
+const documented = new Set<string>();
+
+registry.registerComponent('securitySchemes', 'bearer', {
+  type: 'http',
+  scheme: 'bearer',
+  description: 'An API token from `POST /v1/users/{id}/tokens` (or the bootstrap admin token).',
+});
+const named: z.ZodType[] = [];
+
+/**
+ * Names a schema (`components/schemas/<name>`, referenced wherever it is used) and returns
+ * the named copy: use the result in routes. zod 4 metadata (`id`), so schemas built before
+ * this module loads (the machine's) can be named too.
+ */
+export function documentSchema<T extends z.ZodType>(name: string, schema: T): T {
+  const copy = schema.meta({ ...(schema.meta() ?? {}), id: name }) as T;
+  named.push(copy);
+  return copy;
+}
+
+export const problemComponent = documentSchema('Problem', problemSchema);
+
+/** Documents one route once (a second app in the same process documents nothing new). */
+export function documentRoute(config: RouteConfig): void {
+  const id = `${config.method} ${config.path}`;
+  if (documented.has(id)) return;
+  documented.add(id);
+  registry.registerPath(config);
+}
+
+/** `/opportunities/:id` → `/opportunities/{id}` */
+export const toOpenApiPath = (expressPath: string): string => expressPath.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
+
+let cached: { size: number; doc: ReturnType<OpenApiGeneratorV31['generateDocument']> } | undefined;
+
+export function openApiDocument() {
+  if (cached?.size === documented.size) return cached.doc;
+  const doc = new OpenApiGeneratorV31([...registry.definitions, ...named]).generateDocument({
+    openapi: '3.1.0',
+    info: {
+      title: 'Opportunity path API',
+      version: '1.0.0',
+      description:
+        'Sales reps move deals through the opportunity machine; ops run the pipeline; clients read only approved client-safe text. ' +
+        'Errors are RFC 9457 problem+json. Every POST accepts an `Idempotency-Key`; opportunities carry an ETag and honour `If-Match`.',
+    },
+    servers: [{ url: '/' }],
+    security: [{ bearer: [] }],
+  });
+  cached = { size: documented.size, doc };
+  return doc;
+}

@@ -1,0 +1,136 @@
+import type { DealState } from '../../machines/opportunity';
+import type {
+  ApprovalRow,
+  ClientSafeSummaryRow,
+  ContractRow,
+  OpportunityRow,
+  ProjectRow,
+  ClientServiceRow,
+  ProposalLineItemRow,
+  ProposalRow,
+  ProposalSectionRow,
+} from '../../db/schema';
+import { iso } from './opportunity';
+
+const approvalStamp = (r: { visibility: string; approvedBy: string | null; approvedAt: Date | null; approvedVersion: number | null }) => ({
+  visibility: r.visibility,
+  approvedBy: r.approvedBy,
+  approvedAt: iso(r.approvedAt),
+  approvedVersion: r.approvedVersion,
+});
+
+export const approvalResource = (a: ApprovalRow) => ({
+  id: a.id,
+  proposalId: a.proposalId,
+  proposalVersion: a.proposalVersion,
+  kind: a.kind,
+  decision: a.decision,
+  approvedBy: a.approvedBy,
+  note: a.note,
+  decidedAt: iso(a.decidedAt),
+});
+
+/** T1: the tracking fields of one proposal version. */
+export const proposalVersionResource = (p: ProposalRow) => ({
+  id: p.id,
+  version: p.version,
+  status: p.status,
+  createdBy: p.createdBy,
+  submittedBy: p.submittedBy,
+  submittedAt: iso(p.submittedAt),
+  sentAt: iso(p.sentAt),
+  firstViewedAt: iso(p.firstViewedAt),
+  lastViewedAt: iso(p.lastViewedAt),
+  viewCount: p.viewCount,
+  followUpAt: iso(p.followUpAt),
+  objection: p.objection,
+  probability: p.probability,
+  decisionDeadline: iso(p.decisionDeadline),
+  linkActive: p.linkTokenHash !== null && p.status === 'sent' && p.linkRevokedAt === null,
+  linkRevokedAt: iso(p.linkRevokedAt),
+});
+
+/**
+ * The internal proposal: separate sections and priced line items (S1), the records it is
+ * attached to (S2: lead, client, service, project, approval, communication) and T1 tracking.
+ */
+export function proposalResource(input: {
+  opportunity: OpportunityRow;
+  proposal: ProposalRow;
+  sections: ProposalSectionRow[];
+  lineItems: ProposalLineItemRow[];
+  approvals: ApprovalRow[];
+  project: ProjectRow | null;
+  clientService: ClientServiceRow | null;
+}) {
+  const { opportunity, proposal: p } = input;
+  const base = `/v1/opportunities/${opportunity.id}`;
+  const clientId = p.clientId ?? opportunity.clientId;
+  const projectId = p.projectId ?? input.project?.id ?? null;
+  return {
+    ...proposalVersionResource(p),
+    opportunityId: opportunity.id,
+    sections: input.sections.map((s) => ({ id: s.id, section: s.section, body: s.body, ...approvalStamp(s), updatedAt: iso(s.updatedAt) })),
+    lineItems: input.lineItems.map((li) => ({
+      id: li.id,
+      position: li.position,
+      description: li.description,
+      quantity: li.quantity,
+      unitPriceCents: li.unitPriceCents,
+      totalCents: li.quantity * li.unitPriceCents,
+      ...approvalStamp(li),
+    })),
+    totalCents: input.lineItems.reduce((sum, li) => sum + li.quantity * li.unitPriceCents, 0),
+    approvals: input.approvals.map(approvalResource),
+    records: {
+      lead: { id: opportunity.id, href: base },
+      client: clientId ? { id: clientId } : null,
+      service: p.serviceId ? { id: p.serviceId } : input.clientService ? { id: input.clientService.id, clientServiceId: input.clientService.id } : null,
+      project: projectId ? { id: projectId } : null,
+      approval: p.approvalId ? { id: p.approvalId, href: `${base}/approvals` } : null,
+      communication: p.communicationId ? { id: p.communicationId } : null,
+    },
+  };
+}
+
+/** AP1: where approval stands for the current proposal version and its client-safe summary. */
+export function approvalStateResource(deal: DealState, approvals: ApprovalRow[]) {
+  const p = deal.context.proposal;
+  return {
+    proposalVersion: p.version,
+    submittedBy: p.submittedBy,
+    submittedAt: p.submittedAt,
+    proposal: { approved: p.approvedBy !== null, approvedBy: p.approvedBy, approvedAt: p.approvedAt },
+    clientSafeSummary: {
+      approved: p.clientSafeSummaryApprovedBy !== null,
+      approvedBy: p.clientSafeSummaryApprovedBy,
+      approvedAt: p.clientSafeSummaryApprovedAt,
+      summaryId: p.clientSafeSummaryId,
+    },
+    rejections: p.rejections,
+    decisions: approvals.map(approvalResource),
+  };
+}
+
+/** W2: contract and payment state, kickoff, onboarding owner and launch blockers. */
+export function contractResource(deal: DealState, row: ContractRow | null) {
+  const c = deal.context.contract;
+  return {
+    contractState: c.contractState,
+    paymentState: c.paymentState,
+    kickoffDate: c.kickoffDate,
+    onboardingOwner: c.onboardingOwner,
+    launchBlockers: c.launchBlockers,
+    recordedAt: iso(row?.updatedAt),
+  };
+}
+
+export const summaryResource = (s: ClientSafeSummaryRow) => ({
+  id: s.id,
+  kind: s.kind,
+  body: s.body,
+  version: s.version,
+  ...approvalStamp(s),
+  approvedForCurrentVersion: s.approvedAt !== null && s.approvedVersion === s.version && s.visibility === 'client_safe',
+  updatedAt: iso(s.updatedAt),
+});

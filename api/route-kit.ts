@@ -1,0 +1,126 @@
+/**
+ * One way to mount a route: the same spec validates the request (strict zod schemas;
+ * failures name the field), checks the caller's role, applies `Idempotency-Key` to POSTs,
+ * sends the reply, and documents the route in the OpenAPI document with its errors.
+ */
+import { Router, type Request, type Response } from 'express';
+import type { ZodObject, ZodType, z } from 'zod';
+import type { Db } from '../db/client';
+import { principalOf, type Principal, type Role } from './auth';
+import { DomainError, forbidden } from './errors';
+import { idempotencyKeyOf, withIdempotency, type Reply } from './idempotency';
+import { problemResponse } from './openapi/problems';
+import { documentRoute, toOpenApiPath } from './openapi/registry';
+import { idempotencyKeySchema, ifMatchSchema } from './schemas/common';
+import { parse } from './validation';
+
+export interface RouteSpec<P extends ZodObject | undefined, Q extends ZodObject | undefined, B extends ZodType | undefined> {
+  method: 'get' | 'post';
+  path: string;
+  summary: string;
+  description?: string;
+  tags: string[];
+  /** Roles that may call it; `public` needs no token. */
+  roles: readonly Role[] | 'public';
+  params?: P;
+  query?: Q;
+  body?: B;
+  /** Documents `If-Match` on this route. */
+  ifMatch?: boolean;
+  success: { status: number; description: string; schema?: ZodType; contentType?: string; headers?: string[] };
+  /** Error statuses besides the ones every route has (400, 401, 403, 413, 415, 422, 429 as they apply). */
+  errors?: number[];
+}
+
+type Infer<T> = T extends ZodType ? z.infer<T> : undefined;
+
+export interface RouteInput<P, Q, B> {
+  req: Request;
+  res: Response;
+  principal: Principal;
+  params: P;
+  query: Q;
+  body: B;
+  /** The caller's `Idempotency-Key` (POST only). */
+  idempotencyKey?: string;
+}
+
+const HEADER_DOCS: Record<string, { description: string; schema: { type: 'string' } }> = {
+  ETag: { description: 'The opportunity version, e.g. `"3"`', schema: { type: 'string' } },
+  Location: { description: 'The new resource', schema: { type: 'string' } },
+  'Idempotent-Replayed': { description: '`true` when this is the stored answer of an earlier request with the same key', schema: { type: 'string' } },
+};
+
+function document(base: string, spec: RouteSpec<ZodObject | undefined, ZodObject | undefined, ZodType | undefined>): void {
+  const isPublic = spec.roles === 'public';
+  const statuses = new Set<number>([400, ...(isPublic ? [] : [401, 403]), 429, ...(spec.errors ?? [])]);
+  if (spec.method === 'post') ['413', '415', '422'].forEach((s) => statuses.add(Number(s)));
+  const headers: ZodType[] = [];
+  if (spec.method === 'post' && !isPublic) headers.push(idempotencyKeySchema.meta({ param: { name: 'Idempotency-Key', in: 'header' } } as never));
+  if (spec.ifMatch) headers.push(ifMatchSchema.meta({ param: { name: 'If-Match', in: 'header' } } as never));
+  const contentType = spec.success.contentType ?? 'application/json';
+  const headerNames = [...(spec.success.headers ?? []), ...(spec.method === 'post' && !isPublic ? ['Idempotent-Replayed'] : [])];
+  documentRoute({
+    method: spec.method,
+    path: toOpenApiPath(`${base}${spec.path}`),
+    operationId: `${spec.method}${toOpenApiPath(`${base}${spec.path}`).replace(/[{}]/g, '').replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) => (c ? c.toUpperCase() : ''))}`,
+    summary: spec.summary,
+    description: [spec.description, isPublic ? 'No token needed.' : `Roles: ${(spec.roles as readonly Role[]).join(', ')}.`].filter(Boolean).join('\n\n'),
+    tags: spec.tags,
+    ...(isPublic ? { security: [] } : {}),
+    request: {
+      ...(spec.params ? { params: spec.params } : {}),
+      ...(spec.query ? { query: spec.query } : {}),
+      ...(headers.length ? { headers } : {}),
+      ...(spec.body ? { body: { required: true, content: { 'application/json': { schema: spec.body } } } } : {}),
+    },
+    responses: {
+      [spec.success.status]: {
+        description: spec.success.description,
+        ...(headerNames.length ? { headers: Object.fromEntries(headerNames.map((h) => [h, HEADER_DOCS[h]])) } : {}),
+        ...(spec.success.schema ? { content: { [contentType]: { schema: spec.success.schema } } } : {}),
+      },
+      ...Object.fromEntries([...statuses].sort().map((s) => [s, problemResponse(s)])),
+    },
+  });
+}
+
+/** A router whose routes are validated, authorized, idempotent and documented alike. */
+export function apiRouter(base: string, db: Db) {
+  const router = Router();
+  function add<P extends ZodObject | undefined = undefined, Q extends ZodObject | undefined = undefined, B extends ZodType | undefined = undefined>(
+    spec: RouteSpec<P, Q, B>,
+    handler: (input: RouteInput<Infer<P>, Infer<Q>, Infer<B>>) => Promise<Reply>,
+  ): void {
+    document(base, spec as RouteSpec<ZodObject | undefined, ZodObject | undefined, ZodType | undefined>);
+    router[spec.method](spec.path, async (req, res) => {
+      const principal = spec.roles === 'public' ? ({ userId: 'public', role: 'portal', clientId: null } as Principal) : principalOf(req);
+      if (spec.roles !== 'public' && !spec.roles.includes(principal.role)) throw forbidden(`This needs one of the roles ${spec.roles.join(', ')}`);
+      if (spec.body && req.body === undefined && (Number(req.get('content-length') ?? 0) > 0 || req.get('transfer-encoding'))) {
+        throw new DomainError('unsupported_media_type', 415, 'Send the body as application/json', {
+          errors: [{ field: 'headers.content-type', message: 'expected application/json' }],
+        });
+      }
+      const key = spec.method === 'post' && spec.roles !== 'public' ? idempotencyKeyOf(req) : undefined;
+      const run = async (): Promise<Reply> => {
+        const reply = await handler({
+          req,
+          res,
+          principal,
+          params: (spec.params ? parse(spec.params, req.params, 'params') : undefined) as Infer<P>,
+          query: (spec.query ? parse(spec.query, req.query, 'query') : undefined) as Infer<Q>,
+          body: (spec.body ? parse(spec.body, req.body ?? {}, 'body') : undefined) as Infer<B>,
+          idempotencyKey: key,
+        });
+        return { ...reply, status: reply.status ?? spec.success.status };
+      };
+      const { reply, replayed } = await withIdempotency(db, req, principal, key, run);
+      res.status(reply.status!);
+      for (const [name, value] of Object.entries(reply.headers ?? {})) res.set(name, value);
+      if (replayed) res.set('Idempotent-Replayed', 'true');
+      if (typeof reply.body === 'string') res.type(spec.success.contentType ?? 'text/plain').send(reply.body);
+      else res.json(reply.body);
+    });
+  }
+  return { router, add };
+}

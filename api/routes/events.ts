@@ -1,0 +1,114 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { parseDealEvent } from '../../machines/opportunity';
+import { listEvents } from '../../db/queries/events';
+import type { AppDeps } from '../app';
+import { etagOf, opportunityFor } from '../access';
+import { hashToken } from '../auth';
+import { badRequest } from '../errors';
+import { requestIdOf } from '../idempotency';
+import { documentSchema } from '../openapi/registry';
+import { expectedVersionOf } from '../preconditions';
+import { eventResource } from '../resources/event';
+import { opportunityResource } from '../resources/opportunity';
+import { apiRouter } from '../route-kit';
+import { idParams, pageOf, pageQuery } from '../schemas/common';
+import { eventRequestSchema, timelineEntrySchema, type EventRequest } from '../schemas/events';
+import { opportunitySchema } from '../schemas/opportunity';
+import { pageReply } from './pagination';
+
+const eventRequest = documentSchema('EventRequest', eventRequestSchema);
+const eventResult = documentSchema(
+  'EventResult',
+  opportunitySchema.extend({
+    proposalLink: z
+      .object({ url: z.string().nullable(), note: z.string() })
+      .optional()
+      .meta({ description: 'SEND_PROPOSAL only: the client link, shown once (only its hash is stored)' }),
+  }),
+);
+const timelinePage = documentSchema('EventTimelinePage', pageOf(documentSchema('TimelineEntry', timelineEntrySchema)));
+
+/** Rules of attachments that span fields: pricing lives in line items, and only there (S1). */
+function checkAttachments(request: EventRequest): void {
+  if (request.type !== 'RECORD_PROPOSAL_SECTION') return;
+  const hasItems = request.attachments?.lineItems !== undefined;
+  if (request.section === 'pricing' && !hasItems) {
+    throw badRequest('Pricing lives in line items', [{ field: 'attachments.lineItems', message: 'the pricing section needs at least one line item' }]);
+  }
+  if (request.section !== 'pricing' && hasItems) {
+    throw badRequest('Only the pricing section has line items', [{ field: 'attachments.lineItems', message: `not allowed for section ${request.section}` }]);
+  }
+}
+
+export function eventRoutes(deps: AppDeps) {
+  const { db, deals } = deps;
+  const { router, add } = apiRouter('/v1', db);
+
+  add(
+    {
+      method: 'post',
+      path: '/opportunities/:id/events',
+      summary: 'Send one machine event to the deal (a transition or a fact)',
+      description:
+        'The body is one machine event without `actor` and `at` (taken from the token and the clock) plus its `attachments`. ' +
+        'A refused move answers 409 with every unmet gate in `unmetGates`; `If-Match: "<version>"` answers 412 when stale. ' +
+        'SEND_PROPOSAL answers with the client link once.',
+      tags: ['Events'],
+      roles: ['admin', 'ops', 'rep'],
+      params: idParams,
+      body: eventRequest,
+      ifMatch: true,
+      success: { status: 200, description: 'The opportunity after the event', schema: eventResult, headers: ['ETag'] },
+      errors: [404, 409, 412],
+    },
+    async ({ req, principal, params, body, idempotencyKey }) => {
+      const request = body as EventRequest;
+      checkAttachments(request);
+      const expectedVersion = expectedVersionOf(req);
+      await opportunityFor(db, principal, params.id);
+      const { attachments, ...fields } = request;
+      const parsed = parseDealEvent({ ...fields, actor: { id: principal.userId, role: principal.role }, at: new Date().toISOString() });
+      if (!parsed.ok) {
+        throw badRequest('The event is invalid', parsed.issues.map((i) => ({ field: i.path === '(event)' ? 'body' : i.path, message: i.message })));
+      }
+      const linkToken = request.type === 'SEND_PROPOSAL' ? randomBytes(32).toString('base64url') : undefined;
+      const stored = linkToken ? { ...attachments, linkTokenHash: hashToken(linkToken) } : attachments;
+      await deals.apply(params.id, parsed.event, {
+        requestId: idempotencyKey ? requestIdOf(principal, idempotencyKey) : randomUUID(),
+        expectedVersion,
+        attachments: stored,
+      });
+      const row = await opportunityFor(db, principal, params.id);
+      const resource = opportunityResource(row, { temporalUi: deps.config.temporalUiUrl });
+      const headers = { ETag: etagOf(row) };
+      if (!linkToken) return { body: resource, headers };
+      return {
+        body: { ...resource, proposalLink: { url: `/p/${linkToken}`, note: 'Shown once: only its hash is stored' } },
+        replayBody: { ...resource, proposalLink: { url: null, note: 'The link was shown in the first answer only' } },
+        headers,
+      };
+    },
+  );
+
+  add(
+    {
+      method: 'get',
+      path: '/opportunities/:id/events',
+      summary: "The deal's event timeline",
+      description: 'Every accepted event in order with owner, timestamp, stage before and after and next action (E1).',
+      tags: ['Events'],
+      roles: ['admin', 'ops', 'rep'],
+      params: idParams,
+      query: z.strictObject(pageQuery),
+      success: { status: 200, description: 'A page of the timeline', schema: timelinePage },
+      errors: [404],
+    },
+    async ({ principal, params, query }) => {
+      await opportunityFor(db, principal, params.id);
+      return pageReply(() => listEvents(db, { opportunityId: params.id, ...query }), eventResource);
+    },
+  );
+
+  return router;
+}

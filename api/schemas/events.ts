@@ -1,0 +1,55 @@
+/**
+ * Request bodies of `POST /v1/opportunities/:id/events`: one per machine event, built from
+ * the machine's own zod schemas without `actor` and `at` (the API sets them from the token
+ * and the clock) and with the event's optional `attachments`. Strict: an unknown or
+ * protected field is refused by name.
+ */
+import { z } from 'zod';
+import { dealEventSchema, type EventType } from '../../machines/opportunity';
+import { CLIENT_ATTACHMENTS, REQUIRED_ATTACHMENTS, type ClientAttachmentType } from './attachments';
+import { isoDateTime, nullableIso } from './common';
+
+/** Events only the system sends: the workflow completes handoffs, proposal links record views. */
+export const SYSTEM_ONLY_EVENTS = ['COMPLETE_HANDOFF', 'RECORD_VIEW'] as const satisfies readonly EventType[];
+
+type EventObject = (typeof dealEventSchema.options)[number];
+const typeOf = (schema: EventObject): EventType => schema.shape.type.value;
+
+function requestBodyFor(schema: EventObject) {
+  const { actor: _actor, at: _at, ...shape } = schema.shape as Record<string, z.ZodType>;
+  const type = typeOf(schema) as ClientAttachmentType;
+  const attachments = (CLIENT_ATTACHMENTS as Record<string, z.ZodType>)[type];
+  if (!attachments) return z.strictObject(shape);
+  const required = REQUIRED_ATTACHMENTS.includes(type);
+  return z.strictObject({ ...shape, attachments: required ? attachments : attachments.optional() });
+}
+
+const callerEvents = dealEventSchema.options.filter((s) => !(SYSTEM_ONLY_EVENTS as readonly string[]).includes(typeOf(s)));
+
+/** The event types a caller may send. */
+export const CALLER_EVENT_TYPES = callerEvents.map(typeOf);
+
+export const eventRequestSchema = z
+  .discriminatedUnion('type', callerEvents.map(requestBodyFor) as unknown as [z.ZodObject, ...z.ZodObject[]])
+  .meta({
+    description: 'One machine event without `actor` and `at`, plus its attachments.',
+    examples: [
+      { type: 'RECORD_QUALIFICATION', facts: { source: 'Referral', decision_owner: 'COO Dana' } },
+      { type: 'QUALIFY', nextAction: { description: 'Book discovery call', dueAt: '2026-06-01T09:00:00Z', ownerId: 'rep-1' } },
+    ],
+  });
+export type EventRequest = z.infer<typeof eventRequestSchema> & { type: EventType; attachments?: Record<string, unknown> };
+
+/** One entry of a deal's event timeline (E1). */
+export const timelineEntrySchema = z.object({
+  version: z.int(),
+  type: z.string().meta({ example: 'QUALIFY' }),
+  stageBefore: z.string().nullable(),
+  stageAfter: z.string(),
+  actorId: z.string(),
+  ownerId: z.string(),
+  occurredAt: isoDateTime,
+  recordedAt: isoDateTime,
+  nextAction: z.object({ description: z.string(), dueAt: nullableIso, ownerId: z.string() }).nullable(),
+  payload: z.record(z.string(), z.unknown()),
+});

@@ -1,0 +1,58 @@
+import { z } from 'zod';
+import { TASK_KINDS, TASK_STATUSES, USER_ROLES } from '../../db/schema/enums';
+import { documentSchema } from '../openapi/registry';
+import { isoDateTime, nullableIso, pageOf, pageQuery, uuidExample } from './common';
+
+export const createUserBody = documentSchema(
+  'CreateUser',
+  z
+    .strictObject({
+      name: z.string().trim().min(1).max(200),
+      email: z.email().max(320),
+      role: z.enum(USER_ROLES),
+      /** Required for `portal` (the one client the user belongs to); refused for every other role. */
+      clientId: z.uuid().optional(),
+    })
+    .meta({ example: { name: 'Dana Rep', email: 'dana@example.com', role: 'rep' } }),
+);
+
+export const userSchema = documentSchema(
+  'User',
+  z.object({ id: z.uuid(), name: z.string(), email: z.string(), role: z.enum(USER_ROLES), clientId: z.uuid().nullable(), createdAt: isoDateTime }),
+);
+export const userPageSchema = documentSchema('UserPage', pageOf(userSchema));
+export const listUsersQuery = z.strictObject({ role: z.enum(USER_ROLES).optional(), ...pageQuery });
+
+export const createTokenBody = documentSchema(
+  'CreateToken',
+  z.strictObject({ label: z.string().trim().min(1).max(200) }).meta({ example: { label: 'laptop' } }),
+);
+export const tokenSchema = documentSchema(
+  'NewToken',
+  z
+    .object({ id: z.uuid(), userId: z.uuid(), label: z.string(), token: z.string().nullable(), note: z.string(), createdAt: isoDateTime })
+    .meta({ example: { id: uuidExample, userId: uuidExample, label: 'laptop', token: 'opp_…', note: 'Shown once: only its hash is stored', createdAt: '2026-06-01T09:00:00Z' } }),
+);
+
+export const taskSchema = documentSchema(
+  'Task',
+  z.object({
+    id: z.uuid(),
+    opportunityId: z.uuid(),
+    kind: z.enum(TASK_KINDS),
+    title: z.string(),
+    ownerId: z.string(),
+    dueAt: isoDateTime,
+    status: z.enum(TASK_STATUSES),
+    createdAt: isoDateTime,
+    completedAt: nullableIso,
+  }),
+);
+export const taskPageSchema = documentSchema('TaskPage', pageOf(taskSchema));
+export const listTasksQuery = z.strictObject({
+  opportunityId: z.uuid().optional(),
+  ownerId: z.string().min(1).max(200).optional(),
+  status: z.enum(TASK_STATUSES).optional(),
+  kind: z.enum(TASK_KINDS).optional(),
+  ...pageQuery,
+});

@@ -1,0 +1,33 @@
+import { z } from 'zod';
+import { documentSchema } from '../openapi/registry';
+import { nullableIso } from './common';
+
+const clientText = z.object({ kind: z.string(), body: z.string() });
+const clientLineItem = z.object({ description: z.string(), quantity: z.int(), unitPriceCents: z.int() });
+const approvedTexts = { sections: z.array(clientText), lineItems: z.array(clientLineItem), totalCents: z.int(), summaries: z.array(clientText) };
+
+export const proposalLinkSchema = documentSchema(
+  'ClientProposal',
+  z
+    .object({ company: z.string(), version: z.int(), sentAt: nullableIso, decisionDeadline: nullableIso, ...approvedTexts })
+    .meta({
+      example: {
+        company: 'Acme Dental',
+        version: 1,
+        sentAt: '2026-06-01T09:00:00Z',
+        decisionDeadline: null,
+        sections: [{ kind: 'scope', body: 'After-hours call routing for both locations' }],
+        lineItems: [{ description: 'Setup', quantity: 1, unitPriceCents: 250000 }],
+        totalCents: 250000,
+        summaries: [{ kind: 'audit_findings', body: 'About a third of after-hours calls go unanswered.' }],
+      },
+    }),
+);
+
+export const portalClientSchema = documentSchema(
+  'PortalClient',
+  z.object({ clientId: z.uuid(), deals: z.array(z.object({ opportunityId: z.uuid(), proposalVersion: z.int().nullable(), ...approvedTexts })) }),
+);
+
+export const linkParams = z.strictObject({ token: z.string().regex(/^[A-Za-z0-9_-]{20,200}$/, 'not a proposal link token') });
+export const clientParams = z.strictObject({ clientId: z.uuid() });
