@@ -23,6 +23,10 @@ export const opportunityEvents = pgTable(
     occurredAt: timestamp('occurred_at', { withTimezone: true }).notNull(),
     recordedAt: timestamp('recorded_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [index('opportunity_events_opportunity_idx').on(t.opportunityId, t.version)],
+  (t) => [
+    index('opportunity_events_opportunity_idx').on(t.opportunityId, t.version),
+    // Metrics read the log by period.
+    index('opportunity_events_occurred_at_idx').on(t.occurredAt),
+  ],
 );
 export type OpportunityEventRow = typeof opportunityEvents.$inferSelect;

@@ -1,0 +1,1 @@
+CREATE INDEX "opportunity_events_occurred_at_idx" ON "opportunity_events" USING btree ("occurred_at");
