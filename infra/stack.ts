@@ -76,6 +76,7 @@ export async function startStack(config: Config, logger: Logger): Promise<Stack>
       taskQueue: config.TASK_QUEUE,
       db,
       logger,
+      workerOptions: { maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS },
     });
     stops.push(() => worker.shutdown());
     await ensureMetricsScheduleAt(temporalAddress, config.TEMPORAL_NAMESPACE, {

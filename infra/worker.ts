@@ -1,4 +1,4 @@
-import { bundleWorkflowCode, NativeConnection, Worker, type WorkflowBundleOption, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { bundleWorkflowCode, NativeConnection, Worker, type WorkerOptions, type WorkflowBundleOption, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createActivities, type DealActivities } from '../activities';
 import type { Db } from '../db/client';
 import type { Logger } from './logger';
@@ -27,6 +27,17 @@ export async function startWorker(options: {
   /** A prebuilt bundle (tests build one per run); without it the worker bundles at start. */
   bundle?: WorkflowBundleOption;
   maxConcurrentActivityTaskExecutions?: number;
+  /** Worker tuning passed through as is (cache size, concurrency, pollers). */
+  workerOptions?: Partial<
+    Pick<
+      WorkerOptions,
+      | 'maxCachedWorkflows'
+      | 'maxConcurrentWorkflowTaskExecutions'
+      | 'maxConcurrentLocalActivityExecutions'
+      | 'workflowTaskPollerBehavior'
+      | 'activityTaskPollerBehavior'
+    >
+  >;
   /** Lets fault-injection tests wrap the real activities. */
   wrapActivities?: (activities: DealActivities) => DealActivities;
 }): Promise<WorkerHandle> {
@@ -40,6 +51,7 @@ export async function startWorker(options: {
     ...(options.bundle ? { workflowBundle: options.bundle } : { workflowsPath: WORKFLOWS_PATH }),
     activities: wrap(createActivities({ db: options.db, logger: options.logger.child({ component: 'activities' }), clock: () => new Date() })),
     ...(options.maxConcurrentActivityTaskExecutions ? { maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions } : {}),
+    ...options.workerOptions,
   });
   const done = worker.run().finally(() => connection.close());
   return {

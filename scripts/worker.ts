@@ -12,6 +12,7 @@ run('worker', async (config, logger) => {
     taskQueue: config.TASK_QUEUE,
     db,
     logger,
+    workerOptions: { maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS },
   });
   logger.info({ taskQueue: config.TASK_QUEUE }, 'worker running');
   return async () => {

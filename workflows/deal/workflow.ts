@@ -190,6 +190,14 @@ export async function dealWorkflow(input: DealWorkflowInput): Promise<{ stage: s
     });
   };
 
+  const refuseIfStale = (expectedVersion: number | undefined): void => {
+    if (expectedVersion === undefined || expectedVersion === state.version) return;
+    throw refuse(DEAL_FAILURES.versionMismatch, `Version ${expectedVersion} is stale; the deal is at ${state.version}`, {
+      expected: expectedVersion,
+      actual: state.version,
+    });
+  };
+
   setHandler(getDeal, view);
 
   setHandler(openDeal, async () => {
@@ -199,10 +207,14 @@ export async function dealWorkflow(input: DealWorkflowInput): Promise<{ stage: s
 
   setHandler(
     applyDealEvent,
-    async ({ event, attachments }: ApplyDealEventInput) => {
+    async ({ event, expectedVersion, attachments }: ApplyDealEventInput) => {
       const updateId = currentUpdateInfo()?.id ?? `${workflowInfo().runId}:${eventsThisRun}`;
       if (state.appliedUpdateIds.includes(updateId)) return view();
-      await condition(() => state.recorded);
+      // Wait only while the deal is not recorded yet: an await here would let every update of
+      // one activation pass its validator against the same version before any of them commits.
+      if (!state.recorded) await condition(() => state.recorded);
+      // If-Match is checked again where the event is applied, not only in the validator.
+      refuseIfStale(expectedVersion);
       await commit(event, `${workflowId}:${updateId}`, attachments);
       state.appliedUpdateIds = [...state.appliedUpdateIds, updateId].slice(-APPLIED_IDS_KEPT);
       return view();
@@ -212,12 +224,7 @@ export async function dealWorkflow(input: DealWorkflowInput): Promise<{ stage: s
       validator: ({ event, expectedVersion }: ApplyDealEventInput) => {
         const updateId = currentUpdateInfo()?.id;
         if (updateId && state.appliedUpdateIds.includes(updateId)) return;
-        if (expectedVersion !== undefined && expectedVersion !== state.version) {
-          throw refuse(DEAL_FAILURES.versionMismatch, `Version ${expectedVersion} is stale; the deal is at ${state.version}`, {
-            expected: expectedVersion,
-            actual: state.version,
-          });
-        }
+        refuseIfStale(expectedVersion);
         const result = applyEvent(state.deal, event);
         if (result.ok) return;
         if (result.code === 'gates_unmet') {
@@ -242,6 +249,11 @@ export async function dealWorkflow(input: DealWorkflowInput): Promise<{ stage: s
       state: state.deal,
       createdAt: input.createdAt,
     });
+    // The first next action is a promised follow-up too (TK1); added after histories were recorded.
+    const first = state.deal.context.nextAction;
+    if (first && patched('first-next-action-task')) {
+      await ensureTask({ key: `${workflowId}:created:follow_up`, opportunityId, kind: 'follow_up', title: `${input.company}: ${first.description}`, ownerId: first.ownerId, dueAt: first.dueAt });
+    }
     state.recorded = true;
     publish();
   }

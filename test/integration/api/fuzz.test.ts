@@ -76,7 +76,9 @@ beforeAll(async () => {
   rep = await stack.user('rep');
   dealId = (await httpClient(stack.baseUrl, rep.token).post('/v1/opportunities', { title: 'Fuzz target', company: 'Fuzz Co' })).body.id;
   const tasks = await httpClient(stack.baseUrl, rep.token).get(`/v1/tasks?opportunityId=${dealId}`);
-  taskId = tasks.body.items[0]?.id ?? '00000000-0000-4000-8000-000000000000';
+  // The lead's first next action is a promised follow-up: its task exists once the lead does.
+  expect(tasks.body.items).toHaveLength(1);
+  taskId = tasks.body.items[0].id;
 });
 afterAll(async () => {
   await stack?.stop();
@@ -136,6 +138,8 @@ describe('fuzzing every route with malformed requests', () => {
     const paths = ['/v1/opportunities', `/v1/opportunities/${dealId}/events`, '/v1/users', `/v1/users/${rep.id}/tokens`, `/v1/tasks/${taskId}/complete`];
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(...paths), fc.oneof(notJson, notObject), async (path, text) => {
+        // An empty body is no body: completing a task takes none, so it is not malformed there.
+        if (text === '' && path.endsWith('/complete')) return;
         const token = path.startsWith('/v1/users') ? stack.adminToken : rep.token;
         await expectRefused(token, path, text);
       }),

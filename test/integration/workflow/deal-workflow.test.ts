@@ -148,9 +148,10 @@ describe('the deal workflow on the real Temporal server', () => {
     expect(byKind('proposal_review')).toHaveLength(1);
     expect(byKind('proposal_review')[0].ownerId).toBe('ops');
     expect(byKind('contract_step')).toHaveLength(1);
-    // Every next action given with a move is a promised follow-up with its owner and due date.
-    const promised = events.filter((e) => (e.payload as { nextAction?: unknown }).nextAction).length;
+    // Every next action (the lead's first one and each given with an event) is a promised follow-up with its owner and due date.
+    const promised = 1 + events.filter((e) => (e.payload as { nextAction?: unknown }).nextAction).length;
     expect(byKind('follow_up')).toHaveLength(promised);
     expect(byKind('follow_up').every((task) => task.ownerId === REP.id && task.dueAt instanceof Date)).toBe(true);
+    await maybeRecordHistory(dealWorkflowId(opportunityId), 'deal-happy-path-to-contract-local-writes');
   });
 });

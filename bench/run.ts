@@ -1,0 +1,64 @@
+/**
+ * npm run bench [-- <name>...] [--quick] [--cpu-prof] [--worker-options '{"maxConcurrentWorkflowTaskExecutions":20}']
+ *   names: transitions, open-deals, full-path (default: all, in that order)
+ *   --quick         short runs (one run, few seconds, 200 open deals)
+ *   --no-floor      transitions without the Temporal floor modes (trivial workflow + no-op activity)
+ *   --cpu-prof      V8 CPU profiles of the worker and API processes, summarised (bench/results/profile-*.txt)
+ *   --open-deals=N  a list like 1000,10000 (default 1000,10000; quick 200)
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { runFullPath } from './full-path';
+import { runOpenDeals } from './open-deals';
+import { summariseProfiles } from './lib/profile';
+import { warnIfBusy } from './lib/report';
+import { runTransitions } from './transitions';
+
+const BENCHES = ['transitions', 'open-deals', 'full-path'] as const;
+type BenchName = (typeof BENCHES)[number];
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const flag = (name: string) => args.includes(`--${name}`);
+  const value = (name: string) => {
+    const inline = args.find((a) => a.startsWith(`--${name}=`));
+    if (inline) return inline.slice(name.length + 3);
+    const at = args.indexOf(`--${name}`);
+    return at >= 0 ? args[at + 1] : undefined;
+  };
+  const quick = flag('quick');
+  const names = args.filter((a) => (BENCHES as readonly string[]).includes(a)) as BenchName[];
+  const unknown = args.filter((a) => !a.startsWith('--') && !(BENCHES as readonly string[]).includes(a) && a !== value('worker-options') && a !== value('open-deals'));
+  if (unknown.length) {
+    process.stderr.write(`unknown bench ${unknown.join(', ')}; choose from ${BENCHES.join(', ')}\n`);
+    process.exit(2);
+  }
+  const workerOptions = value('worker-options') ? (JSON.parse(value('worker-options')!) as Record<string, unknown>) : undefined;
+  const cpuProfDir = flag('cpu-prof') ? fs.mkdtempSync(path.join(os.tmpdir(), 'opportunity-path-prof-')) : undefined;
+  const stack = { workerOptions, cpuProfDir };
+  const suffix = workerOptions ? '-tuned' : '';
+  const started = Date.now();
+  for (const name of names.length ? names : BENCHES) {
+    process.stdout.write(`\n=== ${name}${quick ? ' (quick)' : ''} ===\n`);
+    warnIfBusy();
+    if (name === 'transitions') await runTransitions({ quick, stack, noFloor: flag('no-floor'), resultName: `transitions${quick ? '-quick' : ''}${suffix}` });
+    if (name === 'open-deals') {
+      const counts = value('open-deals')?.split(',').map(Number) ?? (quick ? [200] : [1_000, 10_000]);
+      await runOpenDeals({ quick, counts, stack, resultName: `open-deals${quick ? '-quick' : ''}${suffix}` });
+    }
+    if (name === 'full-path') await runFullPath({ quick, stack, resultName: `full-path${quick ? '-quick' : ''}${suffix}` });
+    if (cpuProfDir) {
+      process.stdout.write(summariseProfiles(cpuProfDir, `profile-${name}${suffix}`));
+      for (const entry of fs.readdirSync(cpuProfDir)) fs.rmSync(path.join(cpuProfDir, entry), { recursive: true, force: true });
+    }
+  }
+  if (cpuProfDir) fs.rmSync(cpuProfDir, { recursive: true, force: true });
+  process.stdout.write(`\nbench done in ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
+  process.exit(0);
+}
+
+main().catch((error) => {
+  process.stderr.write(`${(error as Error).stack}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,119 @@
+/**
+ * Fault injection at the door: the same request sent many times at once, and conflicting
+ * transitions on one deal at once, through HTTP on the real stack.
+ */
+import { randomUUID } from 'node:crypto';
+import { requestIdOf } from '../../../api/idempotency';
+import { dealWorkflowId } from '../../../workflows/deal/messages';
+import { nextAction } from '../../support/deal-events';
+import { dealConsistency, expectConsistent } from '../../support/fault-harness';
+import { httpClient, type HttpResponse } from '../../support/http';
+import { startTestStack, type TestStack } from '../../support/stack';
+
+let stack: TestStack;
+beforeAll(async () => {
+  stack = await startTestStack();
+});
+afterAll(async () => {
+  await stack?.stop();
+});
+
+const N = 12;
+const QUALIFICATION = {
+  source: 'Referral from Northwind',
+  service_fit: 'Lead-flow automation',
+  urgency: 'Launch before Q3',
+  decision_owner: 'COO Dana',
+  contact_path: 'dana@example.com',
+  budget_signal: '5-10k/month',
+};
+
+async function qualifiedLead(api: ReturnType<typeof httpClient>): Promise<string> {
+  const created = await api.post('/v1/opportunities', { title: 'Concurrency', company: `Race Co ${randomUUID().slice(0, 6)}`, source: 'referral' });
+  expect(created.status).toBe(201);
+  const id = created.body.id as string;
+  for (const body of [
+    { type: 'RECORD_QUALIFICATION', facts: QUALIFICATION },
+    { type: 'RECORD_CONSENT', consent: 'granted', contactTimingValid: true, sourceContextValid: true, decisionPathVerified: true },
+  ]) {
+    expect((await api.post(`/v1/opportunities/${id}/events`, body)).status).toBe(200);
+  }
+  return id;
+}
+
+describe('the same request and conflicting requests at once', () => {
+  it(`[E1] the same Idempotency-Key sent ${N} times at once has one effect, and every answer it gives is the same`, async () => {
+    const admin = await stack.user('admin');
+    const api = httpClient(stack.baseUrl, admin.token);
+    const id = await qualifiedLead(api);
+    const key = randomUUID();
+    const body = { type: 'QUALIFY', nextAction: nextAction(admin.id, 86_400, 'Book the discovery call') };
+    const send = () => api.post(`/v1/opportunities/${id}/events`, body, { 'idempotency-key': key });
+
+    const firstWave = await Promise.all(Array.from({ length: N }, send));
+    const ok = firstWave.filter((r) => r.status === 200);
+    const fresh = ok.filter((r) => r.headers.get('idempotent-replayed') !== 'true');
+    expect(fresh).toHaveLength(1);
+    // The others either saw the stored answer or were told the first is still in flight.
+    for (const answer of firstWave.filter((r) => r.status !== 200)) {
+      expect(answer.status).toBe(409);
+      expect(answer.body.code ?? answer.body.type).toMatch(/idempotency_in_flight/);
+    }
+    const secondWave = await Promise.all(Array.from({ length: N }, send));
+    const answers: HttpResponse[] = [...ok, ...secondWave];
+    for (const answer of answers) {
+      expect(answer.status).toBe(200);
+      expect(answer.body).toEqual(fresh[0].body);
+      expect(answer.headers.get('etag')).toBe(fresh[0].headers.get('etag'));
+    }
+    expect(fresh[0].body.stage).toBe('qualified');
+
+    const state = await dealConsistency(stack.db, stack.temporal, id);
+    const eventKey = `${dealWorkflowId(id)}:${requestIdOf({ userId: admin.id, role: 'admin', clientId: null }, key)}`;
+    expectConsistent(state, [eventKey]);
+    expect(state.events.filter((e) => e.event_type === 'QUALIFY')).toHaveLength(1);
+    const tasks = await stack.db.$client.query(`select count(*)::int as n from tasks where opportunity_id = $1 and title like '%Book the discovery call'`, [id]);
+    expect(tasks.rows[0].n).toBe(1);
+  });
+
+  it(`[O1] ${N} conflicting transitions on one deal at once: one wins, every other answers 409 naming the gate`, async () => {
+    const admin = await stack.user('admin');
+    const api = httpClient(stack.baseUrl, admin.token);
+    const id = await qualifiedLead(api);
+    // Every request wants to qualify the deal with its own next action; once one has, QUALIFY is illegal from `qualified`.
+    const bodies = Array.from({ length: N }, (_, i) => ({ type: 'QUALIFY', nextAction: nextAction(admin.id, 86_400, `Discovery ${i}`) }));
+    const answers = await Promise.all(bodies.map((body) => api.post(`/v1/opportunities/${id}/events`, body, { 'idempotency-key': randomUUID() })));
+    const winners = answers.filter((a) => a.status === 200);
+    expect(winners).toHaveLength(1);
+    const losers = answers.filter((a) => a.status !== 200);
+    expect(losers.map((a) => a.status)).toEqual(losers.map(() => 409));
+    for (const loser of losers) {
+      expect(loser.headers.get('content-type')).toContain('application/problem+json');
+      expect(loser.body.unmetGates).toEqual(['stage']);
+    }
+    const state = await dealConsistency(stack.db, stack.temporal, id);
+    expectConsistent(state, []);
+    expect(state.events.filter((e) => e.event_type === 'QUALIFY')).toHaveLength(1);
+    expect(state.workflow.stage).toBe('qualified');
+    expect(winners[0].body.stage).toBe('qualified');
+  });
+
+  it(`[O1] ${N} writes with the same If-Match at once: one wins, every other answers 412`, async () => {
+    const admin = await stack.user('admin');
+    const api = httpClient(stack.baseUrl, admin.token);
+    const id = await qualifiedLead(api);
+    const current = await api.get(`/v1/opportunities/${id}`);
+    const etag = current.headers.get('etag')!;
+    const answers = await Promise.all(
+      Array.from({ length: N }, (_, i) =>
+        api.post(`/v1/opportunities/${id}/events`, { type: 'RECORD_QUALIFICATION', facts: { urgency: `Writer ${i}` } }, { 'if-match': etag, 'idempotency-key': randomUUID() }),
+      ),
+    );
+    expect(answers.filter((a) => a.status === 200)).toHaveLength(1);
+    const stale = answers.filter((a) => a.status !== 200);
+    expect(stale.map((a) => a.status)).toEqual(stale.map(() => 412));
+    const state = await dealConsistency(stack.db, stack.temporal, id);
+    expectConsistent(state, []);
+    expect(state.workflow.version).toBe(Number(etag.replace(/\D/g, '')) + 1);
+  });
+});
