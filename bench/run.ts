@@ -9,13 +9,14 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { runSequential } from './sequential';
 import { runFullPath } from './full-path';
 import { runOpenDeals } from './open-deals';
 import { summariseProfiles } from './lib/profile';
 import { warnIfBusy } from './lib/report';
 import { runTransitions } from './transitions';
 
-const BENCHES = ['transitions', 'open-deals', 'full-path'] as const;
+const BENCHES = ['transitions', 'open-deals', 'full-path', 'sequential'] as const;
 type BenchName = (typeof BENCHES)[number];
 
 async function main(): Promise<void> {
@@ -47,6 +48,7 @@ async function main(): Promise<void> {
       const counts = value('open-deals')?.split(',').map(Number) ?? (quick ? [200] : [1_000, 10_000]);
       await runOpenDeals({ quick, counts, stack, resultName: `open-deals${quick ? '-quick' : ''}${suffix}` });
     }
+    if (name === 'sequential') await runSequential({ quick, stack, resultName: `sequential${quick ? '-quick' : ''}${suffix}` });
     if (name === 'full-path') await runFullPath({ quick, stack, resultName: `full-path${quick ? '-quick' : ''}${suffix}` });
     if (cpuProfDir) {
       process.stdout.write(summariseProfiles(cpuProfDir, `profile-${name}${suffix}`));
