@@ -17,6 +17,7 @@ import {
 } from '../workflows/deal/messages';
 import type { DealPolicy } from '../workflows/deal/policy';
 import { DEAL_OWNER, DEAL_STAGE } from '../workflows/deal/search-attributes';
+import { createDealLanes } from './deal-lanes';
 import { DomainError, notFound } from './errors';
 import { countTransition } from './metrics/transitions';
 
@@ -50,7 +51,8 @@ async function mapErrors<T>(call: () => Promise<T>): Promise<T> {
 }
 
 /** The API's only door into deal workflows. */
-export function createDealGateway(client: Client, options: { taskQueue: string; policy: DealPolicy }) {
+export function createDealGateway(client: Client, options: { taskQueue: string; policy: DealPolicy; maxWaitingPerDeal?: number }) {
+  const lanes = createDealLanes({ maxWaitingPerDeal: options.maxWaitingPerDeal ?? 64 });
   return {
     /** Starts the deal's workflow (or finds it) and waits until its read model row exists. */
     open(input: Omit<DealWorkflowInput, 'policy'>, requestId?: string): Promise<DealView> {
@@ -80,11 +82,13 @@ export function createDealGateway(client: Client, options: { taskQueue: string; 
       options: { requestId?: string; expectedVersion?: number; attachments?: Record<string, unknown> } = {},
     ): Promise<DealView> {
       const handle = client.workflow.getHandle(dealWorkflowId(opportunityId));
-      const applied = mapErrors(() =>
-        handle.executeUpdate(applyDealEvent, {
-          args: [{ event, expectedVersion: options.expectedVersion, attachments: options.attachments }],
-          updateId: options.requestId,
-        }),
+      const applied = lanes.run(opportunityId, () =>
+        mapErrors(() =>
+          handle.executeUpdate(applyDealEvent, {
+            args: [{ event, expectedVersion: options.expectedVersion, attachments: options.attachments }],
+            updateId: options.requestId,
+          }),
+        ),
       );
       return countTransition(event, applied);
     },

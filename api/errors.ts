@@ -56,6 +56,7 @@ export function problemMiddleware(logger: Logger): ErrorRequestHandler {
     const known = error instanceof DomainError ? error : fromHttpError(error);
     const problem = known ?? new DomainError('internal', 500, 'Something went wrong on our side; the request id helps us find it');
     if (!known) logger.error({ err: error, method: req.method, url: req.originalUrl }, 'unhandled error');
+    if (problem.status === 429 && !res.get('Retry-After')) res.set('Retry-After', '1');
     res
       .status(problem.status)
       .type('application/problem+json')

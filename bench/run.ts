@@ -1,6 +1,6 @@
 /**
  * npm run bench [-- <name>...] [--quick] [--cpu-prof] [--worker-options '{"maxConcurrentWorkflowTaskExecutions":20}']
- *   names: transitions, open-deals, full-path (default: all, in that order)
+ *   names: transitions, open-deals, full-path, sequential (default: all, in that order)
  *   --quick         short runs (one run, few seconds, 200 open deals)
  *   --no-floor      transitions without the Temporal floor modes (trivial workflow + no-op activity)
  *   --cpu-prof      V8 CPU profiles of the worker and API processes, summarised (bench/results/profile-*.txt)

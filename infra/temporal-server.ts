@@ -4,6 +4,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DEAL_SEARCH_ATTRIBUTES } from '../workflows/deal/search-attributes';
 import { installTemporalRuntime } from './runtime';
 import { resolveTemporalCli } from './temporal-cli';
+import { dynamicConfigArgs } from './temporal-dynamic-config';
 
 export interface RunningTemporal {
   address: string;
@@ -41,7 +42,7 @@ export async function startTemporalDevServer(options: DevServerOptions = {}): Pr
       dbFilename: options.dbFile,
       namespace,
       searchAttributes: [...DEAL_SEARCH_ATTRIBUTES],
-      extraArgs: ['--log-level', 'error'],
+      extraArgs: ['--log-level', 'error', ...dynamicConfigArgs()],
     },
   });
   const address = env.address;

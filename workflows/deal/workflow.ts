@@ -108,10 +108,14 @@ export async function dealWorkflow(input: DealWorkflowInput): Promise<{ stage: s
     return next;
   };
 
+  // What this run last told the server, so an event that changes nothing ops filter on adds
+  // no search-attribute or memo command (each one is history, a visibility write and CPU).
+  const published: { attributes: Record<string, string>; summary: string | null } = { attributes: {}, summary: null };
+
   const publish = (): void => {
     const facts = timerFacts(state.deal);
     const explanation = explain(state.deal);
-    upsertSearchAttributes([
+    const updates = [
       { key: DEAL_STAGE, value: state.deal.stage },
       { key: DEAL_OWNER, value: facts.ownerId },
       { key: NEXT_ACTION_DUE_AT, value: facts.nextAction ? new Date(facts.nextAction.dueAt) : null },
@@ -119,9 +123,20 @@ export async function dealWorkflow(input: DealWorkflowInput): Promise<{ stage: s
       { key: DEAL_OVERDUE, value: state.flags.overdue || state.flags.decisionOverdue },
       { key: DEAL_PAUSED, value: explanation.pauses.followUp.paused || explanation.pauses.proposalWork.paused },
       { key: DEAL_DORMANT, value: state.flags.dormant },
-    ]);
+    ];
     const due = facts.nextAction ? `next: ${facts.nextAction.description} by ${facts.nextAction.dueAt}` : 'no next action';
-    upsertMemo({ summary: `${input.company} · ${state.deal.stage} · owner ${facts.ownerId} · ${due}` });
+    const summary = `${input.company} · ${state.deal.stage} · owner ${facts.ownerId} · ${due}`;
+    // Added after histories were recorded: before it, every event upserted all of them.
+    if (!patched('publish-changes-only')) {
+      upsertSearchAttributes(updates);
+      upsertMemo({ summary });
+      return;
+    }
+    const changed = updates.filter(({ key, value }) => published.attributes[key.name] !== JSON.stringify(value));
+    if (changed.length > 0) upsertSearchAttributes(changed as typeof updates);
+    for (const { key, value } of changed) published.attributes[key.name] = JSON.stringify(value);
+    if (summary !== published.summary) upsertMemo({ summary });
+    published.summary = summary;
   };
 
   /** Applies a machine event that has passed validation, then persists it; returns after the write. */

@@ -116,4 +116,21 @@ describe('the same request and conflicting requests at once', () => {
     expectConsistent(state, []);
     expect(state.workflow.version).toBe(Number(etag.replace(/\D/g, '')) + 1);
   });
+
+  it('[O1] 50 compatible writes on one deal at once: every one is applied once, in one unbroken version sequence', async () => {
+    const admin = await stack.user('admin');
+    const api = httpClient(stack.baseUrl, admin.token);
+    const id = await qualifiedLead(api);
+    const before = (await api.get(`/v1/opportunities/${id}`)).body.version as number;
+    const keys = Array.from({ length: 50 }, () => randomUUID());
+    const answers = await Promise.all(
+      keys.map((key, i) => api.post(`/v1/opportunities/${id}/events`, { type: 'RECORD_QUALIFICATION', facts: { urgency: `Writer ${i}` } }, { 'idempotency-key': key })),
+    );
+    expect(answers.map((a) => a.status)).toEqual(answers.map(() => 200));
+    expect(new Set(answers.map((a) => a.body.version)).size).toBe(50);
+    const state = await dealConsistency(stack.db, stack.temporal, id);
+    const eventKeys = keys.map((key) => `${dealWorkflowId(id)}:${requestIdOf({ userId: admin.id, role: 'admin', clientId: null }, key)}`);
+    expectConsistent(state, eventKeys);
+    expect(state.workflow.version).toBe(before + 50);
+  });
 });
