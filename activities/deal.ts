@@ -3,6 +3,7 @@ import { appendEvent } from '../db/queries/events';
 import { insertOpportunity, projectOpportunity, setOpportunityFlags } from '../db/queries/opportunities';
 import { ensureTask as ensureTaskRow } from '../db/queries/tasks';
 import { recordProposalFollowUp } from '../db/queries/proposals';
+import { inTransaction } from '../db/queries/support';
 import type { ActivityDeps } from './index';
 import { projectionOf } from './projection';
 import { recordSideRecords } from './side-records';
@@ -84,6 +85,14 @@ export function createDealActivities({ db, logger }: ActivityDeps) {
 
     async setFlags(input: { opportunityId: string; overdue?: boolean; dormant?: boolean }): Promise<void> {
       await setOpportunityFlags(db, { id: input.opportunityId, overdue: input.overdue, dormant: input.dormant });
+    },
+
+    /** A passed deadline in one round trip: the flag and its task in one transaction. */
+    async flagOverdueWithTask(input: { opportunityId: string; task: { key: string; kind: string; title: string; ownerId: string; dueAt: string } }): Promise<void> {
+      await inTransaction(db, async (tx) => {
+        await setOpportunityFlags(tx, { id: input.opportunityId, overdue: true });
+        await ensureTaskRow(tx, { ...input.task, opportunityId: input.opportunityId, kind: input.task.kind as never, dueAt: new Date(input.task.dueAt) });
+      });
     },
 
     async recordFollowUp(input: { opportunityId: string; followUpAt: string; number: number }): Promise<void> {

@@ -46,7 +46,9 @@ async function main(): Promise<void> {
     if (name === 'transitions') await runTransitions({ quick, stack, noFloor: flag('no-floor'), resultName: `transitions${quick ? '-quick' : ''}${suffix}` });
     if (name === 'open-deals') {
       const counts = value('open-deals')?.split(',').map(Number) ?? (quick ? [200] : [1_000, 10_000]);
-      await runOpenDeals({ quick, counts, stack, resultName: `open-deals${quick ? '-quick' : ''}${suffix}` });
+      // A run with its own counts writes a file of its own, so it never replaces the default run's figures.
+      const countsSuffix = value('open-deals') ? `-${counts.join('-')}` : '';
+      await runOpenDeals({ quick, counts, stack, resultName: `open-deals${quick ? '-quick' : ''}${countsSuffix}${suffix}` });
     }
     if (name === 'sequential') await runSequential({ quick, stack, resultName: `sequential${quick ? '-quick' : ''}${suffix}` });
     if (name === 'full-path') await runFullPath({ quick, stack, resultName: `full-path${quick ? '-quick' : ''}${suffix}` });

@@ -6,9 +6,13 @@
  * in the workflow task's response instead of through a task-queue poll: on this machine a
  * transition's projection write went from ~100 ms to ~25 ms, with the activity still recorded
  * in history, retried and timed out as before.
+ *
+ * The timer queue may fire a timer up to its max time shift late (1 s by default); deadlines,
+ * follow-ups and reactivation windows are timers, so 100 ms keeps them on time.
  */
 export const TEMPORAL_DYNAMIC_CONFIG: Readonly<Record<string, boolean | number | string>> = {
   'system.enableActivityEagerExecution': true,
+  'history.timerProcessorMaxTimeShift': '100ms',
 };
 
 export function dynamicConfigArgs(config: Readonly<Record<string, unknown>> = TEMPORAL_DYNAMIC_CONFIG): string[] {

@@ -18,7 +18,7 @@ const EXAMPLES: Record<number, { code: string; title: string; detail: string; ex
   413: { code: 'body_too_large', title: 'Content Too Large', detail: 'The body is larger than the limit', extra: { errors: [{ field: 'body', message: 'too large' }] } },
   415: { code: 'unsupported_media_type', title: 'Unsupported Media Type', detail: 'Send application/json', extra: { errors: [{ field: 'headers.content-type', message: 'expected application/json' }] } },
   422: { code: 'invalid_request', title: 'Unprocessable Content', detail: 'The request body is invalid', extra: { errors: [{ field: 'stage', message: 'unknown field "stage"' }] } },
-  429: { code: 'rate_limited', title: 'Too Many Requests', detail: 'Too many requests for this token; retry after the Retry-After seconds' },
+  429: { code: 'rate_limited', title: 'Too Many Requests', detail: 'Too many requests for this token (or, as deal_busy, too many changes waiting on one opportunity); retry after the Retry-After seconds' },
 };
 
 export function problemResponse(status: number): ResponseConfig {

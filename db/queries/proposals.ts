@@ -73,11 +73,10 @@ export interface ProposalDetail {
 export async function getProposalDetail(db: Db, proposalId: string): Promise<ProposalDetail | null> {
   const proposal = await getProposal(db, proposalId);
   if (!proposal) return null;
-  const [sections, lineItems, decisions] = await Promise.all([
-    db.select().from(proposalSections).where(eq(proposalSections.proposalId, proposalId)).orderBy(asc(proposalSections.section)),
-    db.select().from(proposalLineItems).where(eq(proposalLineItems.proposalId, proposalId)).orderBy(asc(proposalLineItems.position)),
-    db.select().from(approvals).where(eq(approvals.proposalId, proposalId)).orderBy(asc(approvals.decidedAt)),
-  ]);
+  // One after another: inside a transaction `db` is a single connection (pg deprecates overlapping queries on one).
+  const sections = await db.select().from(proposalSections).where(eq(proposalSections.proposalId, proposalId)).orderBy(asc(proposalSections.section));
+  const lineItems = await db.select().from(proposalLineItems).where(eq(proposalLineItems.proposalId, proposalId)).orderBy(asc(proposalLineItems.position));
+  const decisions = await db.select().from(approvals).where(eq(approvals.proposalId, proposalId)).orderBy(asc(approvals.decidedAt));
   return { proposal, sections, lineItems, approvals: decisions };
 }
 

@@ -91,10 +91,9 @@ export async function deliveryRecords(
   db: Db,
   opportunityId: string,
 ): Promise<{ project: ProjectRow | null; clientService: ClientServiceRow | null; checklist: OnboardingChecklistRow | null }> {
-  const [project, clientService, checklist] = await Promise.all([
-    selectOne(db, projects, eq(projects.opportunityId, opportunityId)),
-    selectOne(db, clientServices, eq(clientServices.opportunityId, opportunityId)),
-    selectOne(db, onboardingChecklists, eq(onboardingChecklists.opportunityId, opportunityId)),
-  ]);
+  // One after another: inside a transaction `db` is a single connection (pg deprecates overlapping queries on one).
+  const project = await selectOne(db, projects, eq(projects.opportunityId, opportunityId));
+  const clientService = await selectOne(db, clientServices, eq(clientServices.opportunityId, opportunityId));
+  const checklist = await selectOne(db, onboardingChecklists, eq(onboardingChecklists.opportunityId, opportunityId));
   return { project: project ?? null, clientService: clientService ?? null, checklist: checklist ?? null };
 }
