@@ -6,20 +6,9 @@ import { installTemporalRuntime } from './runtime';
 
 export const WORKFLOWS_PATH = require.resolve('../workflows');
 
-/**
- * Loaded once into the worker's shared V8 context instead of once per cached workflow; the
- * SDK deep-freezes them. Not zod (nor the machine, which imports it): zod v4 defines methods
- * such as safeParse on a schema at first use, which a frozen schema refuses.
- */
-export const PRELOADED_WORKFLOW_MODULES = ['xstate'];
-
 /** Bundling takes seconds; callers that start several workers share one bundle. */
 export function bundleWorkflows(): Promise<WorkflowBundleWithSourceMap> {
-  return bundleWorkflowCode({
-    workflowsPath: WORKFLOWS_PATH,
-    preloadModules: PRELOADED_WORKFLOW_MODULES,
-    logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} } as never,
-  });
+  return bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} } as never });
 }
 
 export interface WorkerHandle {
@@ -59,7 +48,7 @@ export async function startWorker(options: {
     connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
-    ...(options.bundle ? { workflowBundle: options.bundle } : { workflowsPath: WORKFLOWS_PATH, bundlerOptions: { preloadModules: PRELOADED_WORKFLOW_MODULES } }),
+    ...(options.bundle ? { workflowBundle: options.bundle } : { workflowsPath: WORKFLOWS_PATH }),
     activities: wrap(createActivities({ db: options.db, logger: options.logger.child({ component: 'activities' }), clock: () => new Date() })),
     ...(options.maxConcurrentActivityTaskExecutions ? { maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions } : {}),
     ...options.workerOptions,
