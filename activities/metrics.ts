@@ -28,18 +28,20 @@ export function createMetricsActivities({ db, logger }: ActivityDeps) {
 interface CountedActivities {
   ensureTask(input: { key: string; kind: string }): Promise<void>;
   setFlags(input: { dormant?: boolean }): Promise<void>;
+  flagOverdueWithTask(input: { task: { kind: string } }): Promise<void>;
   handoffStep(input: { step: string }): Promise<void>;
 }
 
 /**
  * Counts what the worker's activities do for Prometheus (this process's registry):
  * - timers fired: a timer's task carries the key `<workflowId>:<kind>:<ref>` (event tasks put
- *   the update id second), and the dormant timer is the only one that sets `dormant: true`;
+ *   the update id second), a passed deadline flags itself with its task in one activity, and
+ *   the dormant timer is the only one that sets `dormant: true`;
  * - handoff steps by step and result.
  * Counted after the activity succeeds (a failed attempt is retried and counted then).
  */
 export function countActivities<T extends CountedActivities>(activities: T): T {
-  const { ensureTask, setFlags, handoffStep } = activities;
+  const { ensureTask, setFlags, flagOverdueWithTask, handoffStep } = activities;
   return {
     ...activities,
     async ensureTask(input) {
@@ -49,6 +51,10 @@ export function countActivities<T extends CountedActivities>(activities: T): T {
     async setFlags(input) {
       await setFlags(input);
       if (input.dormant === true) timersFired.inc({ timer: 'dormant' });
+    },
+    async flagOverdueWithTask(input) {
+      await flagOverdueWithTask(input);
+      timersFired.inc({ timer: input.task.kind });
     },
     async handoffStep(input) {
       try {
