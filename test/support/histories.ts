@@ -23,6 +23,8 @@ export async function maybeRecordHistory(workflowId: string, name: string): Prom
     { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
   );
   if (shown.status !== 0) throw new Error(`temporal workflow show failed: ${shown.stderr}`);
+  // A run that has not completed a workflow task (say, just continued as new) has nothing to replay, and the replayer would wait for one.
+  if (!shown.stdout.includes('EVENT_TYPE_WORKFLOW_TASK_COMPLETED')) throw new Error(`${workflowId}: its current run has no completed workflow task to record`);
   fs.mkdirSync(HISTORIES_DIR, { recursive: true });
   fs.writeFileSync(file, shown.stdout);
 }
