@@ -3,8 +3,9 @@ import { DomainError } from './errors';
 /**
  * One lane per deal: this API process sends a deal's updates to its workflow one at a time.
  * The workflow applies them one at a time anyway; letting dozens race into one workflow
- * only makes the server abort and the client retry them (measured: 50 concurrent writers
- * on one deal went from ~24/s to 0/s). Lanes of different deals run in parallel.
+ * only makes the server abort and the client retry them (measured: 50 concurrent writers on
+ * one deal completed none in a 3 s window without lanes, 15/s with them). Lanes of different
+ * deals run in parallel.
  */
 export interface DealLanes {
   run<T>(dealId: string, work: () => Promise<T>): Promise<T>;
