@@ -9,7 +9,7 @@ import { DomainError } from './errors';
  */
 export interface DealLanes {
   run<T>(dealId: string, work: () => Promise<T>): Promise<T>;
-  /** Deals with work queued or running (for tests and metrics). */
+  /** Deals with work queued or running. */
   size(): number;
 }
 

@@ -275,13 +275,14 @@ export async function dealWorkflow(input: DealWorkflowInput): Promise<{ stage: s
 
   const runTimer = async (action: TimerAction): Promise<void> => {
     const facts = timerFacts(state.deal);
+    const taskKey = (kind: string, ref: string) => `${workflowId}:${kind}:${ref}`;
     const task = (kind: string, ref: string, title: string, ownerId: string, dueAt: string) =>
-      ensureTask({ key: `${workflowId}:${kind}:${ref}`, opportunityId, kind, title, ownerId, dueAt });
+      ensureTask({ key: taskKey(kind, ref), opportunityId, kind, title, ownerId, dueAt });
     const flagOverdue = async (kind: string, ref: string, title: string, ownerId: string): Promise<void> => {
       const dueAt = nowIso();
       // Added after histories were recorded: one activity instead of two, so the task appears sooner.
       if (patched('overdue-in-one-activity')) {
-        await flagOverdueWithTask({ opportunityId, task: { key: `${workflowId}:${kind}:${ref}`, kind, title, ownerId, dueAt } });
+        await flagOverdueWithTask({ opportunityId, task: { key: taskKey(kind, ref), kind, title, ownerId, dueAt } });
         return;
       }
       await setFlags({ opportunityId, overdue: true });
