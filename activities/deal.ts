@@ -1,12 +1,14 @@
 import type { DealState } from '../machines/opportunity';
-import { appendEvent } from '../db/queries/events';
+import type { Stage } from '../machines/opportunity/vocabulary';
+import { appendEvent, type NewOpportunityEvent } from '../db/queries/events';
+import { appendEventAndProject } from '../db/queries/record-event';
 import { insertOpportunity, projectOpportunity, setOpportunityFlags } from '../db/queries/opportunities';
 import { ensureTask as ensureTaskRow } from '../db/queries/tasks';
 import { recordProposalFollowUp } from '../db/queries/proposals';
 import { inTransaction } from '../db/queries/support';
 import type { ActivityDeps } from './index';
 import { projectionOf } from './projection';
-import { recordSideRecords } from './side-records';
+import { hasSideRecords, recordSideRecords } from './side-records';
 
 export interface RecordDealEventInput {
   opportunityId: string;
@@ -52,30 +54,34 @@ export function createDealActivities({ db, logger }: ActivityDeps) {
     /** Appends the event and moves the read model in one transaction. */
     async recordDealEvent(input: RecordDealEventInput): Promise<void> {
       const nextAction = (input.payload as { nextAction?: unknown }).nextAction ?? input.state.context.nextAction ?? null;
-      await db.transaction(async (tx) => {
-        const txDb = tx as unknown as typeof db;
-        const inserted = await appendEvent(txDb, {
-          opportunityId: input.opportunityId,
-          version: input.version,
-          idempotencyKey: input.key,
-          eventType: input.eventType,
-          stageBefore: input.stageBefore as never,
-          stageAfter: input.stageAfter as never,
-          actorId: input.actorId,
-          ownerId: input.state.context.ownerId,
-          payload: input.payload,
-          nextAction,
-          occurredAt: new Date(input.occurredAt),
+      const event: NewOpportunityEvent = {
+        opportunityId: input.opportunityId,
+        version: input.version,
+        idempotencyKey: input.key,
+        eventType: input.eventType,
+        stageBefore: input.stageBefore as Stage,
+        stageAfter: input.stageAfter as Stage,
+        actorId: input.actorId,
+        ownerId: input.state.context.ownerId,
+        payload: input.payload,
+        nextAction,
+        occurredAt: new Date(input.occurredAt),
+      };
+      const flags = { overdue: input.flags.overdue || input.flags.decisionOverdue, dormant: input.flags.dormant };
+      if (input.systemNote) {
+        await appendEvent(db, event);
+      } else if (!hasSideRecords(input.eventType)) {
+        // Most events write no side records: one statement, where a transaction took four round trips.
+        await appendEventAndProject(db, event, { ...projectionOf(input.opportunityId, input.version, input.state), ...flags });
+      } else {
+        await db.transaction(async (tx) => {
+          const txDb = tx as unknown as typeof db;
+          const inserted = await appendEvent(txDb, event);
+          await projectOpportunity(txDb, projectionOf(input.opportunityId, input.version, input.state) as never);
+          await setOpportunityFlags(txDb, { id: input.opportunityId, ...flags });
+          if (inserted) await recordSideRecords(txDb, input);
         });
-        if (input.systemNote) return;
-        await projectOpportunity(txDb, projectionOf(input.opportunityId, input.version, input.state) as never);
-        await setOpportunityFlags(txDb, {
-          id: input.opportunityId,
-          overdue: input.flags.overdue || input.flags.decisionOverdue,
-          dormant: input.flags.dormant,
-        });
-        if (inserted) await recordSideRecords(txDb, input);
-      });
+      }
       logger.debug({ opportunityId: input.opportunityId, event: input.eventType, version: input.version }, 'deal event recorded');
     },
 

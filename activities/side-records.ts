@@ -156,6 +156,11 @@ const WRITERS: { [T in EventType]?: Writer<T> } = {
   },
 };
 
+/** Whether events of this type write records beside the event row and the read model. */
+export function hasSideRecords(eventType: string): boolean {
+  return Object.prototype.hasOwnProperty.call(WRITERS, eventType);
+}
+
 export async function recordSideRecords(db: Db, input: RecordDealEventInput): Promise<void> {
   const event = input.payload as DealEvent;
   const write = WRITERS[event.type] as Writer<EventType> | undefined;

@@ -16,6 +16,7 @@ import {
 } from '@temporalio/workflow';
 import type { DealActivities } from '../../activities';
 import { applyEvent, createDeal, explain } from '../../machines/opportunity';
+import { createAlarm } from './alarm';
 import { timerFacts } from './deal-facts';
 import { tasksForEvent } from './event-tasks';
 import { handoffWorkflow } from './handoff';
@@ -89,6 +90,9 @@ export async function dealWorkflow(input: DealWorkflowInput): Promise<{ stage: s
   let eventsThisRun = 0;
   let wakeCounter = 0;
   let writeChain: Promise<unknown> = Promise.resolve();
+  const alarm = createAlarm(() => {
+    wakeCounter += 1;
+  });
 
   const view = (): DealView => ({
     opportunityId,
@@ -140,8 +144,18 @@ export async function dealWorkflow(input: DealWorkflowInput): Promise<{ stage: s
   };
 
   /** Applies a machine event that has passed validation, then persists it; returns after the write. */
+  // The validator's verdict, reused by the handler when nothing moved the deal in between:
+  // the machine is pure, so this only saves computing the same transition twice.
+  let validated: { event: unknown; deal: CarriedState['deal']; result: ReturnType<typeof applyEvent> } | null = null;
+  const apply = (event: unknown): ReturnType<typeof applyEvent> => {
+    const reuse = validated !== null && validated.event === event && validated.deal === state.deal;
+    const result = reuse ? validated!.result : applyEvent(state.deal, event);
+    validated = null;
+    return result;
+  };
+
   const commit = async (event: unknown, key: string, attachments?: Record<string, unknown>): Promise<void> => {
-    const result = applyEvent(state.deal, event);
+    const result = apply(event);
     if (!result.ok) {
       throw result.code === 'gates_unmet'
         ? refuse(DEAL_FAILURES.gatesUnmet, `Refused: unmet gates ${result.unmetGates.join(', ')}`, { stage: result.stage, unmetGates: result.unmetGates })
@@ -241,6 +255,7 @@ export async function dealWorkflow(input: DealWorkflowInput): Promise<{ stage: s
         if (updateId && state.appliedUpdateIds.includes(updateId)) return;
         refuseIfStale(expectedVersion);
         const result = applyEvent(state.deal, event);
+        validated = { event, deal: state.deal, result };
         if (result.ok) return;
         if (result.code === 'gates_unmet') {
           throw refuse(DEAL_FAILURES.gatesUnmet, `Refused: unmet gates ${result.unmetGates.join(', ')}`, {
@@ -440,6 +455,12 @@ export async function dealWorkflow(input: DealWorkflowInput): Promise<{ stage: s
       return continueAsNew<typeof dealWorkflow>({ ...input, carried: state });
     }
     const seen = wakeCounter;
+    // Added after histories were recorded: before it, every wake-up started a timer and cancelled it.
+    if (patched('steady-timer')) {
+      alarm.setBy(plan.nextAt);
+      await condition(() => wakeCounter !== seen);
+      continue;
+    }
     const timeout = plan.nextAt === null ? undefined : Math.max(1, plan.nextAt - Date.now());
     if (timeout === undefined) await condition(() => wakeCounter !== seen);
     else await condition(() => wakeCounter !== seen, timeout);

@@ -8,7 +8,8 @@ import {
   setOpportunityFlags,
   type OpportunityProjection,
 } from '../../../db/queries/opportunities';
-import { appendEvent, countEventsByKey } from '../../../db/queries/events';
+import { appendEvent, countEventsByKey, listEvents } from '../../../db/queries/events';
+import { appendEventAndProject } from '../../../db/queries/record-event';
 import { InvalidCursorError } from '../../../db/queries/support';
 import { testDb } from '../../support/db';
 import { newOpportunity } from './fixtures';
@@ -74,6 +75,39 @@ describe('the opportunities read model', () => {
     ).rejects.toThrow('crash before commit');
     expect(await countEventsByKey(db, key)).toBe(0);
     expect(await getOpportunity(db, deal.id)).toMatchObject({ stage: 'lead', version: 0 });
+  });
+
+  it('[E1] one statement appends the event and projects it; a retry adds no row and an older version moves nothing', async () => {
+    const deal = await newOpportunity(db);
+    const event = (version: number, key: string) => ({
+      opportunityId: deal.id,
+      version,
+      idempotencyKey: key,
+      eventType: 'RECORD_QUALIFICATION',
+      stageBefore: 'lead' as const,
+      stageAfter: 'lead' as const,
+      actorId: 'rep-1',
+      ownerId: 'rep-1',
+      payload: { facts: { urgency: `version ${version}` } },
+      nextAction: null,
+      occurredAt: new Date(),
+    });
+    const first = `${deal.workflowId}:update-1`;
+    const lost = { lostReason: 'competitor' as const, lostDetail: null, reactivateAt: new Date('2027-03-01T00:00:00.000Z'), lostAt: null };
+    await appendEventAndProject(db, event(1, first), { ...projection(deal.id, 1, { stage: 'lead', ...lost }), overdue: true, dormant: false });
+    await appendEventAndProject(db, event(1, first), { ...projection(deal.id, 1, { stage: 'qualified' }), overdue: false, dormant: true });
+    expect(await countEventsByKey(db, first)).toBe(1);
+    expect(await getOpportunity(db, deal.id)).toMatchObject({ version: 1, stage: 'lead', overdue: true, dormant: false, ...lost, nextActionDueAt: new Date('2026-12-01T09:00:00.000Z'), proposalPauseReasons: ['audit_evidence'], snapshot: { stage: 'qualified', version: 1 } });
+
+    await appendEventAndProject(db, event(2, `${deal.workflowId}:update-2`), { ...projection(deal.id, 2, { stage: 'qualified', followUpPauseReasons: [] }), overdue: false, dormant: false });
+    await appendEventAndProject(db, event(1, `${deal.workflowId}:late`), { ...projection(deal.id, 1, { stage: 'lost' }), overdue: true, dormant: true });
+    expect(await getOpportunity(db, deal.id)).toMatchObject({ version: 2, stage: 'qualified', overdue: false, dormant: false, lostReason: null, reactivateAt: null });
+    const rows = (await listEvents(db, { opportunityId: deal.id, limit: 10 })).items;
+    expect(rows.map((row) => [row.version, row.payload])).toEqual([
+      [1, { facts: { urgency: 'version 1' } }],
+      [2, { facts: { urgency: 'version 2' } }],
+      [1, { facts: { urgency: 'version 1' } }],
+    ]);
   });
 
   it('[L1] a lost deal keeps its reason, context and reactivation window', async () => {

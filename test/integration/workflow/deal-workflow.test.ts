@@ -49,6 +49,21 @@ describe('the deal workflow on the real Temporal server', () => {
     expect(row).toMatchObject({ version: 1, nextActionDescription: 'Send the discovery agenda', stage: 'lead' });
   });
 
+  it('[DL1] events that bring no deadline nearer keep the pending timer: none is cancelled or started again', async () => {
+    const { opportunityId } = await openTestDeal(stack);
+    await sendAll(stack, opportunityId, [
+      rep.base('RECORD_QUALIFICATION', { facts: { source: 'Referral' } }),
+      rep.base('RECORD_QUALIFICATION', { facts: { urgency: 'Q3' } }),
+      rep.base('RECORD_QUALIFICATION', { facts: { budget_signal: 'Approved' } }),
+    ]);
+    const history = await stack.temporal.workflow.getHandle(dealWorkflowId(opportunityId)).fetchHistory();
+    const events = history.events ?? [];
+    expect(events.filter((event) => event.workflowExecutionUpdateCompletedEventAttributes)).toHaveLength(4);
+    // Each rep event moves dormancy later; the one timer set when the deal opened still stands.
+    expect(events.filter((event) => event.timerStartedEventAttributes)).toHaveLength(1);
+    expect(events.filter((event) => event.timerCanceledEventAttributes)).toHaveLength(0);
+  });
+
   it('[Q1][E1] refuses a move naming every unmet gate, leaves no trace in history and writes nothing', async () => {
     const { opportunityId } = await openTestDeal(stack);
     const refused = await refusal(stack.deals.apply(opportunityId, rep.base('QUALIFY'), { requestId: randomUUID() }));

@@ -50,6 +50,7 @@ describe('timed promises of the deal workflow', () => {
     expect(recorded.length).toBe(2);
     expect(recorded.every((e) => e.actorId === 'system')).toBe(true);
     await maybeRecordHistory(dealWorkflowId(opportunityId), 'deal-follow-ups-paused-then-resumed');
+    await maybeRecordHistory(dealWorkflowId(opportunityId), 'deal-follow-ups-steady-timer');
   });
 
   it('[DL1] flags a passed decision deadline, creates a task and (by policy) marks the deal lost with reason no_decision', async () => {
