@@ -82,6 +82,13 @@ function refuse(type: string, message: string, details: unknown): ApplicationFai
   return ApplicationFailure.create({ type, message, details: [details], nonRetryable: true });
 }
 
+/** The failure a refused machine event answers with, in the validator or in the handler. */
+function refusalOf(result: Extract<ReturnType<typeof applyEvent>, { ok: false }>): ApplicationFailure {
+  return result.code === 'gates_unmet'
+    ? refuse(DEAL_FAILURES.gatesUnmet, `Refused: unmet gates ${result.unmetGates.join(', ')}`, { stage: result.stage, unmetGates: result.unmetGates })
+    : refuse(DEAL_FAILURES.invalidEvent, result.issues.map((i) => `${i.path}: ${i.message}`).join('; '), { issues: result.issues });
+}
+
 /** One durable workflow per deal: the single writer of the deal's state. */
 export async function dealWorkflow(input: DealWorkflowInput): Promise<{ stage: string; version: number }> {
   const state: CarriedState = input.carried ?? initialState(input);
@@ -156,11 +163,7 @@ export async function dealWorkflow(input: DealWorkflowInput): Promise<{ stage: s
 
   const commit = async (event: unknown, key: string, attachments?: Record<string, unknown>): Promise<void> => {
     const result = apply(event);
-    if (!result.ok) {
-      throw result.code === 'gates_unmet'
-        ? refuse(DEAL_FAILURES.gatesUnmet, `Refused: unmet gates ${result.unmetGates.join(', ')}`, { stage: result.stage, unmetGates: result.unmetGates })
-        : refuse(DEAL_FAILURES.invalidEvent, result.issues.map((i) => `${i.path}: ${i.message}`).join('; '), { issues: result.issues });
-    }
+    if (!result.ok) throw refusalOf(result);
     // Only people's events count as activity: the workflow's own notes neither end dormancy nor restart it.
     const byPerson = result.event.actor.role !== 'system';
     const wasDormant = byPerson && state.flags.dormant;
@@ -256,14 +259,7 @@ export async function dealWorkflow(input: DealWorkflowInput): Promise<{ stage: s
         refuseIfStale(expectedVersion);
         const result = applyEvent(state.deal, event);
         validated = { event, deal: state.deal, result };
-        if (result.ok) return;
-        if (result.code === 'gates_unmet') {
-          throw refuse(DEAL_FAILURES.gatesUnmet, `Refused: unmet gates ${result.unmetGates.join(', ')}`, {
-            stage: result.stage,
-            unmetGates: result.unmetGates,
-          });
-        }
-        throw refuse(DEAL_FAILURES.invalidEvent, result.issues.map((i) => `${i.path}: ${i.message}`).join('; '), { issues: result.issues });
+        if (!result.ok) throw refusalOf(result);
       },
     },
   );
