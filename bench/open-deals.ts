@@ -13,6 +13,7 @@ import { randomUUID } from 'node:crypto';
 import { machine, table, writeResult } from './lib/report';
 import { startBenchStack, type BenchStack, type BenchStackOptions } from './lib/stack';
 import { percentile, round, sortNumbers } from './lib/stats';
+import { timerBreakdown } from './lib/timer-breakdown';
 
 const MiB = 2 ** 20;
 const OPEN_CONCURRENCY = 32;
@@ -87,6 +88,8 @@ async function runOne(count: number, options: { quick: boolean; stack?: BenchSta
     }
     const lateness = sortNumbers(fired.map((r) => Number(r.created_ms) - dueById.get(r.opportunity_id)!));
     const afterFire = await stack.workerStats();
+    const breakdown = await timerBreakdown(stack.temporal, dueById);
+    process.stdout.write(`  lateness by phase (${breakdown.sampled} deals sampled), p50/p99 ms: ${(['server', 'pickup', 'workflowTask', 'activity'] as const).map((p) => `${p} ${breakdown[p].p50}/${breakdown[p].p99}`).join(', ')}\n`);
     const cachedLimit = (options.stack?.workerOptions?.maxCachedWorkflows as number | undefined) ?? 'default';
     const result = {
       deals: count,
@@ -96,6 +99,7 @@ async function runOne(count: number, options: { quick: boolean; stack?: BenchSta
       fireRatePerSecond: round(fireRate),
       firedDuringStart,
       timersFired: fired.length,
+      latenessByPhaseMs: breakdown,
       latenessMs: { p50: round(percentile(lateness, 50)), p99: round(percentile(lateness, 99)), max: round(lateness[lateness.length - 1] ?? NaN), min: round(lateness[0] ?? NaN) },
       workerMemoryMiB: {
         before: round(before.rss / MiB),

@@ -6,9 +6,22 @@ import { installTemporalRuntime } from './runtime';
 
 export const WORKFLOWS_PATH = require.resolve('../workflows');
 
+/**
+ * Modules the worker evaluates once per workflow thread and shares, deep-frozen, with every
+ * workflow it caches; any other module is evaluated again for each workflow. The opportunity
+ * machine and its zod schemas (and with them xstate and zod), built per workflow, were most
+ * of a cached deal's memory. They keep no state of their own, so sharing them cannot leak
+ * one deal into another; the schemas stay out of the module's exports, so they are not frozen
+ * (test/unit/machines/shared-frozen.test.ts runs the machine frozen the same way).
+ */
+export const SHARED_WORKFLOW_MODULES: readonly string[] = [require.resolve('../machines/opportunity')];
+
+/** How every worker and the replayer bundle the workflows: all share the modules above. */
+export const WORKFLOW_BUNDLER_OPTIONS = { preloadModules: [...SHARED_WORKFLOW_MODULES] };
+
 /** Bundling takes seconds; callers that start several workers share one bundle. */
 export function bundleWorkflows(): Promise<WorkflowBundleWithSourceMap> {
-  return bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} } as never });
+  return bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, ...WORKFLOW_BUNDLER_OPTIONS, logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} } as never });
 }
 
 export interface WorkerHandle {
@@ -48,7 +61,7 @@ export async function startWorker(options: {
     connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
-    ...(options.bundle ? { workflowBundle: options.bundle } : { workflowsPath: WORKFLOWS_PATH }),
+    ...(options.bundle ? { workflowBundle: options.bundle } : { workflowsPath: WORKFLOWS_PATH, bundlerOptions: WORKFLOW_BUNDLER_OPTIONS }),
     activities: wrap(createActivities({ db: options.db, logger: options.logger.child({ component: 'activities' }), clock: () => new Date() })),
     ...(options.maxConcurrentActivityTaskExecutions ? { maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions } : {}),
     ...options.workerOptions,

@@ -7,7 +7,7 @@
  * the API adds itself, such as a proposal link's token hash).
  */
 import { z } from 'zod';
-import { isoDateTimeSchema, text, type EventType } from '../../machines/opportunity';
+import { eventSchemas, text, type EventType } from '../../machines/opportunity';
 import { SUMMARY_KINDS, VISIBILITIES } from '../../db/schema/enums';
 
 export const visibilitySchema = z.enum(VISIBILITIES).meta({ description: 'Only `client_safe` text can ever reach a client, and only once approved (K1)' });
@@ -52,6 +52,6 @@ const tokenHash = z.string().regex(/^[0-9a-f]{64}$/);
 export const STORED_ATTACHMENTS = {
   ...CLIENT_ATTACHMENTS,
   SEND_PROPOSAL: CLIENT_ATTACHMENTS.SEND_PROPOSAL.extend({ linkTokenHash: tokenHash }),
-  RECORD_VIEW: z.strictObject({ linkTokenHash: tokenHash, viewedAt: isoDateTimeSchema }),
+  RECORD_VIEW: z.strictObject({ linkTokenHash: tokenHash, viewedAt: eventSchemas().isoDateTime }),
 } satisfies Partial<Record<EventType, z.ZodType>>;
 export type StoredAttachments = { [K in keyof typeof STORED_ATTACHMENTS]: z.infer<(typeof STORED_ATTACHMENTS)[K]> };

@@ -5,7 +5,9 @@
  * protected field is refused by name.
  */
 import { z } from 'zod';
-import { dealEventSchema, type EventType } from '../../machines/opportunity';
+import { eventSchemas, type EventType } from '../../machines/opportunity';
+
+const dealEventSchema = eventSchemas().dealEvent;
 import { CLIENT_ATTACHMENTS, REQUIRED_ATTACHMENTS, type ClientAttachmentType } from './attachments';
 import { isoDateTime, nullableIso } from './common';
 

@@ -26,16 +26,18 @@ const blank = (s: string): boolean => s.length > 0 && s.trim().length === 0;
 export const text = (max: number) => z.string().min(1).max(max).refine((s) => !blank(s), 'must not be blank');
 const id = text(200);
 
-export const isoDateTimeSchema = z.iso.datetime({ offset: true });
-export const isoDateSchema = z.iso.date();
+const isoDateTimeSchema = z.iso.datetime({ offset: true });
+// A pattern of its own rather than zod's shared `regexes.date`: zod resets a pattern's
+// `lastIndex` before each test, and the worker freezes zod's exports (infra/worker.ts).
+const isoDateSchema = z.stringFormat('date', new RegExp(z.regexes.date.source));
 
-export const actorSchema = z.strictObject({
+const actorSchema = z.strictObject({
   id,
   role: z.enum(ACTOR_ROLES),
 });
 export type Actor = z.infer<typeof actorSchema>;
 
-export const nextActionSchema = z.strictObject({
+const nextActionSchema = z.strictObject({
   description: text(500),
   dueAt: isoDateTimeSchema,
   ownerId: id,
@@ -62,29 +64,29 @@ const nonEmptyFacts = <K extends string>(keys: readonly [K, ...K[]]) =>
 
 // ---- moves of the stage path -------------------------------------------------------
 
-export const qualifyEventSchema = z.strictObject({ type: z.literal('QUALIFY'), ...common });
-export const startDiscoveryEventSchema = z.strictObject({ type: z.literal('START_DISCOVERY'), ...common });
-export const startAuditEventSchema = z.strictObject({ type: z.literal('START_AUDIT'), ...common });
-export const startProposalEventSchema = z.strictObject({ type: z.literal('START_PROPOSAL'), ...common });
-export const submitForApprovalEventSchema = z.strictObject({ type: z.literal('SUBMIT_FOR_APPROVAL'), ...common });
-export const approveEventSchema = z.strictObject({ type: z.literal('APPROVE'), ...common });
-export const rejectEventSchema = z.strictObject({ type: z.literal('REJECT'), ...common, reason: text(2_000) });
-export const sendProposalEventSchema = z.strictObject({
+const qualifyEventSchema = z.strictObject({ type: z.literal('QUALIFY'), ...common });
+const startDiscoveryEventSchema = z.strictObject({ type: z.literal('START_DISCOVERY'), ...common });
+const startAuditEventSchema = z.strictObject({ type: z.literal('START_AUDIT'), ...common });
+const startProposalEventSchema = z.strictObject({ type: z.literal('START_PROPOSAL'), ...common });
+const submitForApprovalEventSchema = z.strictObject({ type: z.literal('SUBMIT_FOR_APPROVAL'), ...common });
+const approveEventSchema = z.strictObject({ type: z.literal('APPROVE'), ...common });
+const rejectEventSchema = z.strictObject({ type: z.literal('REJECT'), ...common, reason: text(2_000) });
+const sendProposalEventSchema = z.strictObject({
   type: z.literal('SEND_PROPOSAL'),
   ...common,
   decisionDeadline: isoDateTimeSchema.optional(),
   probability: z.number().min(0).max(100).optional(),
 });
-export const recordViewEventSchema = z.strictObject({ type: z.literal('RECORD_VIEW'), ...common });
-export const recordObjectionEventSchema = z.strictObject({
+const recordViewEventSchema = z.strictObject({ type: z.literal('RECORD_VIEW'), ...common });
+const recordObjectionEventSchema = z.strictObject({
   type: z.literal('RECORD_OBJECTION'),
   ...common,
   objectionId: id,
   summary: text(2_000),
 });
-export const acceptEventSchema = z.strictObject({ type: z.literal('ACCEPT'), ...common });
-export const markWonEventSchema = z.strictObject({ type: z.literal('MARK_WON'), ...common });
-export const markLostEventSchema = z.strictObject({
+const acceptEventSchema = z.strictObject({ type: z.literal('ACCEPT'), ...common });
+const markWonEventSchema = z.strictObject({ type: z.literal('MARK_WON'), ...common });
+const markLostEventSchema = z.strictObject({
   type: z.literal('MARK_LOST'),
   ...common,
   /** Missing => gate `lost_reason`. */
@@ -94,16 +96,16 @@ export const markLostEventSchema = z.strictObject({
   /** When the reactivation window opens; missing or not after `at` => gate `reactivation_window`. */
   reactivateAt: isoDateTimeSchema.optional(),
 });
-export const reactivateEventSchema = z.strictObject({ type: z.literal('REACTIVATE'), ...common });
-export const handoffRecordsSchema = z.strictObject(
+const reactivateEventSchema = z.strictObject({ type: z.literal('REACTIVATE'), ...common });
+const handoffRecordsSchema = z.strictObject(
   Object.fromEntries(HANDOFF_RECORDS.map((r) => [r, z.boolean()])) as Record<(typeof HANDOFF_RECORDS)[number], z.ZodBoolean>,
 );
-export const completeHandoffEventSchema = z.strictObject({
+const completeHandoffEventSchema = z.strictObject({
   type: z.literal('COMPLETE_HANDOFF'),
   ...common,
   records: handoffRecordsSchema,
 });
-export const reviseProposalEventSchema = z.strictObject({
+const reviseProposalEventSchema = z.strictObject({
   type: z.literal('REVISE_PROPOSAL'),
   ...common,
   reason: text(2_000),
@@ -111,14 +113,14 @@ export const reviseProposalEventSchema = z.strictObject({
 
 // ---- facts ---------------------------------------------------------------------------
 
-export const recordQualificationEventSchema = z.strictObject({
+const recordQualificationEventSchema = z.strictObject({
   type: z.literal('RECORD_QUALIFICATION'),
   ...common,
   facts: nonEmptyFacts(QUALIFICATION_FACTS),
 });
 
 const CONSENT_FIELDS = ['consent', 'contactTimingValid', 'sourceContextValid', 'decisionPathVerified'] as const;
-export const recordConsentEventSchema = z
+const recordConsentEventSchema = z
   .strictObject({
     type: z.literal('RECORD_CONSENT'),
     ...common,
@@ -130,7 +132,7 @@ export const recordConsentEventSchema = z
   .refine(atLeastOne(CONSENT_FIELDS), atLeastOneMessage(CONSENT_FIELDS));
 
 const VERIFICATION_FIELDS = ['scopeVerified', 'timelineVerified', 'decisionPathVerified'] as const;
-export const recordVerificationEventSchema = z
+const recordVerificationEventSchema = z
   .strictObject({
     type: z.literal('RECORD_VERIFICATION'),
     ...common,
@@ -140,46 +142,46 @@ export const recordVerificationEventSchema = z
   })
   .refine(atLeastOne(VERIFICATION_FIELDS), atLeastOneMessage(VERIFICATION_FIELDS));
 
-export const recordFollowUpEventSchema = z.strictObject({
+const recordFollowUpEventSchema = z.strictObject({
   type: z.literal('RECORD_FOLLOW_UP'),
   ...common,
   note: text(2_000).optional(),
 });
 
-export const recordDiscoveryEventSchema = z.strictObject({
+const recordDiscoveryEventSchema = z.strictObject({
   type: z.literal('RECORD_DISCOVERY'),
   ...common,
   facts: nonEmptyFacts(DISCOVERY_FACTS),
 });
 
-export const recordAuditEvidenceEventSchema = z.strictObject({
+const recordAuditEvidenceEventSchema = z.strictObject({
   type: z.literal('RECORD_AUDIT_EVIDENCE'),
   ...common,
   evidenceId: id,
   summary: text(5_000),
 });
 
-export const recordProposalSectionEventSchema = z.strictObject({
+const recordProposalSectionEventSchema = z.strictObject({
   type: z.literal('RECORD_PROPOSAL_SECTION'),
   ...common,
   section: z.enum(PROPOSAL_SECTION_KINDS),
   sectionId: id.optional(),
 });
 
-export const approveClientSafeSummaryEventSchema = z.strictObject({
+const approveClientSafeSummaryEventSchema = z.strictObject({
   type: z.literal('APPROVE_CLIENT_SAFE_SUMMARY'),
   ...common,
   summaryId: id.optional(),
 });
 
-export const resolveObjectionEventSchema = z.strictObject({
+const resolveObjectionEventSchema = z.strictObject({
   type: z.literal('RESOLVE_OBJECTION'),
   ...common,
   objectionId: id,
 });
 
 const CONTRACT_FIELDS = ['contractState', 'paymentState', 'kickoffDate', 'onboardingOwner', 'launchBlockers'] as const;
-export const recordContractEventSchema = z
+const recordContractEventSchema = z
   .strictObject({
     type: z.literal('RECORD_CONTRACT'),
     ...common,
@@ -192,14 +194,14 @@ export const recordContractEventSchema = z
   })
   .refine(atLeastOne(CONTRACT_FIELDS), atLeastOneMessage(CONTRACT_FIELDS));
 
-export const setNextActionEventSchema = z.strictObject({
+const setNextActionEventSchema = z.strictObject({
   type: z.literal('SET_NEXT_ACTION'),
   ...common,
   nextAction: nextActionSchema,
 });
 
 /** Every event, discriminated on `type`. */
-export const dealEventSchema = z.discriminatedUnion('type', [
+const dealEventSchema = z.discriminatedUnion('type', [
   qualifyEventSchema,
   startDiscoveryEventSchema,
   startAuditEventSchema,
@@ -241,6 +243,14 @@ export interface EventIssue {
   path: string;
   message: string;
 }
+
+/**
+ * The schemas the API and the tests build on. They are reached through a function, never
+ * exported as constants: the worker shares this module among all its cached workflows and
+ * deep-freezes whatever the module's exports reach (infra/worker.ts, SHARED_WORKFLOW_MODULES),
+ * and a frozen zod 4 schema cannot parse, since zod memoises members on the instance.
+ */
+export const eventSchemas = () => ({ dealEvent: dealEventSchema, isoDateTime: isoDateTimeSchema }) as const;
 
 /** Validates an unknown value as an event; issues name the field at fault. */
 export function parseDealEvent(input: unknown): { ok: true; event: DealEvent } | { ok: false; issues: EventIssue[] } {

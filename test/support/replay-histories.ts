@@ -8,7 +8,7 @@ import path from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
 import { installTemporalRuntime } from '../../infra/runtime';
-import { WORKFLOWS_PATH } from '../../infra/worker';
+import { WORKFLOW_BUNDLER_OPTIONS, WORKFLOWS_PATH } from '../../infra/worker';
 import { HISTORIES_DIR } from './histories';
 
 async function main(): Promise<void> {
@@ -18,7 +18,7 @@ async function main(): Promise<void> {
     workflowId: path.basename(file, '.json'),
     history: historyFromJSON(JSON.parse(fs.readFileSync(path.join(HISTORIES_DIR, file), 'utf8'))),
   }));
-  for await (const result of Worker.runReplayHistories({ workflowsPath: WORKFLOWS_PATH, replayName: 'replay-test' }, histories)) {
+  for await (const result of Worker.runReplayHistories({ workflowsPath: WORKFLOWS_PATH, bundlerOptions: WORKFLOW_BUNDLER_OPTIONS, replayName: 'replay-test' }, histories)) {
     process.stdout.write(`${JSON.stringify({ workflowId: result.workflowId, error: result.error?.message ?? null })}\n`);
   }
 }

@@ -1,8 +1,23 @@
-import { CancellationScope, isCancellation, sleep } from '@temporalio/workflow';
+import { CancellationScope, isCancellation, patched, sleep } from '@temporalio/workflow';
 
 export interface Alarm {
   /** Makes sure a timer fires at `at` or earlier; keeps the pending one when it already does. */
   setBy(at: number | null): void;
+}
+
+/**
+ * How much earlier than its deadline a long timer is armed. The workflow measures a timer
+ * from its task's start time, but the server starts it when the task completes, so a busy
+ * worker (a task of 250 ms while deals open at full rate) makes every timer that much late.
+ * A long timer therefore rings this much early and the deal arms a short one for the rest,
+ * which is late only by the task time of that moment.
+ */
+export const ARM_LEAD_MS = 2_000;
+
+/** The timer duration that rings at `remainingMs` from now, or a little early when that is far. */
+export function armedDuration(remainingMs: number, lead: boolean): number {
+  if (lead && remainingMs > 2 * ARM_LEAD_MS) return remainingMs - ARM_LEAD_MS;
+  return Math.max(1, remainingMs);
 }
 
 /**
@@ -20,7 +35,10 @@ export function createAlarm(onRing: () => void): Alarm {
       const scope = new CancellationScope();
       const armed = { at, scope };
       pending = armed;
-      scope.run(() => sleep(Math.max(1, at - Date.now()))).then(
+      const remaining = at - Date.now();
+      // Added after histories were recorded: before it, a timer was armed for the whole wait.
+      const duration = armedDuration(remaining, remaining > 2 * ARM_LEAD_MS && patched('timer-lead'));
+      scope.run(() => sleep(duration)).then(
         () => {
           if (pending === armed) pending = null;
           onRing();

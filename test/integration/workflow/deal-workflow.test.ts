@@ -3,6 +3,7 @@ import { listEvents } from '../../../db/queries/events';
 import { getOpportunity } from '../../../db/queries/opportunities';
 import { listTasks } from '../../../db/queries/tasks';
 import { DomainError } from '../../../api/errors';
+import { ARM_LEAD_MS } from '../../../workflows/deal/alarm';
 import { dealWorkflowId } from '../../../workflows/deal/messages';
 import { eventFactory, nextAction } from '../../support/deal-events';
 import { dealAt, eventually, openTestDeal, REP, sendAll } from '../../support/deals';
@@ -139,6 +140,27 @@ describe('the deal workflow on the real Temporal server', () => {
     await maybeRecordHistory(dealWorkflowId(opportunityId), 'deal-overdue-escalated');
     // The same run under the later patches (publish-changes-only, overdue-in-one-activity).
     await maybeRecordHistory(dealWorkflowId(opportunityId), 'deal-overdue-escalated-one-activity');
+  });
+
+  it('[DL1] a long wait is armed early and re-armed for the rest, so a busy worker at arming time does not make the deadline late', async () => {
+    const { opportunityId, view } = await openTestDeal(stack, { firstActionDueInSeconds: 7 });
+    const dueAt = Date.parse(view.state.context.nextAction!.dueAt);
+    await eventually(async () => ((await getOpportunity(stack.db, opportunityId))?.overdue ? true : undefined));
+    const events = (await stack.temporal.workflow.getHandle(dealWorkflowId(opportunityId)).fetchHistory()).events ?? [];
+    const epochMs = (event: (typeof events)[number]) => Number(event.eventTime?.seconds ?? 0) * 1000 + Math.floor((event.eventTime?.nanos ?? 0) / 1e6);
+    const seconds = (duration: { seconds?: unknown; nanos?: number | null } | null | undefined) => Number(duration?.seconds ?? 0) + (duration?.nanos ?? 0) / 1e9;
+    const flagged = events.findIndex((event) => event.activityTaskScheduledEventAttributes?.activityType?.name === 'flagOverdueWithTask');
+    const before = events.slice(0, flagged);
+    const started = before.filter((event) => event.timerStartedEventAttributes);
+    const fired = before.filter((event) => event.timerFiredEventAttributes);
+    expect(started).toHaveLength(2);
+    expect(fired).toHaveLength(2);
+    // The first rings about ARM_LEAD_MS before the due time; the second waits out the rest.
+    expect(epochMs(fired[0])).toBeLessThan(dueAt);
+    expect(seconds(started[0].timerStartedEventAttributes?.startToFireTimeout)).toBeLessThan(7 - ARM_LEAD_MS / 1000 + 0.5);
+    expect(seconds(started[1].timerStartedEventAttributes?.startToFireTimeout)).toBeLessThanOrEqual(ARM_LEAD_MS / 1000);
+    expect(epochMs(fired[1])).toBeGreaterThanOrEqual(dueAt);
+    await maybeRecordHistory(dealWorkflowId(opportunityId), 'deal-timer-lead');
   });
 
   it('[DL1] a timer that fires while no worker runs is acted on when a worker returns', async () => {

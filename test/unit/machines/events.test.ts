@@ -1,6 +1,8 @@
 /** Bad events are refused as `invalid_event`, naming the field at fault, and change nothing. */
 import { z } from 'zod';
-import { applyEvent, dealEventSchema, EVENT_TYPES, type DealState } from '../../../machines/opportunity';
+import { applyEvent, eventSchemas, EVENT_TYPES, type DealState } from '../../../machines/opportunity';
+
+const dealEventSchema = eventSchemas().dealEvent;
 import { at, bare, dealAt, ev, newDeal, rep } from './support';
 
 function invalid(state: DealState, event: unknown) {

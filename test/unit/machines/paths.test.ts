@@ -11,8 +11,8 @@ import type { SnapshotFrom } from 'xstate';
 import {
   applyEvent,
   createDeal,
-  dealEventSchema,
   dealMachine,
+  eventSchemas,
   DISCOVERY_FACTS,
   explain,
   followUpPauseReasons,
@@ -70,7 +70,7 @@ const raw: Record<string, unknown>[] = [
   { type: 'REACTIVATE' },
   { type: 'SET_NEXT_ACTION' },
 ];
-const events: DealEvent[] = raw.map((e) => dealEventSchema.parse({ ...common, ...e }));
+const events: DealEvent[] = raw.map((e) => eventSchemas().dealEvent.parse({ ...common, ...e }));
 
 const key = (snapshot: Snap): string => {
   const e = explain(fromSnapshot(snapshot));
