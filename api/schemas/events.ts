@@ -6,10 +6,10 @@
  */
 import { z } from 'zod';
 import { eventSchemas, type EventType } from '../../machines/opportunity';
-
-const dealEventSchema = eventSchemas().dealEvent;
 import { CLIENT_ATTACHMENTS, REQUIRED_ATTACHMENTS, type ClientAttachmentType } from './attachments';
 import { isoDateTime, nullableIso } from './common';
+
+const dealEventSchema = eventSchemas().dealEvent;
 
 /** Events only the system sends: the workflow completes handoffs, proposal links record views. */
 export const SYSTEM_ONLY_EVENTS = ['COMPLETE_HANDOFF', 'RECORD_VIEW'] as const satisfies readonly EventType[];

@@ -14,11 +14,8 @@ export interface Alarm {
  */
 export const ARM_LEAD_MS = 2_000;
 
-/** The timer duration that rings at `remainingMs` from now, or a little early when that is far. */
-export function armedDuration(remainingMs: number, lead: boolean): number {
-  if (lead && remainingMs > 2 * ARM_LEAD_MS) return remainingMs - ARM_LEAD_MS;
-  return Math.max(1, remainingMs);
-}
+/** A wait this long or shorter is armed whole: ringing early would save nothing. */
+const LEAD_FROM_MS = 2 * ARM_LEAD_MS;
 
 /**
  * One durable timer at a time for the deal's next deadline. A timer that fires early only
@@ -37,7 +34,7 @@ export function createAlarm(onRing: () => void): Alarm {
       pending = armed;
       const remaining = at - Date.now();
       // Added after histories were recorded: before it, a timer was armed for the whole wait.
-      const duration = armedDuration(remaining, remaining > 2 * ARM_LEAD_MS && patched('timer-lead'));
+      const duration = remaining > LEAD_FROM_MS && patched('timer-lead') ? remaining - ARM_LEAD_MS : Math.max(1, remaining);
       scope.run(() => sleep(duration)).then(
         () => {
           if (pending === armed) pending = null;
