@@ -7,12 +7,9 @@
  * The timer is the last one that rang before that task: a long wait rings early once (alarm.ts).
  */
 import type { Client } from '@temporalio/client';
+import { tsToMs } from '@temporalio/common/lib/time';
 import { dealWorkflowId } from '../../workflows/deal/messages';
 import { percentile, round, sortNumbers } from './stats';
-
-type HistoryEvent = NonNullable<Awaited<ReturnType<ReturnType<Client['workflow']['getHandle']>['fetchHistory']>>['events']>[number];
-
-const epochMs = (event: HistoryEvent): number => Number(event.eventTime?.seconds ?? 0) * 1000 + Math.floor((event.eventTime?.nanos ?? 0) / 1e6);
 
 type Phase = 'server' | 'pickup' | 'workflowTask' | 'activity';
 export type TimerBreakdown = Record<Phase, { p50: number; p99: number; max: number }> & { sampled: number };
@@ -20,7 +17,7 @@ export type TimerBreakdown = Record<Phase, { p50: number; p99: number; max: numb
 async function phasesOf(client: Client, opportunityId: string, dueAt: number): Promise<Record<Phase, number> | null> {
   const history = await client.workflow.getHandle(dealWorkflowId(opportunityId)).fetchHistory();
   const events = history.events ?? [];
-  const at = (index: number) => epochMs(events[index]);
+  const at = (index: number) => tsToMs(events[index].eventTime);
   // The overdue write, the workflow task that scheduled it, and the last timer that rang before.
   const flagged = events.findIndex((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'flagOverdueWithTask');
   if (flagged < 0) return null;
