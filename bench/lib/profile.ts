@@ -75,15 +75,22 @@ export function summariseProfiles(dir: string, name: string): string {
   for (const proc of fs.readdirSync(dir).sort()) {
     const folder = path.join(dir, proc);
     if (!fs.statSync(folder).isDirectory()) continue;
-    // The main thread's profile is the largest (the loader thread's is small).
-    const files = fs.readdirSync(folder).filter((f) => f.endsWith('.cpuprofile'));
-    if (files.length === 0) continue;
-    const file = files.sort((a, b) => fs.statSync(path.join(folder, b)).size - fs.statSync(path.join(folder, a)).size)[0];
-    const summary = summariseProfile(path.join(folder, file));
-    json[proc] = summary;
-    out.push(`\nCPU profile: ${proc} process, busy ${summary.busyMs} ms of ${summary.wallMs} ms`);
-    out.push(table(['area (self time)', 'ms', '% busy'], summary.areas.map((a) => [a.name, a.ms, a.pctOfBusy])));
-    out.push(table(['hottest functions (self)', 'ms', '% busy'], summary.functions.slice(0, 12).map((a) => [a.name.slice(0, 110), a.ms, a.pctOfBusy])));
+    // One profile per thread: the main thread's is the largest; a worker's workflow thread
+    // (where the workflow code and the machine run) is next; the loader threads' are tiny.
+    const files = fs
+      .readdirSync(folder)
+      .filter((f) => f.endsWith('.cpuprofile'))
+      .map((f) => ({ file: path.join(folder, f), size: fs.statSync(path.join(folder, f)).size }))
+      .sort((a, b) => b.size - a.size);
+    for (const [index, { file }] of files.entries()) {
+      const summary = summariseProfile(file);
+      if (index > 0 && summary.busyMs < 500) continue;
+      const label = index === 0 ? proc : `${proc} thread ${index}`;
+      json[label] = summary;
+      out.push(`\nCPU profile: ${label}, busy ${summary.busyMs} ms of ${summary.wallMs} ms`);
+      out.push(table(['area (self time)', 'ms', '% busy'], summary.areas.map((a) => [a.name, a.ms, a.pctOfBusy])));
+      out.push(table(['hottest functions (self)', 'ms', '% busy'], summary.functions.slice(0, 12).map((a) => [a.name.slice(0, 110), a.ms, a.pctOfBusy])));
+    }
   }
   out.push(`written ${writeResult(name, json)}\n`);
   return `${out.join('\n')}\n`;

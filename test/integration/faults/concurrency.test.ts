@@ -3,9 +3,11 @@
  * transitions on one deal at once, through HTTP on the real stack.
  */
 import { randomUUID } from 'node:crypto';
+import { createDealGateway } from '../../../api/deal-gateway';
 import { requestIdOf } from '../../../api/idempotency';
 import { dealWorkflowId } from '../../../workflows/deal/messages';
-import { nextAction } from '../../support/deal-events';
+import { eventFactory, nextAction } from '../../support/deal-events';
+import { REP } from '../../support/deals';
 import { dealConsistency, expectConsistent } from '../../support/fault-harness';
 import { httpClient, type HttpResponse } from '../../support/http';
 import { startTestStack, type TestStack } from '../../support/stack';
@@ -132,5 +134,31 @@ describe('the same request and conflicting requests at once', () => {
     const eventKeys = keys.map((key) => `${dealWorkflowId(id)}:${requestIdOf({ userId: admin.id, role: 'admin', clientId: null }, key)}`);
     expectConsistent(state, eventKeys);
     expect(state.workflow.version).toBe(before + 50);
+  });
+
+  it('[O1][E1] writers in many API processes at once (no shared lane) leave no event the deal did not accept', async () => {
+    const api = httpClient(stack.baseUrl, (await stack.user('admin')).token);
+    const rep = eventFactory(REP);
+    // One gateway per writer: each API process has its own lanes, so their updates race into the
+    // workflow. (Event writes from a local activity failed here: a workflow task the server
+    // dropped had already written, leaving events at repeated versions.)
+    const gateways = Array.from({ length: N }, () => createDealGateway(stack.temporal, { taskQueue: stack.taskQueue, policy: stack.policy }));
+    for (let round = 1; round <= 3; round += 1) {
+      const id = await qualifiedLead(api);
+      const started = Date.now();
+      const conflicting = await Promise.allSettled(gateways.map((deals, i) => deals.apply(id, rep.base('QUALIFY', { nextAction: nextAction(REP.id, 86_400, `Discovery ${i}`) }), { requestId: randomUUID() })));
+      const won = conflicting.filter((r) => r.status === 'fulfilled');
+      expect(won).toHaveLength(1);
+      expect(conflicting.filter((r) => r.status === 'rejected').map((r) => (r.reason as { status?: number }).status)).toEqual(Array.from({ length: N - 1 }, () => 409));
+      const compatible = await Promise.all(
+        gateways.flatMap((deals, i) => [0, 1, 2].map((n) => deals.apply(id, rep.base('RECORD_QUALIFICATION', { facts: { urgency: `Writer ${i}.${n}` } }), { requestId: randomUUID() }))),
+      );
+      process.stdout.write(`[faults] ${N} API processes, round ${round}: 1 QUALIFY won and ${N - 1} refused, then ${compatible.length} compatible writes, in ${Date.now() - started} ms\n`);
+      const state = await dealConsistency(stack.db, stack.temporal, id);
+      // The log holds exactly what the workflow applied, versions 1..n, and the read model agrees.
+      expectConsistent(state, []);
+      expect(state.events.filter((e) => e.event_type === 'QUALIFY')).toHaveLength(1);
+      expect(state.events.filter((e) => e.event_type === 'RECORD_QUALIFICATION')).toHaveLength(1 + compatible.length);
+    }
   });
 });
