@@ -1,6 +1,7 @@
 /**
  * Fault injection at the door: the same request sent many times at once, and conflicting
- * transitions on one deal at once, through HTTP on the real stack.
+ * transitions on one deal at once, through HTTP on the real stack and from the gateways of
+ * several API processes at once.
  */
 import { randomUUID } from 'node:crypto';
 import { createDealGateway } from '../../../api/deal-gateway';
