@@ -49,6 +49,7 @@ export async function startWorker(options: {
       | 'maxConcurrentLocalActivityExecutions'
       | 'workflowTaskPollerBehavior'
       | 'activityTaskPollerBehavior'
+      | 'workflowThreadPoolSize'
     >
   >;
   /** Lets fault-injection tests wrap the real activities. */

@@ -16,7 +16,7 @@ async function main(): Promise<void> {
   const defaults = { maxCachedWorkflows: loadConfig({ WORKER_MAX_CACHED_WORKFLOWS: process.env.WORKER_MAX_CACHED_WORKFLOWS }).WORKER_MAX_CACHED_WORKFLOWS };
   const tuning = { ...defaults, ...(process.env.BENCH_WORKER_OPTIONS ? (JSON.parse(process.env.BENCH_WORKER_OPTIONS) as Record<string, unknown>) : {}) };
   // infra/worker.ts startWorker forwards only these WorkerOptions; anything else would be silently ignored.
-  const forwarded = ['maxConcurrentActivityTaskExecutions', 'maxCachedWorkflows', 'maxConcurrentWorkflowTaskExecutions', 'maxConcurrentLocalActivityExecutions'];
+  const forwarded = ['maxConcurrentActivityTaskExecutions', 'maxCachedWorkflows', 'maxConcurrentWorkflowTaskExecutions', 'maxConcurrentLocalActivityExecutions', 'workflowThreadPoolSize'];
   const unsupported = Object.keys(tuning).filter((key) => !forwarded.includes(key));
   if (unsupported.length) throw new Error(`startWorker does not forward ${unsupported.join(', ')}`);
   const { maxConcurrentActivityTaskExecutions, ...workerOptions } = tuning as { maxConcurrentActivityTaskExecutions?: number };
