@@ -19,6 +19,17 @@ export const SHARED_WORKFLOW_MODULES: readonly string[] = [require.resolve('../m
 /** How every worker and the replayer bundle the workflows: all share the modules above. */
 export const WORKFLOW_BUNDLER_OPTIONS = { preloadModules: [...SHARED_WORKFLOW_MODULES] };
 
+/** The WorkerOptions `startWorker` passes through as is; the bench checks its --worker-options against them. */
+export const WORKER_TUNING_OPTIONS = [
+  'maxCachedWorkflows',
+  'maxConcurrentWorkflowTaskExecutions',
+  'maxConcurrentLocalActivityExecutions',
+  'workflowTaskPollerBehavior',
+  'activityTaskPollerBehavior',
+  'workflowThreadPoolSize',
+] as const satisfies readonly (keyof WorkerOptions)[];
+export type WorkerTuning = Partial<Pick<WorkerOptions, (typeof WORKER_TUNING_OPTIONS)[number]>>;
+
 /** Bundling takes seconds; callers that start several workers share one bundle. */
 export function bundleWorkflows(): Promise<WorkflowBundleWithSourceMap> {
   return bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, ...WORKFLOW_BUNDLER_OPTIONS, logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} } as never });
@@ -40,18 +51,8 @@ export async function startWorker(options: {
   /** A prebuilt bundle (tests build one per run); without it the worker bundles at start. */
   bundle?: WorkflowBundleOption;
   maxConcurrentActivityTaskExecutions?: number;
-  /** Worker tuning passed through as is (cache size, concurrency, pollers). */
-  workerOptions?: Partial<
-    Pick<
-      WorkerOptions,
-      | 'maxCachedWorkflows'
-      | 'maxConcurrentWorkflowTaskExecutions'
-      | 'maxConcurrentLocalActivityExecutions'
-      | 'workflowTaskPollerBehavior'
-      | 'activityTaskPollerBehavior'
-      | 'workflowThreadPoolSize'
-    >
-  >;
+  /** Worker tuning passed through as is (cache size, concurrency, pollers, threads). */
+  workerOptions?: WorkerTuning;
   /** Lets fault-injection tests wrap the real activities. */
   wrapActivities?: (activities: DealActivities) => DealActivities;
 }): Promise<WorkerHandle> {

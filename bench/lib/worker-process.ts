@@ -8,15 +8,15 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import { createDb } from '../../db/client';
 import { loadConfig } from '../../infra/config';
 import { createLogger } from '../../infra/logger';
-import { startWorker } from '../../infra/worker';
+import { startWorker, WORKER_TUNING_OPTIONS } from '../../infra/worker';
 
 async function main(): Promise<void> {
   const db = createDb(process.env.DATABASE_URL!, { max: Number(process.env.BENCH_WORKER_POOL ?? 10), applicationName: 'bench-worker' });
   // The production worker's defaults (scripts/worker.ts), which --worker-options can override.
   const defaults = { maxCachedWorkflows: loadConfig({ WORKER_MAX_CACHED_WORKFLOWS: process.env.WORKER_MAX_CACHED_WORKFLOWS }).WORKER_MAX_CACHED_WORKFLOWS };
   const tuning = { ...defaults, ...(process.env.BENCH_WORKER_OPTIONS ? (JSON.parse(process.env.BENCH_WORKER_OPTIONS) as Record<string, unknown>) : {}) };
-  // infra/worker.ts startWorker forwards only these WorkerOptions; anything else would be silently ignored.
-  const forwarded = ['maxConcurrentActivityTaskExecutions', 'maxCachedWorkflows', 'maxConcurrentWorkflowTaskExecutions', 'maxConcurrentLocalActivityExecutions', 'workflowThreadPoolSize'];
+  // startWorker forwards only these WorkerOptions; anything else would be silently ignored.
+  const forwarded: readonly string[] = ['maxConcurrentActivityTaskExecutions', ...WORKER_TUNING_OPTIONS];
   const unsupported = Object.keys(tuning).filter((key) => !forwarded.includes(key));
   if (unsupported.length) throw new Error(`startWorker does not forward ${unsupported.join(', ')}`);
   const { maxConcurrentActivityTaskExecutions, ...workerOptions } = tuning as { maxConcurrentActivityTaskExecutions?: number };
