@@ -6,6 +6,7 @@ import { insertOpportunity, projectOpportunity, setOpportunityFlags } from '../d
 import { ensureTask as ensureTaskRow } from '../db/queries/tasks';
 import { recordProposalFollowUp } from '../db/queries/proposals';
 import { inTransaction } from '../db/queries/support';
+import type { DealBlock } from '../workflows/deal/messages';
 import type { ActivityDeps } from './index';
 import { projectionOf } from './projection';
 import { hasSideRecords, recordSideRecords } from './side-records';
@@ -16,6 +17,8 @@ export interface RecordDealEventInput {
   /** Derived from the workflow id and the update id: a retried write is a no-op. */
   key: string;
   version: number;
+  /** The row's place in the deal's log; system notes take one too. */
+  position: number;
   eventType: string;
   stageBefore: string;
   stageAfter: string;
@@ -24,11 +27,19 @@ export interface RecordDealEventInput {
   occurredAt: string;
   state: DealState;
   flags: { overdue: boolean; decisionOverdue: boolean; dormant: boolean };
+  /** Projected with the event: a refused earlier write stays flagged until an event is accepted. */
+  blocked?: DealBlock | null;
   /** Bulky records the event brings (see ApplyDealEventInput.attachments). */
   attachments?: Record<string, unknown>;
   /** A note of the workflow's own (win-back, dormant recovery): logged, not projected. */
   systemNote?: boolean;
 }
+
+const blockedColumns = (block: DealBlock | null) => ({
+  blockedCode: block?.code ?? null,
+  blockedDetail: block ? `${block.what}: ${block.detail}` : null,
+  blockedAt: block ? new Date(block.at) : null,
+});
 
 export function createDealActivities({ db, logger }: ActivityDeps) {
   return {
@@ -57,6 +68,7 @@ export function createDealActivities({ db, logger }: ActivityDeps) {
       const event: NewOpportunityEvent = {
         opportunityId: input.opportunityId,
         version: input.version,
+        position: input.position,
         idempotencyKey: input.key,
         eventType: input.eventType,
         stageBefore: input.stageBefore as Stage,
@@ -67,7 +79,11 @@ export function createDealActivities({ db, logger }: ActivityDeps) {
         nextAction,
         occurredAt: new Date(input.occurredAt),
       };
-      const flags = { overdue: input.flags.overdue || input.flags.decisionOverdue, dormant: input.flags.dormant };
+      const flags = {
+        overdue: input.flags.overdue || input.flags.decisionOverdue,
+        dormant: input.flags.dormant,
+        ...blockedColumns(input.blocked ?? null),
+      };
       if (input.systemNote) {
         await appendEvent(db, event);
       } else if (!hasSideRecords(input.eventType)) {
@@ -99,6 +115,49 @@ export function createDealActivities({ db, logger }: ActivityDeps) {
         await setOpportunityFlags(tx, { id: input.opportunityId, overdue: true });
         await ensureTaskRow(tx, { ...input.task, opportunityId: input.opportunityId, kind: input.task.kind as never, dueAt: new Date(input.task.dueAt) });
       });
+    },
+
+    /**
+     * A write for the deal was refused for good: the deal is flagged with the error's code, an
+     * ops task opens, and the log says what was refused (at its own position).
+     */
+    async blockDeal(input: {
+      opportunityId: string;
+      workflowId: string;
+      position: number;
+      version: number;
+      stage: string;
+      ownerId: string;
+      company: string;
+      block: DealBlock;
+    }): Promise<void> {
+      const { block } = input;
+      await inTransaction(db, async (tx) => {
+        await setOpportunityFlags(tx, { id: input.opportunityId, ...blockedColumns(block) });
+        await ensureTaskRow(tx, {
+          key: `${input.workflowId}:write_blocked:${input.position}`,
+          opportunityId: input.opportunityId,
+          kind: 'write_blocked',
+          title: `${input.company}: a write was refused (${block.code}) while recording ${block.what}; check the deal and correct the input`,
+          ownerId: 'ops',
+          dueAt: new Date(block.at),
+        });
+        await appendEvent(tx, {
+          opportunityId: input.opportunityId,
+          version: input.version,
+          position: input.position,
+          idempotencyKey: `${input.workflowId}:write-rejected:${input.position}`,
+          eventType: 'WRITE_REJECTED',
+          stageBefore: input.stage as Stage,
+          stageAfter: input.stage as Stage,
+          actorId: 'system',
+          ownerId: input.ownerId,
+          payload: block,
+          nextAction: null,
+          occurredAt: new Date(block.at),
+        });
+      });
+      logger.warn({ opportunityId: input.opportunityId, ...block }, 'deal blocked: a write was refused for good');
     },
 
     async recordFollowUp(input: { opportunityId: string; followUpAt: string; number: number }): Promise<void> {

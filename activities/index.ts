@@ -1,6 +1,7 @@
 import type { Db } from '../db/client';
 import type { Logger } from '../infra/logger';
 import { createDealActivities } from './deal';
+import { withPermanentFailures } from './failures';
 import { createHandoffActivities } from './handoff';
 import { countActivities, createMetricsActivities } from './metrics';
 
@@ -12,7 +13,8 @@ export interface ActivityDeps {
 
 /** Every activity the worker registers, wired with real dependencies. */
 export function createActivities(deps: ActivityDeps) {
-  return countActivities({ ...createDealActivities(deps), ...createHandoffActivities(deps), ...createMetricsActivities(deps) });
+  // A write the database refuses for good fails at once (non-retryable); an outage keeps retrying.
+  return withPermanentFailures(countActivities({ ...createDealActivities(deps), ...createHandoffActivities(deps), ...createMetricsActivities(deps) }));
 }
 
 export type DealActivities = ReturnType<typeof createActivities>;

@@ -3,10 +3,11 @@
  * definitions as OpenAPI descriptions (M1, DL1).
  */
 import { z } from 'zod';
+import { text } from '../../machines/opportunity';
 import { STAGES } from '../../machines/opportunity/vocabulary';
 import { RATE_DEFINITIONS, RATE_NAMES } from '../../db/queries/metrics-definitions';
 import { badRequest } from '../errors';
-import { isoDateTime, pageOf, pageQuery } from '../schemas/common';
+import { isoDateTime, ownerIdField, pageOf, pageQuery } from '../schemas/common';
 
 const DAY_MS = 86_400_000;
 /** The longest period one request may ask for (the computation reads the period's whole log). */
@@ -39,8 +40,8 @@ export function resolvePeriod(value: { from?: string; to?: string }, defaultDays
 
 export const funnelQuery = z.strictObject({
   ...period,
-  ownerId: z.string().min(1).max(200).optional().meta({ description: "Only deals of this owner (the deal's current owner)." }),
-  service: z.string().min(1).max(200).optional().meta({ description: 'Only deals whose qualification fact `service_fit` is this text (`unspecified` when not recorded).' }),
+  ownerId: ownerIdField.optional().meta({ description: "Only deals of this owner (the deal's current owner)." }),
+  service: text(200).optional().meta({ description: 'Only deals whose qualification fact `service_fit` is this text (`unspecified` when not recorded).' }),
 });
 
 export const snapshotBody = z.strictObject(period).meta({ description: 'The period the snapshot covers. Default: the 24 hours before now.' });
@@ -53,7 +54,7 @@ export const snapshotsQuery = z.strictObject({
 
 export const stuckQuery = z.strictObject({
   ...pageQuery,
-  ownerId: z.string().min(1).max(200).optional().meta({ description: "Only deals of this owner." }),
+  ownerId: ownerIdField.optional().meta({ description: "Only deals of this owner." }),
 });
 
 const rateSchema = (name: keyof typeof RATE_DEFINITIONS) =>
@@ -93,7 +94,7 @@ export const snapshotSchema = z
   .meta({ id: 'MetricSnapshot', description: 'An immutable point-in-time metric snapshot (the database refuses UPDATE and DELETE).' });
 export const snapshotPageSchema = pageOf(snapshotSchema);
 
-export const STUCK_REASONS = ['next_action_overdue', 'decision_deadline_passed', 'follow_up_paused', 'proposal_work_paused', 'dormant', 'overdue'] as const;
+export const STUCK_REASONS = ['write_blocked', 'next_action_overdue', 'decision_deadline_passed', 'follow_up_paused', 'proposal_work_paused', 'dormant', 'overdue'] as const;
 
 export const stuckDealSchema = z
   .object({

@@ -7,17 +7,61 @@
  * the API adds itself, such as a proposal link's token hash).
  */
 import { z } from 'zod';
-import { eventSchemas, text, type EventType } from '../../machines/opportunity';
+import { eventSchemas, line, safeTextCheck, text, type EventType } from '../../machines/opportunity';
 import { SUMMARY_KINDS, VISIBILITIES } from '../../db/schema/enums';
 
 export const visibilitySchema = z.enum(VISIBILITIES).meta({ description: 'Only `client_safe` text can ever reach a client, and only once approved (K1)' });
 
+/*
+ * Money caps. A line's total (quantity x unit price) is at most 1e5 x 1e10 = 1e15 cents, and
+ * a proposal's total is capped at the same 1e15 cents: both stay exact integers below
+ * Number.MAX_SAFE_INTEGER (about 9.007e15) and far inside Postgres' bigint (about 9.22e18).
+ */
+export const MAX_LINE_ITEMS = 200;
+export const MAX_QUANTITY = 100_000;
+export const MAX_UNIT_PRICE_CENTS = 10_000_000_000;
+export const MAX_TOTAL_CENTS = 1_000_000_000_000_000;
+
+interface Priced {
+  quantity?: number | null;
+  unitPriceCents?: number | null;
+}
+
+/** The total of line items in cents (a missing quantity is 1), summed as BigInt so no step rounds. */
+export function totalCentsOf(items: readonly Priced[]): bigint {
+  let total = 0n;
+  for (const item of items) total += BigInt(item.quantity ?? 1) * BigInt(item.unitPriceCents ?? 0);
+  return total;
+}
+
+/** `totalCentsOf` as the Number a response carries: exact for every amount the caps admit. */
+export const totalCents = (items: readonly Priced[]): number => Number(totalCentsOf(items));
+
 export const lineItemSchema = z.strictObject({
   description: text(500),
-  quantity: z.int().min(1).max(1_000_000).default(1),
-  unitPriceCents: z.int().min(0).max(1_000_000_000_000),
+  quantity: z.int().min(1).max(MAX_QUANTITY).default(1).meta({ description: `1 to ${MAX_QUANTITY.toLocaleString('en-US')}` }),
+  unitPriceCents: z.int().min(0).max(MAX_UNIT_PRICE_CENTS).meta({ description: `0 to ${MAX_UNIT_PRICE_CENTS.toLocaleString('en-US')} cents` }),
   visibility: visibilitySchema.default('client_safe'),
 });
+
+/** Up to MAX_LINE_ITEMS lines whose total stays within MAX_TOTAL_CENTS. */
+const lineItemsSchema = z
+  .array(lineItemSchema)
+  .min(1)
+  .max(MAX_LINE_ITEMS)
+  .refine((items) => totalCentsOf(items) <= BigInt(MAX_TOTAL_CENTS), {
+    message: `the total of the line items must be at most ${MAX_TOTAL_CENTS.toLocaleString('en-US')} cents`,
+    // Only over well-formed lines: a line with a bad amount has its own issue.
+    when: (payload) => payload.issues.length === 0,
+  })
+  .meta({
+    description:
+      `1 to ${MAX_LINE_ITEMS} priced lines. Each line's total is quantity x unitPriceCents; the lines' total may be at most ` +
+      `${MAX_TOTAL_CENTS.toLocaleString('en-US')} cents, so every amount is an exact integer.`,
+  });
+
+/** A URL a caller gives: the URL format, and like every string no control characters or lone surrogates. */
+const urlSchema = z.url().max(2_000).superRefine(safeTextCheck(false));
 
 export const summaryDraftSchema = z.strictObject({
   kind: z.enum(SUMMARY_KINDS),
@@ -32,10 +76,10 @@ export const CLIENT_ATTACHMENTS = {
       body: text(20_000),
       visibility: visibilitySchema,
       /** Pricing lives in line items (S1): required for `pricing`, refused for every other section. */
-      lineItems: z.array(lineItemSchema).min(1).max(200).optional(),
+      lineItems: lineItemsSchema.optional(),
     })
     .meta({ example: { body: 'Setup and three months of managed lead routing', visibility: 'client_safe', lineItems: [{ description: 'Setup', unitPriceCents: 250000 }] } }),
-  RECORD_AUDIT_EVIDENCE: z.strictObject({ kind: text(100).optional(), sourceUrl: z.url().max(2_000).optional() }),
+  RECORD_AUDIT_EVIDENCE: z.strictObject({ kind: line(100).optional(), sourceUrl: urlSchema.optional() }),
   SUBMIT_FOR_APPROVAL: summaryDrafts.meta({ example: { summaries: [{ kind: 'audit_findings', body: 'About a third of after-hours calls go unanswered.' }] } }),
   APPROVE_CLIENT_SAFE_SUMMARY: summaryDrafts,
   APPROVE: z.strictObject({ note: text(2_000).optional() }),

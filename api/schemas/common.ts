@@ -1,9 +1,13 @@
 /**
  * Schemas every route shares: ids, pagination, the problem+json body and the headers of
  * idempotency and preconditions. Examples live in `.meta()` so the OpenAPI document shows them.
+ *
+ * Every string a request brings goes through the machine's one text primitive (`safeText`,
+ * `text`, `line`), and every date through its range-checked schemas: what passes here is what
+ * Postgres can store and a person could mean (no NUL, no lone surrogates, years 1900-2200).
  */
 import { z } from 'zod';
-import { GATE_CODES } from '../../machines/opportunity';
+import { DATE_YEAR_MAX, DATE_YEAR_MIN, eventSchemas, GATE_CODES, line } from '../../machines/opportunity';
 
 export const MAX_PAGE_SIZE = 100;
 export const DEFAULT_PAGE_SIZE = 25;
@@ -12,14 +16,48 @@ export const uuidExample = '0b9d6c8e-2f4a-4c61-9a57-3e1f0f6c2d11';
 
 export const idParams = z.strictObject({ id: z.uuid().meta({ example: uuidExample }) });
 
+/**
+ * A whole number in a query string: plain decimal digits only (`0x10`, `1e2`, ` 5` or `5.0`
+ * are refused, not coerced), at most `max`.
+ */
+export const countQuery = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^[0-9]{1,9}$/, 'must be a whole number written in decimal digits')
+    .transform(Number)
+    .pipe(z.int().min(min).max(max));
+
 /** `limit` is capped: asking for more than MAX_PAGE_SIZE is refused, not silently cut. */
 export const pageQuery = {
-  limit: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).default(DEFAULT_PAGE_SIZE).meta({ example: 25 }),
-  cursor: z.string().min(1).max(500).optional().meta({ description: 'The `nextCursor` of the previous page' }),
+  limit: countQuery(1, MAX_PAGE_SIZE)
+    .default(DEFAULT_PAGE_SIZE)
+    .meta({ description: `Page size, 1 to ${MAX_PAGE_SIZE} in decimal digits`, example: '25' }),
+  cursor: line(500).optional().meta({ description: 'The `nextCursor` of the previous page' }),
 };
 
+/** A filter on an owner's id (a user id, or the id a caller gave as a next action's owner). */
+export const ownerIdField = line(200);
+
+/** A row a list left out because it cannot be shown (one bad row never fails a list). */
+export const skippedRowSchema = z.object({
+  id: z.string().meta({ description: 'The id of the row (for the timeline: its position)' }),
+  reason: z.string().meta({ example: 'cannot show nextActionDueAt' }),
+});
+
 export const pageOf = <T extends z.ZodType>(item: T) =>
-  z.object({ items: z.array(item), nextCursor: z.string().nullable().meta({ example: null }) });
+  z.object({
+    items: z.array(item),
+    nextCursor: z.string().nullable().meta({ example: null }),
+    skipped: z
+      .array(skippedRowSchema)
+      .optional()
+      .meta({
+        description:
+          'Present only when rows of this page were left out of `items` because a stored value cannot be shown ' +
+          '(e.g. a timestamp outside the range the API can render). Each is logged for ops; an opportunity can still be read alone, ' +
+          'where such fields read as null and are named in `unreadable`.',
+      }),
+  });
 
 export const fieldErrorSchema = z.object({ field: z.string(), message: z.string() });
 
@@ -60,5 +98,7 @@ export const idempotencyKeySchema = z
 
 export const ifMatchSchema = z.string().regex(/^(\*|(W\/)?"\d+")$/, 'an ETag such as "3"').meta({ example: '"3"' });
 
-export const isoDateTime = z.iso.datetime({ offset: true }).meta({ example: '2026-06-01T09:00:00Z' });
+const DATE_RANGE = `Years ${DATE_YEAR_MIN} to ${DATE_YEAR_MAX} (UTC).`;
+export const isoDateTime = eventSchemas().isoDateTime.meta({ description: `An RFC 3339 date-time with offset. ${DATE_RANGE}`, example: '2026-06-01T09:00:00Z' });
+export const isoDate = eventSchemas().isoDate.meta({ description: `An ISO date. ${DATE_RANGE}`, example: '2026-06-01' });
 export const nullableIso = isoDateTime.nullable();

@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { EVENT_TYPES, FOLLOW_UP_PAUSE_REASONS, GATE_CODES, LOST_REASONS, PROPOSAL_PAUSE_REASONS, STAGES } from '../../machines/opportunity';
+import { EVENT_TYPES, FOLLOW_UP_PAUSE_REASONS, GATE_CODES, LOST_REASONS, PROPOSAL_PAUSE_REASONS, safeText, STAGES } from '../../machines/opportunity';
 import { documentSchema } from '../openapi/registry';
-import { isoDateTime, nullableIso, pageOf, pageQuery, uuidExample } from './common';
+import { isoDateTime, nullableIso, ownerIdField, pageOf, pageQuery, uuidExample } from './common';
 
-const trimmed = (max: number) => z.string().trim().min(1).max(max);
+const trimmed = (max: number) => safeText({ max, trim: true });
 
 /** Creating a lead. Stage, version and approvals are the workflow's: sending them is refused by name. */
 export const createOpportunityBody = documentSchema(
@@ -18,9 +18,9 @@ export const createOpportunityBody = documentSchema(
       /** The lead's first next action (E1); without one, "Qualify this lead" is due in two days. */
       nextAction: z
         .strictObject({
-          description: trimmed(500),
+          description: safeText({ max: 500, trim: true, multiline: true }),
           dueAt: isoDateTime,
-          ownerId: z.string().min(1).max(200).optional(),
+          ownerId: ownerIdField.optional(),
         })
         .optional(),
     })
@@ -31,7 +31,7 @@ const booleanQuery = z.enum(['true', 'false']).transform((v) => v === 'true');
 
 export const listOpportunitiesQuery = z.strictObject({
   stage: z.enum(STAGES).optional(),
-  ownerId: z.string().min(1).max(200).optional(),
+  ownerId: ownerIdField.optional(),
   overdue: booleanQuery.optional(),
   dormant: booleanQuery.optional(),
   ...pageQuery,
@@ -71,6 +71,14 @@ export const opportunitySchema = documentSchema(
       links: z.record(z.string(), z.string()),
       createdAt: isoDateTime,
       updatedAt: isoDateTime,
+      unreadable: z
+        .array(z.string())
+        .optional()
+        .meta({
+          description:
+            'Present only when stored fields cannot be shown (a timestamp outside the range the API can render, or a machine snapshot ' +
+            'it cannot read): they read as null (a snapshot: no allowed events), and ops should repair the deal.',
+        }),
     })
     .meta({
       example: {

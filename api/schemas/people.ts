@@ -1,13 +1,15 @@
 import { z } from 'zod';
+import { safeText } from '../../machines/opportunity';
 import { TASK_KINDS, TASK_STATUSES, USER_ROLES } from '../../db/schema/enums';
 import { documentSchema } from '../openapi/registry';
-import { isoDateTime, nullableIso, pageOf, pageQuery, uuidExample } from './common';
+import { isoDateTime, nullableIso, ownerIdField, pageOf, pageQuery, uuidExample } from './common';
 
 export const createUserBody = documentSchema(
   'CreateUser',
   z
     .strictObject({
-      name: z.string().trim().min(1).max(200),
+      name: safeText({ max: 200, trim: true }),
+      // zod's email format admits printable ASCII only, so it needs no text check of its own.
       email: z.email().max(320),
       role: z.enum(USER_ROLES),
       /** Required for `portal` (the one client the user belongs to); refused for every other role. */
@@ -25,7 +27,7 @@ export const listUsersQuery = z.strictObject({ role: z.enum(USER_ROLES).optional
 
 export const createTokenBody = documentSchema(
   'CreateToken',
-  z.strictObject({ label: z.string().trim().min(1).max(200) }).meta({ example: { label: 'laptop' } }),
+  z.strictObject({ label: safeText({ max: 200, trim: true }) }).meta({ example: { label: 'laptop' } }),
 );
 export const tokenSchema = documentSchema(
   'NewToken',
@@ -51,7 +53,7 @@ export const taskSchema = documentSchema(
 export const taskPageSchema = documentSchema('TaskPage', pageOf(taskSchema));
 export const listTasksQuery = z.strictObject({
   opportunityId: z.uuid().optional(),
-  ownerId: z.string().min(1).max(200).optional(),
+  ownerId: ownerIdField.optional(),
   status: z.enum(TASK_STATUSES).optional(),
   kind: z.enum(TASK_KINDS).optional(),
   ...pageQuery,

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { CONTRACT_STATES, PAYMENT_STATES, PROPOSAL_SECTION_KINDS, STAGES } from '../../machines/opportunity';
 import { APPROVAL_DECISIONS, APPROVAL_KINDS, PROPOSAL_STATUSES, SUMMARY_KINDS, VISIBILITIES } from '../../db/schema/enums';
 import { documentSchema } from '../openapi/registry';
-import { isoDateTime, nullableIso } from './common';
+import { isoDate, isoDateTime, nullableIso } from './common';
 
 const stamp = {
   visibility: z.enum(VISIBILITIES),
@@ -80,7 +80,7 @@ export const contractSchema = documentSchema(
   z.object({
     contractState: z.enum(CONTRACT_STATES).nullable(),
     paymentState: z.enum(PAYMENT_STATES).nullable(),
-    kickoffDate: z.iso.date().nullable(),
+    kickoffDate: isoDate.nullable(),
     onboardingOwner: z.string().nullable(),
     launchBlockers: z.array(z.string()).nullable(),
     recordedAt: nullableIso,

@@ -10,6 +10,8 @@ export type { OpportunityEventRow };
 export interface NewOpportunityEvent {
   opportunityId: string;
   version: number;
+  /** The row's place in the deal's log (1, 2, 3… without gaps); `version` is the deal's state version. */
+  position: number;
   idempotencyKey: string;
   eventType: string;
   stageBefore: Stage | null;
@@ -27,21 +29,21 @@ export async function appendEvent(db: Db, row: NewOpportunityEvent): Promise<boo
   return inserted !== undefined;
 }
 
-const eventCursor = z.object({ id: z.number().int().nonnegative() });
+const eventCursor = z.object({ position: z.number().int().nonnegative() });
 
-/** A deal's history in the order it happened, with an opaque keyset cursor (prepared). */
+/** A deal's history in log order, with an opaque keyset cursor (prepared). */
 export async function listEvents(db: Db, request: PageRequest & { opportunityId: string }): Promise<Page<OpportunityEventRow>> {
   const statement = prepared(db, 'opportunity_events_list', (d) =>
     d
       .select()
       .from(opportunityEvents)
-      .where(and(eq(opportunityEvents.opportunityId, sql.placeholder('opportunityId')), gt(opportunityEvents.id, sql.placeholder('after'))))
-      .orderBy(opportunityEvents.id)
+      .where(and(eq(opportunityEvents.opportunityId, sql.placeholder('opportunityId')), gt(opportunityEvents.position, sql.placeholder('after'))))
+      .orderBy(opportunityEvents.position)
       .limit(sql.placeholder('limit')),
   );
-  const after = decodeCursor(request.cursor, eventCursor)?.id ?? 0;
+  const after = decodeCursor(request.cursor, eventCursor)?.position ?? 0;
   const rows = await statement.execute({ opportunityId: request.opportunityId, after, limit: request.limit + 1 });
-  return toPage(rows, request.limit, (row) => ({ id: row.id }));
+  return toPage(rows, request.limit, (row) => ({ position: row.position }));
 }
 
 /** How many events carry this idempotency key (0 or 1). */

@@ -135,11 +135,12 @@ export async function captureFunnelSnapshot(
   return { snapshot: (await selectOne(db, metricSnapshots, eq(metricSnapshots.key, input.key)))!, created: false };
 }
 
-const snapshotCursor = z.object({ capturedAt: z.iso.datetime(), id: z.uuid() });
+/** The last snapshot of the page, by id: its position is read from that (immutable) row, so any stored time pages. */
+const snapshotCursor = z.object({ id: z.uuid() });
 
 /** Snapshots of a kind, newest first, with an opaque keyset cursor (prepared). */
 export async function listMetricSnapshots(db: Db, request: PageRequest & { kind: string }): Promise<Page<MetricSnapshotRow>> {
-  const afterAt = sql`${sql.placeholder('afterAt')}::timestamptz`;
+  const afterId = sql`${sql.placeholder('afterId')}::uuid`;
   const statement = prepared(db, 'metric_snapshots_list', (d) =>
     d
       .select()
@@ -147,15 +148,15 @@ export async function listMetricSnapshots(db: Db, request: PageRequest & { kind:
       .where(
         and(
           optionalEquals(metricSnapshots.kind, 'kind', 'text'),
-          sql`(${afterAt} IS NULL OR (${metricSnapshots.capturedAt}, ${metricSnapshots.id}) < (${afterAt}, ${sql.placeholder('afterId')}::uuid))`,
+          sql`(${afterId} IS NULL OR (${metricSnapshots.capturedAt}, ${metricSnapshots.id}) < (SELECT s.captured_at, s.id FROM ${metricSnapshots} s WHERE s.id = ${afterId}))`,
         ),
       )
       .orderBy(desc(metricSnapshots.capturedAt), desc(metricSnapshots.id))
       .limit(sql.placeholder('limit')),
   );
   const after = decodeCursor(request.cursor, snapshotCursor);
-  const rows = await statement.execute({ kind: request.kind, afterAt: after?.capturedAt ?? null, afterId: after?.id ?? null, limit: request.limit + 1 });
-  return toPage(rows, request.limit, (row) => ({ capturedAt: row.capturedAt.toISOString(), id: row.id }));
+  const rows = await statement.execute({ kind: request.kind, afterId: after?.id ?? null, limit: request.limit + 1 });
+  return toPage(rows, request.limit, (row) => ({ id: row.id }));
 }
 
 /** Proposal work happens in these stages; before them a proposal-work pause holds nothing up. */
@@ -179,12 +180,16 @@ export type StuckRow = Pick<
   | 'decisionDeadline'
   | 'followUpPauseReasons'
   | 'proposalPauseReasons'
+  | 'blockedCode'
+  | 'blockedDetail'
+  | 'blockedAt'
   | 'updatedAt'
 > & { lastActivityAt: Date; lastEventAt: Date };
 
 /**
  * DL1: open deals that are overdue, paused (follow-up in FOLLOW_UP_STAGES, proposal work in
- * PROPOSAL_WORK_STAGES), dormant, or past their decision deadline; in id order (prepared).
+ * PROPOSAL_WORK_STAGES), dormant, or past their decision deadline, and deals of any stage
+ * whose last write was refused for good (blocked); in id order (prepared).
  */
 export async function listStuckDeals(db: Db, request: PageRequest & { ownerId?: string }): Promise<Page<StuckRow>> {
   const statement = prepared(db, 'metrics_stuck_deals', (d) =>
@@ -206,6 +211,9 @@ export async function listStuckDeals(db: Db, request: PageRequest & { ownerId?: 
         decisionDeadline: opportunities.decisionDeadline,
         followUpPauseReasons: opportunities.followUpPauseReasons,
         proposalPauseReasons: opportunities.proposalPauseReasons,
+        blockedCode: opportunities.blockedCode,
+        blockedDetail: opportunities.blockedDetail,
+        blockedAt: opportunities.blockedAt,
         updatedAt: opportunities.updatedAt,
         lastActivityAt: lastActivityOf,
         lastEventAt: lastEventOf(''),
@@ -213,11 +221,10 @@ export async function listStuckDeals(db: Db, request: PageRequest & { ownerId?: 
       .from(opportunities)
       .where(
         and(
-          sql`${opportunities.stage} NOT IN ('won', 'handed_off', 'lost')`,
-          sql`(${opportunities.overdue} OR ${opportunities.dormant}
+          sql`(${opportunities.blockedCode} IS NOT NULL OR (${opportunities.stage} NOT IN ('won', 'handed_off', 'lost') AND (${opportunities.overdue} OR ${opportunities.dormant}
             OR (${opportunities.stage} IN (${sqlList(FOLLOW_UP_STAGES)}) AND cardinality(${opportunities.followUpPauseReasons}) > 0)
             OR (${opportunities.stage} IN (${sqlList(PROPOSAL_WORK_STAGES)}) AND cardinality(${opportunities.proposalPauseReasons}) > 0)
-            OR ${opportunities.decisionDeadline} <= now())`,
+            OR ${opportunities.decisionDeadline} <= now())))`,
           optionalEquals(opportunities.ownerId, 'ownerId', 'text'),
           optionalAfter(opportunities.id, 'after', 'uuid'),
         ),

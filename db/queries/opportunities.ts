@@ -71,8 +71,17 @@ export async function projectOpportunity(db: Db, p: OpportunityProjection): Prom
   return applied.length > 0;
 }
 
-/** Sets the timer-driven flags (DL1 overdue, dormant); returns whether the row exists. */
-export async function setOpportunityFlags(db: Db, flags: { id: string; overdue?: boolean; dormant?: boolean }): Promise<boolean> {
+/** What the workflow flags beside the machine state: timers (DL1 overdue, dormant) and a write refused for good. */
+export interface OpportunityFlags {
+  overdue: boolean;
+  dormant: boolean;
+  blockedCode: string | null;
+  blockedDetail: string | null;
+  blockedAt: Date | null;
+}
+
+/** Sets the flags given; returns whether the row exists. */
+export async function setOpportunityFlags(db: Db, flags: { id: string } & Partial<OpportunityFlags>): Promise<boolean> {
   const { id, ...given } = flags;
   const updated = await db
     .update(opportunities)

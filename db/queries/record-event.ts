@@ -2,14 +2,15 @@ import { and, eq, lt, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../client';
 import { opportunities, opportunityEvents } from '../schema';
 import type { NewOpportunityEvent } from './events';
-import type { OpportunityProjection } from './opportunities';
+import type { OpportunityFlags, OpportunityProjection } from './opportunities';
 import { prepared } from './support';
 
-export type ProjectionWithFlags = OpportunityProjection & { overdue: boolean; dormant: boolean };
+export type ProjectionWithFlags = OpportunityProjection & OpportunityFlags;
 
 const EVENT_FIELDS = [
   'opportunityId',
   'version',
+  'position',
   'idempotencyKey',
   'eventType',
   'stageBefore',
@@ -41,6 +42,9 @@ const PROJECTED_FIELDS = [
   'lostAt',
   'overdue',
   'dormant',
+  'blockedCode',
+  'blockedDetail',
+  'blockedAt',
 ] as const satisfies readonly (keyof ProjectionWithFlags)[];
 
 /**

@@ -57,6 +57,7 @@ export const TASK_KINDS = [
   'decision_deadline',
   'win_back',
   'retest',
+  'write_blocked',
   'other',
 ] as const;
 export type TaskKind = (typeof TASK_KINDS)[number];

@@ -1,4 +1,4 @@
-import { bigserial, index, integer, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { bigserial, index, integer, jsonb, pgTable, text, timestamp, unique, uuid } from 'drizzle-orm/pg-core';
 import { stageEnum } from './enums';
 import { opportunities } from './opportunities';
 
@@ -11,7 +11,10 @@ export const opportunityEvents = pgTable(
   {
     id: bigserial('id', { mode: 'number' }).primaryKey(),
     opportunityId: uuid('opportunity_id').notNull().references(() => opportunities.id),
+    /** The deal's state version after this row: system notes share the version of the event before them. */
     version: integer('version').notNull(),
+    /** This row's place in the deal's log: 1, 2, 3… unique and without gaps, system notes included. */
+    position: integer('position').notNull(),
     idempotencyKey: text('idempotency_key').notNull().unique(),
     eventType: text('event_type').notNull(),
     stageBefore: stageEnum('stage_before'),
@@ -25,6 +28,7 @@ export const opportunityEvents = pgTable(
   },
   (t) => [
     index('opportunity_events_opportunity_idx').on(t.opportunityId, t.version),
+    unique('opportunity_events_position_key').on(t.opportunityId, t.position),
     // Metrics read the log by period.
     index('opportunity_events_occurred_at_idx').on(t.occurredAt),
   ],

@@ -19,6 +19,8 @@ export const idempotencyKeys = pgTable(
     response: jsonb('response'),
     /** Headers the answer carried that a replay repeats (Location, ETag). */
     headers: jsonb('headers').$type<Record<string, string>>(),
+    /** A value every retry of an interrupted request must reuse (a proposal link token); cleared once answered. */
+    pendingSecret: text('pending_secret'),
     createdAt: createdAt(),
     completedAt: tz('completed_at'),
   },

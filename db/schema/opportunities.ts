@@ -26,6 +26,10 @@ export const opportunities = pgTable(
     clientSafeStatus: text('client_safe_status').notNull().default('none'),
     overdue: boolean('overdue').notNull().default(false),
     dormant: boolean('dormant').notNull().default(false),
+    /** Set when a write for this deal failed for good (bad data, not an outage): the error's code, for ops. */
+    blockedCode: text('blocked_code'),
+    blockedDetail: text('blocked_detail'),
+    blockedAt: timestamp('blocked_at', { withTimezone: true }),
     decisionDeadline: timestamp('decision_deadline', { withTimezone: true }),
     /** L1: a lost deal keeps its reason, the context (competitor, budget issue, no-fit reason) and its reactivation window. */
     lostReason: lostReasonEnum('lost_reason'),

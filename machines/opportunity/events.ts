@@ -22,14 +22,90 @@ import {
 /** Only whitespace (the empty string is left to `min(1)`, so it gets one issue, not two). */
 const blank = (s: string): boolean => s.length > 0 && s.trim().length === 0;
 
-/** A non-blank string of at most `max` characters. */
-export const text = (max: number) => z.string().min(1).max(max).refine((s) => !blank(s), 'must not be blank');
-const id = text(200);
+/**
+ * Why (as an issue message) a string is not text a person could mean and Postgres can store,
+ * or undefined when it is: a lone surrogate (not well-formed Unicode: a `text` column would
+ * get U+FFFD, `jsonb` refuses it), NUL (refused by `text` and `jsonb` alike) or any other
+ * control character (C0, DEL, C1). Free text (`multiline`) may hold tab, LF and CR.
+ * A plain loop over code units: no shared regex (this module is deep-frozen in the worker).
+ */
+export function unsafeTextReason(value: string, multiline: boolean): string | undefined {
+  for (let i = 0; i < value.length; i++) {
+    const unit = value.charCodeAt(i);
+    if (unit >= 0xd800 && unit <= 0xdfff) {
+      const pairsWithNext = unit <= 0xdbff && i + 1 < value.length && (value.charCodeAt(i + 1) & 0xfc00) === 0xdc00;
+      if (!pairsWithNext) return `must be well-formed Unicode: lone surrogate U+${hex(unit)} at index ${i}`;
+      i++;
+      continue;
+    }
+    const control = unit < 0x20 || (unit >= 0x7f && unit <= 0x9f);
+    if (control && !(multiline && (unit === 0x09 || unit === 0x0a || unit === 0x0d))) {
+      return `must not contain control characters${multiline ? ' other than tab and line breaks' : ''}: U+${hex(unit)} at index ${i}`;
+    }
+  }
+  return undefined;
+}
+const hex = (unit: number): string => unit.toString(16).toUpperCase().padStart(4, '0');
 
-const isoDateTimeSchema = z.iso.datetime({ offset: true });
+export interface SafeTextOptions {
+  max: number;
+  /** Default 1; with a minimum, a blank string is refused. */
+  min?: number;
+  /** Tab and line breaks allowed (free text); otherwise one line without any control character (ids, names, filters). */
+  multiline?: boolean;
+  /** Trims surrounding whitespace before the length checks (names and titles). */
+  trim?: boolean;
+}
+
+/**
+ * The one string primitive of the machine and the API: at most `max` UTF-16 code units of
+ * well-formed Unicode without NUL or control characters (see `unsafeTextReason`).
+ */
+export function safeText({ max, min = 1, multiline = false, trim = false }: SafeTextOptions) {
+  const base = trim ? z.string().trim() : z.string();
+  const sized = base.min(min).max(max);
+  const nonBlank = min > 0 && !trim ? sized.refine((s) => !blank(s), 'must not be blank') : sized;
+  return nonBlank.superRefine(safeTextCheck(multiline));
+}
+
+/** The check of `safeText`, for string formats that need it too (URLs). */
+export const safeTextCheck =
+  (multiline: boolean) =>
+  (value: string, ctx: z.RefinementCtx): void => {
+    const reason = unsafeTextReason(value, multiline);
+    if (reason) ctx.addIssue({ code: 'custom', message: reason });
+  };
+
+/** A non-blank free text of at most `max` characters: tab and line breaks allowed, no other control character. */
+export const text = (max: number) => safeText({ max, multiline: true });
+/** A non-blank one-line string of at most `max` characters (ids, names, filters). */
+export const line = (max: number) => safeText({ max });
+const id = line(200);
+
+/**
+ * The years every date and date-time must fall in (inclusive, UTC): what a person could mean
+ * for a deal, and well inside what Postgres and `Date#toISOString` can hold.
+ */
+export const DATE_YEAR_MIN = 1900;
+export const DATE_YEAR_MAX = 2200;
+const EARLIEST_MS = Date.UTC(DATE_YEAR_MIN, 0, 1);
+const AFTER_LATEST_MS = Date.UTC(DATE_YEAR_MAX + 1, 0, 1);
+// Checked only on a well-formed value, so a malformed one gets one issue, not two.
+const inRange = {
+  message: `must be within the years ${DATE_YEAR_MIN} to ${DATE_YEAR_MAX} (UTC)`,
+  when: (payload: { issues: readonly unknown[] }) => payload.issues.length === 0,
+};
+
+/** Whether an ISO date or date-time (already well-formed) names an instant within the years allowed. */
+export function inDateRange(iso: string): boolean {
+  const ms = Date.parse(iso.length === 10 ? `${iso}T00:00:00Z` : iso);
+  return Number.isFinite(ms) && ms >= EARLIEST_MS && ms < AFTER_LATEST_MS;
+}
+
+const isoDateTimeSchema = z.iso.datetime({ offset: true }).refine(inDateRange, inRange);
 // A pattern of its own rather than zod's shared `regexes.date`: zod resets a pattern's
 // `lastIndex` before each test, and the worker freezes zod's exports (infra/worker.ts).
-const isoDateSchema = z.stringFormat('date', new RegExp(z.regexes.date.source));
+const isoDateSchema = z.stringFormat('date', new RegExp(z.regexes.date.source)).refine(inDateRange, inRange);
 
 const actorSchema = z.strictObject({
   id,
@@ -250,7 +326,7 @@ export interface EventIssue {
  * deep-freezes whatever the module's exports reach (infra/worker.ts, SHARED_WORKFLOW_MODULES),
  * and a frozen zod 4 schema cannot parse, since zod memoises members on the instance.
  */
-export const eventSchemas = () => ({ dealEvent: dealEventSchema, isoDateTime: isoDateTimeSchema }) as const;
+export const eventSchemas = () => ({ dealEvent: dealEventSchema, isoDateTime: isoDateTimeSchema, isoDate: isoDateSchema }) as const;
 
 /** Validates an unknown value as an event; issues name the field at fault. */
 export function parseDealEvent(input: unknown): { ok: true; event: DealEvent } | { ok: false; issues: EventIssue[] } {

@@ -1,4 +1,4 @@
-import { CancellationScope, isCancellation, patched, sleep } from '@temporalio/workflow';
+import { CancellationScope, isCancellation, sleep } from '@temporalio/workflow';
 
 export interface Alarm {
   /** Makes sure a timer fires at `at` or earlier; keeps the pending one when it already does. */
@@ -33,8 +33,7 @@ export function createAlarm(onRing: () => void): Alarm {
       const armed = { at, scope };
       pending = armed;
       const remaining = at - Date.now();
-      // Added after histories were recorded: before it, a timer was armed for the whole wait.
-      const duration = remaining > LEAD_FROM_MS && patched('timer-lead') ? remaining - ARM_LEAD_MS : Math.max(1, remaining);
+      const duration = remaining > LEAD_FROM_MS ? remaining - ARM_LEAD_MS : Math.max(1, remaining);
       scope.run(() => sleep(duration)).then(
         () => {
           if (pending === armed) pending = null;

@@ -47,10 +47,28 @@ export interface HandoffRecords {
   reporting: boolean;
 }
 
+/** Why the database refused a write for good (not an outage): for ops, the API and the Temporal UI. */
+export interface WriteRejection {
+  /** `sqlstate_<SQLSTATE>` for a database refusal, `invalid_value` for a value code could not write. */
+  code: string;
+  detail: string;
+}
+
+/** A deal whose last write was refused for good: flagged for ops until the next accepted event. */
+export interface DealBlock extends WriteRejection {
+  at: string;
+  /** What was being written: an event type, or a timer's or the handoff's work. */
+  what: string;
+}
+
 /** Everything the workflow carries across continue-as-new: plain JSON only. */
 export interface CarriedState {
   deal: DealState;
+  /** The deal's state version: one more with every accepted event (the API's ETag). */
   version: number;
+  /** Rows the deal's event log holds: events and the workflow's own notes, each at its own position. */
+  logPosition: number;
+  blocked: DealBlock | null;
   recorded: boolean;
   lastActivityAt: string;
   timers: TimerState;
@@ -79,6 +97,7 @@ export interface DealView {
   state: DealState;
   explanation: Explanation;
   flags: DealFlags;
+  blocked: DealBlock | null;
   handoff: HandoffStatus;
   lastActivityAt: string;
 }
@@ -100,6 +119,8 @@ export const DEAL_FAILURES = {
   gatesUnmet: 'GatesUnmet',
   invalidEvent: 'InvalidEvent',
   versionMismatch: 'VersionMismatch',
+  /** The database refused the event's write for good; nothing of it was applied. */
+  writeRejected: 'WriteRejected',
 } as const;
 
 export interface GatesUnmetDetails {

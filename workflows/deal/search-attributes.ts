@@ -8,6 +8,8 @@ export const DECISION_DEADLINE = defineSearchAttributeKey('DecisionDeadline', Se
 export const DEAL_OVERDUE = defineSearchAttributeKey('DealOverdue', SearchAttributeType.BOOL);
 export const DEAL_PAUSED = defineSearchAttributeKey('DealPaused', SearchAttributeType.BOOL);
 export const DEAL_DORMANT = defineSearchAttributeKey('DealDormant', SearchAttributeType.BOOL);
+/** The code of a write refused for good (bad data), until the next accepted event: `DealBlocked IS NOT NULL` lists them. */
+export const DEAL_BLOCKED = defineSearchAttributeKey('DealBlocked', SearchAttributeType.KEYWORD);
 
 export const DEAL_SEARCH_ATTRIBUTES = [
   DEAL_STAGE,
@@ -17,4 +19,5 @@ export const DEAL_SEARCH_ATTRIBUTES = [
   DEAL_OVERDUE,
   DEAL_PAUSED,
   DEAL_DORMANT,
+  DEAL_BLOCKED,
 ] as const;

@@ -12,10 +12,11 @@ beforeAll(() => {
 });
 afterAll(() => closeDb(db));
 
-function event(opportunityId: string, version: number, key = uniqueKey('event')): NewOpportunityEvent {
+function event(opportunityId: string, version: number, key = uniqueKey('event'), position = version): NewOpportunityEvent {
   return {
     opportunityId,
     version,
+    position,
     idempotencyKey: key,
     eventType: 'QUALIFY',
     stageBefore: 'lead',

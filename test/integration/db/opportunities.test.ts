@@ -67,7 +67,7 @@ describe('the opportunities read model', () => {
     await expect(
       db.transaction(async (tx) => {
         const txDb = tx as unknown as Db;
-        await appendEvent(txDb, { opportunityId: deal.id, version: 1, idempotencyKey: key, eventType: 'QUALIFY', stageBefore: 'lead', stageAfter: 'qualified', actorId: 'rep-1', ownerId: 'rep-1', payload: {}, nextAction: null, occurredAt: new Date() });
+        await appendEvent(txDb, { opportunityId: deal.id, version: 1, position: 1, idempotencyKey: key, eventType: 'QUALIFY', stageBefore: 'lead', stageAfter: 'qualified', actorId: 'rep-1', ownerId: 'rep-1', payload: {}, nextAction: null, occurredAt: new Date() });
         await projectOpportunity(txDb, projection(deal.id, 1));
         expect((await getOpportunity(txDb, deal.id))?.stage).toBe('qualified');
         throw new Error('crash before commit');
@@ -79,9 +79,10 @@ describe('the opportunities read model', () => {
 
   it('[E1] one statement appends the event and projects it; a retry adds no row and an older version moves nothing', async () => {
     const deal = await newOpportunity(db);
-    const event = (version: number, key: string) => ({
+    const event = (version: number, key: string, position = version) => ({
       opportunityId: deal.id,
       version,
+      position,
       idempotencyKey: key,
       eventType: 'RECORD_QUALIFICATION',
       stageBefore: 'lead' as const,
@@ -93,14 +94,15 @@ describe('the opportunities read model', () => {
       occurredAt: new Date(),
     });
     const first = `${deal.workflowId}:update-1`;
+    const unblocked = { blockedCode: null, blockedDetail: null, blockedAt: null };
     const lost = { lostReason: 'competitor' as const, lostDetail: null, reactivateAt: new Date('2027-03-01T00:00:00.000Z'), lostAt: null };
-    await appendEventAndProject(db, event(1, first), { ...projection(deal.id, 1, { stage: 'lead', ...lost }), overdue: true, dormant: false });
-    await appendEventAndProject(db, event(1, first), { ...projection(deal.id, 1, { stage: 'qualified' }), overdue: false, dormant: true });
+    await appendEventAndProject(db, event(1, first), { ...projection(deal.id, 1, { stage: 'lead', ...lost }), overdue: true, dormant: false, ...unblocked });
+    await appendEventAndProject(db, event(1, first), { ...projection(deal.id, 1, { stage: 'qualified' }), overdue: false, dormant: true, ...unblocked });
     expect(await countEventsByKey(db, first)).toBe(1);
     expect(await getOpportunity(db, deal.id)).toMatchObject({ version: 1, stage: 'lead', overdue: true, dormant: false, ...lost, nextActionDueAt: new Date('2026-12-01T09:00:00.000Z'), proposalPauseReasons: ['audit_evidence'], snapshot: { stage: 'qualified', version: 1 } });
 
-    await appendEventAndProject(db, event(2, `${deal.workflowId}:update-2`), { ...projection(deal.id, 2, { stage: 'qualified', followUpPauseReasons: [] }), overdue: false, dormant: false });
-    await appendEventAndProject(db, event(1, `${deal.workflowId}:late`), { ...projection(deal.id, 1, { stage: 'lost' }), overdue: true, dormant: true });
+    await appendEventAndProject(db, event(2, `${deal.workflowId}:update-2`), { ...projection(deal.id, 2, { stage: 'qualified', followUpPauseReasons: [] }), overdue: false, dormant: false, ...unblocked });
+    await appendEventAndProject(db, event(1, `${deal.workflowId}:late`, 3), { ...projection(deal.id, 1, { stage: 'lost' }), overdue: true, dormant: true, ...unblocked });
     expect(await getOpportunity(db, deal.id)).toMatchObject({ version: 2, stage: 'qualified', overdue: false, dormant: false, lostReason: null, reactivateAt: null });
     const rows = (await listEvents(db, { opportunityId: deal.id, limit: 10 })).items;
     expect(rows.map((row) => [row.version, row.payload])).toEqual([

@@ -43,6 +43,7 @@ export async function insertPastDeal(
     await appendEvent(db, {
       opportunityId: id,
       version: index + 1,
+      position: index + 1,
       idempotencyKey: `past:${id}:${index}`,
       eventType: move.type,
       stageBefore: move.from,

@@ -139,8 +139,6 @@ describe('the deal workflow on the real Temporal server', () => {
     await sendAll(stack, opportunityId, [rep.base('SET_NEXT_ACTION', { nextAction: nextAction(REP.id, 3_600) })]);
     expect((await getOpportunity(stack.db, opportunityId))?.overdue).toBe(false);
     await maybeRecordHistory(dealWorkflowId(opportunityId), 'deal-overdue-escalated');
-    // The same run under the later patches (publish-changes-only, overdue-in-one-activity).
-    await maybeRecordHistory(dealWorkflowId(opportunityId), 'deal-overdue-escalated-one-activity');
   });
 
   it('[DL1] a long wait is armed early and re-armed for the rest, so a busy worker at arming time does not make the deadline late', async () => {

@@ -74,8 +74,6 @@ describe('the won-deal handoff', () => {
     const result = await stack.temporal.workflow.getHandle(`opportunity-${opportunityId}`).result();
     expect(result.stage).toBe('handed_off');
     await maybeRecordHistory(`opportunity-${opportunityId}`, 'deal-full-path-to-handed-off');
-    // The same path under the later patches (steady-timer: one pending timer, not one per wake-up).
-    await maybeRecordHistory(`opportunity-${opportunityId}`, 'deal-full-path-steady-timer');
     await maybeRecordHistory(`handoff-${opportunityId}`, 'handoff-child');
     expect(view === undefined || view.state.stage === 'handed_off').toBe(true);
     const tasks = (await listTasks(stack.db, { opportunityId, kind: 'onboarding_handoff', limit: 10 })).items;

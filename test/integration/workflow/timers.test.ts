@@ -50,7 +50,6 @@ describe('timed promises of the deal workflow', () => {
     expect(recorded.length).toBe(2);
     expect(recorded.every((e) => e.actorId === 'system')).toBe(true);
     await maybeRecordHistory(dealWorkflowId(opportunityId), 'deal-follow-ups-paused-then-resumed');
-    await maybeRecordHistory(dealWorkflowId(opportunityId), 'deal-follow-ups-steady-timer');
   });
 
   it('[DL1] flags a passed decision deadline, creates a task and (by policy) marks the deal lost with reason no_decision', async () => {
@@ -87,6 +86,11 @@ describe('timed promises of the deal workflow', () => {
     const after = (await listEvents(stack.db, { opportunityId, limit: 100 })).items;
     expect(after.length).toBe(before + 1);
     expect(after.at(-1)).toMatchObject({ eventType: 'REACTIVATE', stageBefore: 'lost', stageAfter: 'lead' });
+    // The workflow's own note has a log position of its own; versions count the deal's state.
+    expect(after.map((e) => e.position)).toEqual(after.map((_, i) => i + 1));
+    const note = after.findIndex((e) => e.eventType === 'WIN_BACK_STARTED');
+    expect(after[note].version).toBe(after[note - 1].version);
+    expect(after.at(-1)!.version).toBe(after[note].version + 1);
     await maybeRecordHistory(dealWorkflowId(opportunityId), 'deal-lost-win-back-reactivated');
   });
 
@@ -113,6 +117,9 @@ describe('timed promises of the deal workflow', () => {
     const recovered = (await listEvents(stack.db, { opportunityId, limit: 100 })).items.filter((e) => e.eventType === 'DORMANT_RECOVERED');
     expect(recovered).toHaveLength(1);
     expect(recovered[0].payload).toMatchObject({ recoveredBy: 'SET_NEXT_ACTION' });
+    const log = (await listEvents(stack.db, { opportunityId, limit: 100 })).items;
+    expect(log.map((e) => e.position)).toEqual(log.map((_, i) => i + 1));
+    expect(log.map((e) => e.eventType).slice(-3)).toEqual(['DORMANT_FLAGGED', 'SET_NEXT_ACTION', 'DORMANT_RECOVERED']);
     await maybeRecordHistory(dealWorkflowId(opportunityId), 'deal-dormant-flagged-and-recovered');
   });
 });

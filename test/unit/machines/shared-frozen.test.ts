@@ -71,6 +71,10 @@ describe('the machine module, shared and deep-frozen as the worker shares it', (
       [{ type: 'SEND_PROPOSAL', actor, at, probability: 101 }, 'probability'],
       [{ type: 'SET_NEXT_ACTION', actor, at, nextAction: { description: 'x', dueAt: 'soon', ownerId: 'rep-1' } }, 'nextAction.dueAt'],
       [{ type: 'NOT_AN_EVENT', actor, at }, 'type'],
+      [{ type: 'RECORD_QUALIFICATION', actor, at, facts: { source: 'nul \u0000' } }, 'facts.source'],
+      [{ type: 'RECORD_QUALIFICATION', actor, at, facts: { source: 'a\udc00b' } }, 'facts.source'],
+      [{ type: 'SET_NEXT_ACTION', actor, at, nextAction: { description: 'x', dueAt: '0000-01-01T00:00:00Z', ownerId: 'rep-1' } }, 'nextAction.dueAt'],
+      [{ type: 'RECORD_CONTRACT', actor, at, kickoffDate: '2201-01-01' }, 'kickoffDate'],
     ];
     for (const [event, field] of bad) {
       const result = machine.applyEvent(newDeal(), event);

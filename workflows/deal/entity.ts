@@ -1,0 +1,334 @@
+import { ApplicationFailure, condition, proxyActivities } from '@temporalio/workflow';
+import type { DealActivities } from '../../activities';
+import { applyEvent, createDeal, explain } from '../../machines/opportunity';
+import { timerFacts } from './deal-facts';
+import { tasksForEvent } from './event-tasks';
+import { WriteLock } from './lock';
+import {
+  DEAL_FAILURES,
+  type ApplyDealEventInput,
+  type CarriedState,
+  type DealFlags,
+  type DealView,
+  type DealWorkflowInput,
+  type WriteRejection,
+} from './messages';
+import { createPublisher } from './publish';
+
+export const dealActivities = proxyActivities<DealActivities>({
+  startToCloseTimeout: '10 seconds',
+  retry: { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '10 seconds' },
+});
+
+const APPLIED_IDS_KEPT = 2_000;
+export const nowIso = (): string => new Date(Date.now()).toISOString();
+
+type MachineResult = ReturnType<typeof applyEvent>;
+
+function refuse(type: string, message: string, details: unknown): ApplicationFailure {
+  return ApplicationFailure.create({ type, message, details: [details], nonRetryable: true });
+}
+
+/** The failure a refused machine event answers with, in the validator or in the handler. */
+function refusalOf(result: Extract<MachineResult, { ok: false }>): ApplicationFailure {
+  return result.code === 'gates_unmet'
+    ? refuse(DEAL_FAILURES.gatesUnmet, `Refused: unmet gates ${result.unmetGates.join(', ')}`, { stage: result.stage, unmetGates: result.unmetGates })
+    : refuse(DEAL_FAILURES.invalidEvent, result.issues.map((i) => `${i.path}: ${i.message}`).join('; '), { issues: result.issues });
+}
+
+const refusalOfWrite = (rejection: WriteRejection): ApplicationFailure =>
+  refuse(DEAL_FAILURES.writeRejected, `The database refused this event (${rejection.code}): ${rejection.detail}`, rejection);
+
+/** The database's refusal behind an activity (or child workflow) failure, if that is what it was. */
+export function rejectionOf(error: unknown): WriteRejection | undefined {
+  for (let e: unknown = error, depth = 0; e && depth < 6; e = (e as { cause?: unknown }).cause, depth += 1) {
+    if (e instanceof ApplicationFailure && e.type === DEAL_FAILURES.writeRejected) return e.details?.[0] as WriteRejection;
+  }
+  return undefined;
+}
+
+export function initialState(input: DealWorkflowInput): CarriedState {
+  return {
+    deal: createDeal({ opportunityId: input.opportunityId, ownerId: input.ownerId, source: input.source, at: input.createdAt, nextAction: input.nextAction }),
+    version: 0,
+    logPosition: 0,
+    blocked: null,
+    recorded: false,
+    lastActivityAt: input.createdAt,
+    timers: {
+      overdueFor: null,
+      escalatedFor: null,
+      followUpsSent: 0,
+      followUpsFor: null,
+      decisionFlaggedFor: null,
+      winBackFor: null,
+      dormantSince: null,
+    },
+    flags: { overdue: false, escalated: false, decisionOverdue: false, dormant: false },
+    handoff: { started: false, completed: false, records: null },
+    appliedUpdateIds: [],
+  };
+}
+
+/** The flags after an accepted event: a new next action or proposal clears what the timers flagged. */
+function flagsAfter(flags: DealFlags, event: { type: string; nextAction?: unknown }, byPerson: boolean): DealFlags {
+  const next = { ...flags };
+  if (event.nextAction) {
+    next.overdue = false;
+    next.escalated = false;
+  }
+  if (event.type === 'SEND_PROPOSAL' || event.type === 'REVISE_PROPOSAL') next.decisionOverdue = false;
+  if (byPerson) next.dormant = false;
+  return next;
+}
+
+/**
+ * One deal: its state, the lock its writes take, and the only ways the state changes. An event
+ * is written first and applied after, under the lock, so the workflow's state and the event log
+ * never disagree: a write the database refuses for good leaves the state as it was, refuses
+ * the event and flags the deal blocked for ops.
+ */
+export class DealEntity {
+  private readonly lock = new WriteLock();
+  private readonly publishTo: (state: CarriedState) => void;
+  private validated: { event: unknown; deal: CarriedState['deal']; result: MachineResult } | null = null;
+  private createRejected: WriteRejection | null = null;
+  private wakes = 0;
+  eventsThisRun = 0;
+
+  constructor(
+    readonly input: DealWorkflowInput,
+    readonly state: CarriedState,
+    readonly workflowId: string,
+  ) {
+    this.publishTo = createPublisher(input.company);
+  }
+
+  get opportunityId(): string {
+    return this.input.opportunityId;
+  }
+
+  /** Counts every change the main loop must plan for; it waits for this to move. */
+  get wakeCount(): number {
+    return this.wakes;
+  }
+
+  wake(): void {
+    this.wakes += 1;
+  }
+
+  publish(): void {
+    this.publishTo(this.state);
+  }
+
+  view(): DealView {
+    const { state } = this;
+    return {
+      opportunityId: this.opportunityId,
+      workflowId: this.workflowId,
+      version: state.version,
+      state: state.deal,
+      explanation: explain(state.deal),
+      flags: state.flags,
+      blocked: state.blocked,
+      handoff: state.handoff,
+      lastActivityAt: state.lastActivityAt,
+    };
+  }
+
+  /** Runs `work` holding the write lock. `commit` and `note` must only be called inside it. */
+  exclusive<T>(work: () => Promise<T>): Promise<T> {
+    return this.lock.run(work);
+  }
+
+  idle(): Promise<unknown> {
+    return this.lock.idle();
+  }
+
+  /** The update validator: synchronous, against the state as it is now (the handler checks again). */
+  validate({ event, expectedVersion }: ApplyDealEventInput, updateId: string | undefined): void {
+    if (updateId && this.state.appliedUpdateIds.includes(updateId)) return;
+    this.refuseIfStale(expectedVersion);
+    const result = applyEvent(this.state.deal, event);
+    this.validated = { event, deal: this.state.deal, result };
+    if (!result.ok) throw refusalOf(result);
+  }
+
+  /** The update handler: one event, checked again and written under the lock. */
+  async handle({ event, expectedVersion, attachments }: ApplyDealEventInput, updateId: string): Promise<DealView> {
+    await this.recorded();
+    return this.exclusive(async () => {
+      if (this.state.appliedUpdateIds.includes(updateId)) return this.view();
+      // If-Match is checked again where the event is applied, not only in the validator.
+      this.refuseIfStale(expectedVersion);
+      await this.commit(event, `${this.workflowId}:${updateId}`, attachments);
+      this.state.appliedUpdateIds = [...this.state.appliedUpdateIds, updateId].slice(-APPLIED_IDS_KEPT);
+      return this.view();
+    });
+  }
+
+  /** Resolves once the read-model row exists; fails when the database refused to create it. */
+  async recorded(): Promise<void> {
+    await condition(() => this.state.recorded || this.createRejected !== null);
+    if (this.createRejected) throw refusalOfWrite(this.createRejected);
+  }
+
+  /** First start: the read-model row and the first next action's task. */
+  async record(): Promise<void> {
+    const { input, state } = this;
+    try {
+      await dealActivities.createOpportunityRecord({
+        opportunityId: input.opportunityId,
+        workflowId: this.workflowId,
+        title: input.title,
+        company: input.company,
+        ownerId: input.ownerId,
+        source: input.source,
+        state: state.deal,
+        createdAt: input.createdAt,
+      });
+    } catch (error) {
+      const rejection = rejectionOf(error);
+      if (!rejection) throw error;
+      this.createRejected = rejection;
+      throw refusalOfWrite(rejection);
+    }
+    // The first next action is a promised follow-up too (TK1).
+    const first = state.deal.context.nextAction;
+    if (first) {
+      await this.guard('the first next action task', () =>
+        dealActivities.ensureTask({ key: `${this.workflowId}:created:follow_up`, opportunityId: input.opportunityId, kind: 'follow_up', title: `${input.company}: ${first.description}`, ownerId: first.ownerId, dueAt: first.dueAt }),
+      );
+    }
+    state.recorded = true;
+    this.publish();
+  }
+
+  /**
+   * Writes one machine event and, once it is in the log, makes it the deal's state; then the
+   * tasks it promises (TK1). Throws the machine's refusal, or the database's. Lock held.
+   */
+  async commit(event: unknown, key: string, attachments?: Record<string, unknown>): Promise<void> {
+    const result = this.machineResult(event);
+    if (!result.ok) throw refusalOf(result);
+    const { state } = this;
+    // Only people's events count as activity: the workflow's own notes neither end dormancy nor restart it.
+    const byPerson = result.event.actor.role !== 'system';
+    const recovering = byPerson && state.flags.dormant;
+    const flags = flagsAfter(state.flags, result.event, byPerson);
+    const blocked = byPerson ? null : state.blocked;
+    const version = state.version + 1;
+    const position = state.logPosition + 1;
+    try {
+      await dealActivities.recordDealEvent({
+        opportunityId: this.opportunityId,
+        workflowId: this.workflowId,
+        key,
+        version,
+        position,
+        eventType: result.event.type,
+        stageBefore: result.stageBefore,
+        stageAfter: result.stageAfter,
+        actorId: result.event.actor.id,
+        payload: result.event,
+        occurredAt: result.event.at,
+        state: result.state,
+        flags,
+        blocked,
+        attachments,
+      });
+    } catch (error) {
+      const rejection = rejectionOf(error);
+      if (!rejection) throw error;
+      await this.block(rejection, result.event.type);
+      throw refusalOfWrite(rejection);
+    }
+    Object.assign(state, { deal: result.state, version, logPosition: position, flags, blocked });
+    if (byPerson) state.lastActivityAt = result.event.at;
+    this.eventsThisRun += 1;
+    this.wake();
+    this.publish();
+    for (const task of tasksForEvent(result.event, result.state, this.input.company)) {
+      await this.guard(`the ${task.kind} task of ${result.event.type}`, () => dealActivities.ensureTask({ key: `${key}:${task.kind}`, opportunityId: this.opportunityId, ...task }));
+    }
+    if (recovering) {
+      await this.note('DORMANT_RECOVERED', { dormantSince: state.timers.dormantSince, recoveredBy: result.event.type }, `${key}:dormant-recovered`, result.event.at);
+    }
+  }
+
+  /** A note of the workflow's own in the log, at the next position and the current version. Lock held. */
+  async note(eventType: string, payload: unknown, key: string, occurredAt: string): Promise<void> {
+    const { state } = this;
+    const position = state.logPosition + 1;
+    const written = await this.guard(eventType, () =>
+      dealActivities.recordDealEvent({
+        opportunityId: this.opportunityId,
+        workflowId: this.workflowId,
+        key,
+        version: state.version,
+        position,
+        eventType,
+        stageBefore: state.deal.stage,
+        stageAfter: state.deal.stage,
+        actorId: 'system',
+        payload,
+        occurredAt,
+        state: state.deal,
+        flags: { ...state.flags },
+        systemNote: true,
+      }),
+    );
+    if (written) state.logPosition = position;
+  }
+
+  /** Runs a write whose refusal must not stop the deal: a refusal blocks it for ops instead. Lock held. */
+  async guard(what: string, write: () => Promise<unknown>): Promise<boolean> {
+    try {
+      await write();
+      return true;
+    } catch (error) {
+      const rejection = rejectionOf(error);
+      if (!rejection) throw error;
+      await this.block(rejection, what);
+      return false;
+    }
+  }
+
+  /** Flags the deal blocked (state, Temporal UI, read model), opens an ops task and logs it. Lock held. */
+  async block(rejection: WriteRejection, what: string): Promise<void> {
+    const { state } = this;
+    state.blocked = { ...rejection, what, at: nowIso() };
+    this.wake();
+    this.publish();
+    const position = state.logPosition + 1;
+    try {
+      await dealActivities.blockDeal({
+        opportunityId: this.opportunityId,
+        workflowId: this.workflowId,
+        position,
+        version: state.version,
+        stage: state.deal.stage,
+        ownerId: timerFacts(state.deal).ownerId,
+        company: this.input.company,
+        block: state.blocked,
+      });
+      state.logPosition = position;
+    } catch (error) {
+      // Still flagged in the workflow and the Temporal UI when the database refuses even this.
+      if (!rejectionOf(error)) throw error;
+    }
+  }
+
+  private refuseIfStale(expectedVersion: number | undefined): void {
+    const actual = this.state.version;
+    if (expectedVersion === undefined || expectedVersion === actual) return;
+    throw refuse(DEAL_FAILURES.versionMismatch, `Version ${expectedVersion} is stale; the deal is at ${actual}`, { expected: expectedVersion, actual });
+  }
+
+  /** The validator's verdict when nothing moved the deal since (the machine is pure), else a fresh one. */
+  private machineResult(event: unknown): MachineResult {
+    const cached = this.validated;
+    this.validated = null;
+    return cached !== null && cached.event === event && cached.deal === this.state.deal ? cached.result : applyEvent(this.state.deal, event);
+  }
+}
