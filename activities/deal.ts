@@ -8,7 +8,7 @@ import { recordProposalFollowUp } from '../db/queries/proposals';
 import { inTransaction } from '../db/queries/support';
 import type { DealBlock } from '../workflows/deal/messages';
 import type { ActivityDeps } from './index';
-import { projectionOf } from './projection';
+import { blockColumnsOf, flagColumnsOf, projectionOf } from './projection';
 import { hasSideRecords, recordSideRecords } from './side-records';
 
 export interface RecordDealEventInput {
@@ -34,12 +34,6 @@ export interface RecordDealEventInput {
   /** A note of the workflow's own (win-back, dormant recovery): logged, not projected. */
   systemNote?: boolean;
 }
-
-const blockedColumns = (block: DealBlock | null) => ({
-  blockedCode: block?.code ?? null,
-  blockedDetail: block ? `${block.what}: ${block.detail}` : null,
-  blockedAt: block ? new Date(block.at) : null,
-});
 
 export function createDealActivities({ db, logger }: ActivityDeps) {
   return {
@@ -79,11 +73,7 @@ export function createDealActivities({ db, logger }: ActivityDeps) {
         nextAction,
         occurredAt: new Date(input.occurredAt),
       };
-      const flags = {
-        overdue: input.flags.overdue || input.flags.decisionOverdue,
-        dormant: input.flags.dormant,
-        ...blockedColumns(input.blocked ?? null),
-      };
+      const flags = flagColumnsOf(input.flags, input.blocked ?? null);
       if (input.systemNote) {
         await appendEvent(db, event);
       } else if (!hasSideRecords(input.eventType)) {
@@ -133,7 +123,7 @@ export function createDealActivities({ db, logger }: ActivityDeps) {
     }): Promise<void> {
       const { block } = input;
       await inTransaction(db, async (tx) => {
-        await setOpportunityFlags(tx, { id: input.opportunityId, ...blockedColumns(block) });
+        await setOpportunityFlags(tx, { id: input.opportunityId, ...blockColumnsOf(block) });
         await ensureTaskRow(tx, {
           key: `${input.workflowId}:write_blocked:${input.position}`,
           opportunityId: input.opportunityId,

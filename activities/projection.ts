@@ -1,4 +1,5 @@
 import { explain, type DealState } from '../machines/opportunity';
+import type { DealBlock, DealFlags } from '../workflows/deal/messages';
 
 const toDate = (value: string | null | undefined): Date | null => (value ? new Date(value) : null);
 
@@ -43,3 +44,17 @@ export function projectionOf(opportunityId: string, version: number, deal: DealS
     lostAt: toDate(context.lost?.lostAt),
   };
 }
+
+/** The read model's columns of a blocked deal (all null once it is not). */
+export const blockColumnsOf = (block: DealBlock | null) => ({
+  blockedCode: block?.code ?? null,
+  blockedDetail: block ? `${block.what}: ${block.detail}` : null,
+  blockedAt: block ? new Date(block.at) : null,
+});
+
+/** The read model's flag columns from the workflow's flags: overdue covers a passed decision deadline too. */
+export const flagColumnsOf = (flags: Pick<DealFlags, 'overdue' | 'decisionOverdue' | 'dormant'>, block: DealBlock | null) => ({
+  overdue: flags.overdue || flags.decisionOverdue,
+  dormant: flags.dormant,
+  ...blockColumnsOf(block),
+});

@@ -4,7 +4,8 @@ import helmet from 'helmet';
 import type { Client } from '@temporalio/client';
 import type { Db } from '../db/client';
 import type { Logger } from '../infra/logger';
-import { authenticate } from './auth';
+import { authenticate, metricsAccess } from './auth';
+import { bodyShapeLimit } from './body-shape';
 import type { DealGateway } from './deal-gateway';
 import { DomainError, problemMiddleware } from './errors';
 import { metricsEndpoint, requestMetrics } from './metrics/http';
@@ -12,7 +13,7 @@ import { healthRoutes } from './routes/health';
 import { metricsRoutes } from './routes/metrics';
 import { opsRoutes } from './routes/ops';
 import { opportunityRoutes } from './routes/opportunities';
-import { rateLimitPerToken } from './rate-limit';
+import { failedAuthThrottle, rateLimitPerToken } from './rate-limit';
 import { docsRoutes } from './routes/docs';
 import { eventRoutes } from './routes/events';
 import { portalRoutes, proposalLinkRoutes } from './routes/portal';
@@ -24,6 +25,12 @@ export interface ApiConfig {
   bodyLimit: string;
   temporalUiUrl?: string;
   rateLimitPerMinute: number;
+  /** How long a request waits for a deal update before answering 503 (API_UPDATE_WAIT_SECONDS). */
+  updateWaitSeconds?: number;
+  /** Failed authentications per client address a minute before 429 (default AUTH_FAILURES_PER_MINUTE's). */
+  authFailuresPerMinute?: number;
+  /** A bearer token for Prometheus scrapers of `/metrics` (admin and ops tokens work too). */
+  metricsToken?: string;
 }
 
 export interface AppDeps {
@@ -41,9 +48,12 @@ export function createApp(deps: AppDeps): Express {
   app.use(requestMetrics());
   app.use(helmet());
   app.use(express.json({ limit: deps.config.bodyLimit, strict: true, type: ['application/json', 'application/*+json'] }));
+  // Before anything that recurses over the body (the Idempotency-Key hash, zod).
+  app.use(bodyShapeLimit());
   app.use(healthRoutes(deps));
-  // Prometheus scrape target, unauthenticated like /health (no ids or personal data in labels).
-  app.get('/metrics', metricsEndpoint());
+  const authThrottle = failedAuthThrottle(deps.config.authFailuresPerMinute);
+  // Prometheus scrape target: METRICS_TOKEN, or an admin or ops token.
+  app.get('/metrics', metricsAccess(deps.db, { metricsToken: deps.config.metricsToken, throttle: authThrottle }), metricsEndpoint());
   // The read-only ops page (M1, DL1): static files; it calls the API with the token the user enters.
   app.use(express.static(path.join(__dirname, 'static'), { index: 'index.html', fallthrough: true }));
 
@@ -52,7 +62,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(proposalLinkRoutes(deps));
 
   const v1 = express.Router();
-  v1.use(authenticate(deps.db));
+  v1.use(authenticate(deps.db, authThrottle));
   v1.use(opportunityRoutes(deps));
   v1.use(eventRoutes(deps));
   v1.use(recordRoutes(deps));

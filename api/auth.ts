@@ -1,8 +1,9 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Db } from '../db/client';
 import { findActiveToken } from '../db/queries/auth';
 import { DomainError, forbidden } from './errors';
+import type { FailedAuthThrottle } from './rate-limit';
 
 export const ROLES = ['admin', 'ops', 'rep', 'portal'] as const;
 export type Role = (typeof ROLES)[number];
@@ -25,20 +26,52 @@ export const newToken = (): string => `opp_${randomBytes(24).toString('base64url
 
 const unauthorized = () => new DomainError('unauthorized', 401, 'A valid bearer token is required');
 
-export function authenticate(db: Db): RequestHandler {
+const bearerOf = (req: Request): string | null => /^Bearer\s+(\S+)$/i.exec(req.get('authorization') ?? '')?.[1] ?? null;
+
+/**
+ * Sets `req.principal` from the bearer token. Every answer behind it, errors included, is
+ * `Cache-Control: no-store`: it is one caller's data. Tokens that match nothing count against
+ * the caller's address (`failedAuthThrottle`).
+ */
+export function authenticate(db: Db, throttle: FailedAuthThrottle): RequestHandler {
   return async (req: Request, res: Response, next: NextFunction) => {
-    const header = req.get('authorization') ?? '';
-    const match = /^Bearer\s+(\S+)$/i.exec(header);
-    if (!match) {
+    res.set('Cache-Control', 'no-store');
+    const token = bearerOf(req);
+    if (!token) {
       res.set('WWW-Authenticate', 'Bearer');
       throw unauthorized();
     }
-    const found = await findActiveToken(db, hashToken(match[1]));
+    throttle.check(req);
+    const found = await findActiveToken(db, hashToken(token));
     if (!found) {
+      throttle.recordFailure(req);
       res.set('WWW-Authenticate', 'Bearer error="invalid_token"');
       throw unauthorized();
     }
     req.principal = { userId: found.user.id, role: found.user.role as Role, clientId: found.user.clientId ?? null };
+    next();
+  };
+}
+
+const sameSecret = (given: string, expected: string): boolean => timingSafeEqual(createHash('sha256').update(given).digest(), createHash('sha256').update(expected).digest());
+
+/**
+ * Who may scrape `/metrics`: the scraper's own `METRICS_TOKEN` when one is set, or the token
+ * of an admin or ops user. Anyone else who can reach the port gets 401 or 403.
+ */
+export function metricsAccess(db: Db, options: { metricsToken?: string; throttle: FailedAuthThrottle }): RequestHandler {
+  const asUser = authenticate(db, options.throttle);
+  return async (req, res, next) => {
+    res.set('Cache-Control', 'no-store');
+    const token = bearerOf(req);
+    // Checked first: an address over its limit learns nothing, even from the right token.
+    if (token) options.throttle.check(req);
+    if (token && options.metricsToken && sameSecret(token, options.metricsToken)) {
+      next();
+      return;
+    }
+    await asUser(req, res, () => undefined);
+    if (!['admin', 'ops'].includes(principalOf(req).role)) throw forbidden('Metrics need an admin or ops token, or METRICS_TOKEN');
     next();
   };
 }

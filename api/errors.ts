@@ -13,6 +13,8 @@ export class DomainError extends Error {
     readonly status: number,
     message: string,
     readonly extra: Record<string, unknown> = {},
+    /** Sent as `Retry-After` (seconds): when trying again makes sense. */
+    readonly retryAfterSeconds?: number,
   ) {
     super(message);
   }
@@ -39,6 +41,40 @@ const TITLES: Record<number, string> = {
   503: 'Service Unavailable',
 };
 
+/** SQLSTATEs and socket codes of a Postgres that is away or going away (not of a bad query). */
+const PG_OUTAGE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN', '57P01', '57P02', '57P03', '53300']);
+/** What node-postgres says when a connection breaks or the pool cannot get one in time. */
+const PG_OUTAGE_MESSAGE = /connection terminated|timeout exceeded when trying to connect|client has encountered a connection error|connection ended unexpectedly/i;
+const GRPC_UNAVAILABLE = 14;
+
+/** The error and its causes (drizzle and the Temporal client wrap the driver's error). */
+function causeChain(error: unknown): { code?: unknown; message?: unknown; metadata?: unknown }[] {
+  const chain = [];
+  for (let e = error, depth = 0; e && typeof e === 'object' && depth < 6; e = (e as { cause?: unknown }).cause, depth += 1) {
+    chain.push(e as { code?: unknown; message?: unknown; metadata?: unknown });
+  }
+  return chain;
+}
+
+/**
+ * Postgres or Temporal out of reach: a 503 the client may retry (with the same
+ * Idempotency-Key), not a 500. Other errors are left alone.
+ */
+export function outageOf(error: unknown): DomainError | undefined {
+  for (const e of causeChain(error)) {
+    const isPgOutage =
+      (typeof e.code === 'string' && (PG_OUTAGE_CODES.has(e.code) || /^08[0-9A-Z]{3}$/.test(e.code))) ||
+      (e instanceof Error && PG_OUTAGE_MESSAGE.test(e.message));
+    if (isPgOutage) {
+      return new DomainError('database_unavailable', 503, 'The database is not reachable right now; retry after the Retry-After seconds (with the same Idempotency-Key, a retry is safe)', {}, 5);
+    }
+    if (e.code === GRPC_UNAVAILABLE && e.metadata !== undefined) {
+      return new DomainError('temporal_unavailable', 503, 'The workflow service is not reachable right now; retry after the Retry-After seconds (with the same Idempotency-Key, a retry is safe)', {}, 5);
+    }
+  }
+  return undefined;
+}
+
 /** Body-parser and other http-errors style failures carry a status and a type. */
 function fromHttpError(error: { status?: number; statusCode?: number; type?: string; message?: string }): DomainError | undefined {
   const status = error.status ?? error.statusCode;
@@ -53,9 +89,12 @@ function fromHttpError(error: { status?: number; statusCode?: number; type?: str
 
 export function problemMiddleware(logger: Logger): ErrorRequestHandler {
   return (error, req, res, _next) => {
-    const known = error instanceof DomainError ? error : fromHttpError(error);
+    const outage = error instanceof DomainError ? undefined : outageOf(error);
+    const known = error instanceof DomainError ? error : (outage ?? fromHttpError(error));
     const problem = known ?? new DomainError('internal', 500, 'Something went wrong on our side; the request id helps us find it');
     if (!known) logger.error({ err: error, method: req.method, url: req.originalUrl }, 'unhandled error');
+    if (outage) logger.warn({ err: error, method: req.method, url: req.originalUrl, code: outage.code }, 'dependency unavailable');
+    if (problem.retryAfterSeconds !== undefined) res.set('Retry-After', String(problem.retryAfterSeconds));
     if (problem.status === 429 && !res.get('Retry-After')) res.set('Retry-After', '1');
     res
       .status(problem.status)

@@ -1,5 +1,6 @@
 import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
 import { Pool } from 'pg';
+import { createLogger, type Logger } from '../infra/logger';
 import * as schema from './schema';
 
 export type Db = NodePgDatabase<typeof schema> & { $client: Pool };
@@ -7,8 +8,8 @@ export type Db = NodePgDatabase<typeof schema> & { $client: Pool };
 export interface DbOptions {
   max?: number;
   applicationName?: string;
-  /** Called when an idle pooled connection fails (e.g. Postgres restarts); the pool replaces it. */
-  onIdleError?: (error: Error) => void;
+  /** Where connection errors are logged (as warnings); a `db` logger at warn level by default. */
+  logger?: Pick<Logger, 'warn'>;
 }
 
 /** Opens a pool; nothing connects until the first query. */
@@ -20,8 +21,15 @@ export function createDb(url: string, options: DbOptions = {}): Db {
     // Fail fast while Postgres is away, so activities retry instead of hanging.
     connectionTimeoutMillis: 5_000,
   });
-  // Without a listener, an idle connection's error would crash the process.
-  pool.on('error', options.onIdleError ?? (() => undefined));
+  const logger = options.logger ?? createLogger('warn', 'db');
+  const logError = (error: Error) => logger.warn({ err: error, code: (error as { code?: string }).code }, 'Postgres connection error');
+  // An 'error' event without a listener kills the process. The pool listens on idle clients
+  // only; a checked-out client between queries (a transaction, an activity) emits on itself
+  // when Postgres goes away, so every client gets a listener. The pool discards broken clients,
+  // and the query in progress, if any, fails on its own.
+  pool.on('connect', (client) => client.on('error', logError));
+  // Idle clients' errors reach the pool too; their own listener above has logged them.
+  pool.on('error', () => undefined);
   return drizzle(pool, { schema }) as Db;
 }
 

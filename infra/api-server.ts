@@ -26,7 +26,7 @@ export async function startApiServer(options: {
 }): Promise<ApiServerHandle> {
   const connection = await Connection.connect({ address: options.temporalAddress });
   const temporal = new Client({ connection, namespace: options.namespace });
-  const deals = createDealGateway(temporal, { taskQueue: options.taskQueue, policy: options.policy });
+  const deals = createDealGateway(temporal, { taskQueue: options.taskQueue, policy: options.policy, updateWaitSeconds: options.api.updateWaitSeconds });
   const app = createApp({ db: options.db, temporal, deals, logger: options.logger, config: options.api });
   const server = http.createServer(app);
   await new Promise<void>((resolve, reject) => {

@@ -6,6 +6,9 @@ const booleanFlag = z
   .enum(['true', 'false', '1', '0'])
   .transform((value) => value === 'true' || value === '1');
 
+/** Failed authentications a client address may make in a minute before it is refused with 429. */
+export const DEFAULT_AUTH_FAILURES_PER_MINUTE = 20;
+
 /** Every setting the app reads, with safe defaults for the embedded mode. */
 export const configSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
@@ -27,6 +30,10 @@ export const configSchema = z.object({
   ADMIN_TOKEN: z.string().min(24, 'must be at least 24 characters').optional(),
   BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/).default('100kb'),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(600),
+  /** How long a request waits for its deal's workflow before answering 503 (a retry with the same Idempotency-Key is safe). */
+  API_UPDATE_WAIT_SECONDS: seconds.max(600).default(15),
+  AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().positive().default(DEFAULT_AUTH_FAILURES_PER_MINUTE),
+  METRICS_TOKEN: z.string().min(24, 'must be at least 24 characters').optional(),
   METRICS_SCHEDULE_INTERVAL_SECONDS: seconds.default(86_400),
   // Deal timer policy (seconds). Tests set these to a few seconds.
   POLICY_FOLLOW_UP_SECONDS: seconds.default(3 * 86_400),

@@ -93,7 +93,14 @@ export async function startStack(config: Config, logger: Logger): Promise<Stack>
       policy: policyFromConfig(config),
       host: config.HOST,
       port: config.PORT,
-      api: { bodyLimit: config.BODY_LIMIT, temporalUiUrl, rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE },
+      api: {
+        bodyLimit: config.BODY_LIMIT,
+        temporalUiUrl,
+        rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE,
+        updateWaitSeconds: config.API_UPDATE_WAIT_SECONDS,
+        authFailuresPerMinute: config.AUTH_FAILURES_PER_MINUTE,
+        metricsToken: config.METRICS_TOKEN,
+      },
     });
     stops.push(() => api.close());
 

@@ -17,7 +17,14 @@ run('api', async (config, logger) => {
     policy: policyFromConfig(config),
     host: config.HOST,
     port: config.PORT,
-    api: { bodyLimit: config.BODY_LIMIT, temporalUiUrl: config.TEMPORAL_UI_URL, rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE },
+    api: {
+      bodyLimit: config.BODY_LIMIT,
+      temporalUiUrl: config.TEMPORAL_UI_URL,
+      rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE,
+      updateWaitSeconds: config.API_UPDATE_WAIT_SECONDS,
+      authFailuresPerMinute: config.AUTH_FAILURES_PER_MINUTE,
+      metricsToken: config.METRICS_TOKEN,
+    },
   });
   logger.info({ url: api.url }, 'API listening');
   return async () => {

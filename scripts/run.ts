@@ -1,13 +1,19 @@
 import { ConfigError, loadConfig, type Config } from '../infra/config';
 import { createLogger, type Logger } from '../infra/logger';
+import { guardStartup } from '../infra/startup';
 
-/** Shared start-up for the production entry points: validated config, logger, clean exit. */
+/**
+ * Shared start-up for the production entry points: validated config, logger, clean exit.
+ * A start-up failure is one line on stderr and exit 1 (78: bad configuration), never a stack trace.
+ */
 export function run(name: string, main: (config: Config, logger: Logger) => Promise<(() => Promise<void>) | void>): void {
   let logger: Logger | undefined;
+  const startup = guardStartup((error) => logger?.debug({ err: error }, 'start-up failed'));
   (async () => {
     const config = loadConfig();
     logger = createLogger(config.LOG_LEVEL, name);
     const stop = await main(config, logger);
+    startup.started();
     if (!stop) return;
     let stopping = false;
     const onSignal = (signal: string) => {
@@ -21,12 +27,7 @@ export function run(name: string, main: (config: Config, logger: Logger) => Prom
     };
     process.on('SIGINT', () => onSignal('SIGINT'));
     process.on('SIGTERM', () => onSignal('SIGTERM'));
-  })().catch((error) => {
-    if (error instanceof ConfigError) process.stderr.write(`${error.message}\n`);
-    else if (logger) logger.fatal({ err: error }, 'start-up failed');
-    else process.stderr.write(`${(error as Error).stack ?? error}\n`);
-    process.exit(error instanceof ConfigError ? 78 : 1);
-  });
+  })().catch(startup.fail);
 }
 
 export function required<K extends keyof Config>(config: Config, key: K): NonNullable<Config[K]> {

@@ -1,13 +1,19 @@
-import { ConfigError, loadConfig } from '../infra/config';
-import { createLogger } from '../infra/logger';
+import { loadConfig } from '../infra/config';
+import { createLogger, type Logger } from '../infra/logger';
 import { startStack } from '../infra/stack';
+import { guardStartup } from '../infra/startup';
+
+let logger: Logger | undefined;
+// Until READY, any failure (even one thrown outside this promise chain) is one line and exit 1 (78: bad configuration).
+const startup = guardStartup((error) => logger?.debug({ err: error }, 'start-up failed'));
 
 /** `npm start`: everything on embedded defaults, URLs printed, clean stop on SIGINT/SIGTERM. */
 async function main(): Promise<void> {
   const startedAt = Date.now();
   const config = loadConfig();
-  const logger = createLogger(config.LOG_LEVEL);
+  logger = createLogger(config.LOG_LEVEL);
   const stack = await startStack(config, logger);
+  startup.started();
   const lines = [
     '',
     `  API            ${stack.apiUrl}/v1`,
@@ -26,7 +32,7 @@ async function main(): Promise<void> {
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    logger.info({ signal }, 'stopping: draining the worker, then the servers');
+    logger?.info({ signal }, 'stopping: draining the worker, then the servers');
     await stack.stop();
     process.stdout.write('Stopped cleanly: worker drained, API, Temporal and Postgres stopped.\n');
     process.exit(0);
@@ -35,11 +41,4 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void stop('SIGTERM'));
 }
 
-main().catch((error) => {
-  if (error instanceof ConfigError) {
-    process.stderr.write(`${error.message}\n`);
-    process.exit(78);
-  }
-  process.stderr.write(`Start-up failed: ${(error as Error).stack ?? error}\n`);
-  process.exit(1);
-});
+main().catch(startup.fail);

@@ -19,6 +19,12 @@ const EXAMPLES: Record<number, { code: string; title: string; detail: string; ex
   415: { code: 'unsupported_media_type', title: 'Unsupported Media Type', detail: 'Send application/json', extra: { errors: [{ field: 'headers.content-type', message: 'expected application/json' }] } },
   422: { code: 'invalid_request', title: 'Unprocessable Content', detail: 'The request body is invalid', extra: { errors: [{ field: 'stage', message: 'unknown field "stage"' }] } },
   429: { code: 'rate_limited', title: 'Too Many Requests', detail: 'Too many requests for this token (or, as deal_busy, too many changes waiting on one opportunity); retry after the Retry-After seconds' },
+  503: {
+    code: 'deal_not_answering',
+    title: 'Service Unavailable',
+    detail:
+      'The opportunity did not answer within 15 s; the change may still be applied. Retrying with the same Idempotency-Key is safe (also database_unavailable and temporal_unavailable; each with Retry-After)',
+  },
 };
 
 export function problemResponse(status: number): ResponseConfig {

@@ -1,20 +1,69 @@
-import { explain, type DealState } from '../../machines/opportunity';
+import { explain, initialContext, STAGES, type DealState, type Explanation } from '../../machines/opportunity';
 import type { OpportunityRow } from '../../db/schema';
+import { iso, unreadableColumns, unreadableRecord } from './unreadable';
 
-export const iso = (value: Date | null | undefined): string | null => (value ? value.toISOString() : null);
+export { iso };
 
-/** The opportunity as every response shows it: stage, pauses, allowed events, gates, next action. */
+/** The parts of a deal's context that are records (proposal, contract, …): reads reach into them. */
+const CONTEXT_RECORDS = Object.entries(initialContext({ opportunityId: '', ownerId: '', at: '' }))
+  .filter(([, value]) => typeof value === 'object' && value !== null && !Array.isArray(value))
+  .map(([key]) => key);
+
+/** The machine's reading of a stored snapshot; null when it is not a state of the opportunity machine. */
+function explained(snapshot: unknown): { deal: DealState; explanation: Explanation } | null {
+  const deal = snapshot as DealState | null;
+  if (typeof deal !== 'object' || deal === null || typeof deal.context !== 'object' || deal.context === null) return null;
+  if (!(STAGES as readonly string[]).includes(deal.stage)) return null;
+  const context = deal.context as unknown as Record<string, unknown>;
+  if (CONTEXT_RECORDS.some((key) => typeof context[key] !== 'object' || context[key] === null)) return null;
+  try {
+    return { deal, explanation: explain(deal) };
+  } catch {
+    return null;
+  }
+}
+
+/** The deal state of a row, for reads built from the machine's facts; a snapshot the machine cannot read is a clear problem. */
+export function dealStateOf(row: OpportunityRow): DealState {
+  const found = explained(row.snapshot);
+  if (!found) throw unreadableRecord(row.id, ['snapshot']);
+  return found.deal;
+}
+
+const text = (value: unknown): string | null => (typeof value === 'string' ? value : null);
+
+/**
+ * The opportunity as every response shows it: stage, pauses, allowed events, gates, next action.
+ * Total over every row the table can hold: a field that cannot be shown reads as null and is
+ * named in `unreadable` (a snapshot the machine cannot read leaves the pauses of the projected
+ * columns and no allowed events).
+ */
 export function opportunityResource(row: OpportunityRow, links: { temporalUi?: string } = {}) {
-  const deal = row.snapshot as DealState;
-  const explanation = explain(deal);
+  const found = explained(row.snapshot);
+  const explanation = found?.explanation ?? {
+    pauses: {
+      followUp: { paused: row.followUpPauseReasons.length > 0, reasons: row.followUpPauseReasons as Explanation['pauses']['followUp']['reasons'] },
+      proposalWork: { paused: row.proposalPauseReasons.length > 0, reasons: row.proposalPauseReasons as Explanation['pauses']['proposalWork']['reasons'] },
+    },
+    allowedEvents: [],
+    nextStage: null,
+    nextStageGates: [],
+  };
   const base = `/v1/opportunities/${row.id}`;
   // The projected columns, or the machine's own next action when the row has none projected yet (a new lead).
-  const fromContext = deal.context.nextAction;
+  const fromContext = found?.deal.context.nextAction as Record<string, unknown> | null | undefined;
+  const contextDue = text(fromContext?.dueAt);
+  const contextDueShown = contextDue !== null && Number.isFinite(Date.parse(contextDue)) ? contextDue : null;
   const nextAction = row.nextActionDescription
     ? { description: row.nextActionDescription, dueAt: iso(row.nextActionDueAt), ownerId: row.nextActionOwner }
-    : fromContext
-      ? { description: fromContext.description, dueAt: fromContext.dueAt, ownerId: fromContext.ownerId }
+    : fromContext && text(fromContext.description) !== null
+      ? { description: text(fromContext.description)!, dueAt: contextDueShown, ownerId: text(fromContext.ownerId) }
       : null;
+  const unreadable = [
+    ...unreadableColumns(row),
+    ...(found ? [] : ['snapshot']),
+    ...(!row.nextActionDescription && contextDue !== null && contextDueShown === null ? ['nextAction.dueAt'] : []),
+  ];
   return {
     id: row.id,
     title: row.title,
@@ -31,6 +80,7 @@ export function opportunityResource(row: OpportunityRow, links: { temporalUi?: s
     dueAt: nextAction?.dueAt ?? null,
     overdue: row.overdue,
     dormant: row.dormant,
+    blocked: row.blockedCode ? { code: row.blockedCode, detail: row.blockedDetail, since: iso(row.blockedAt) } : null,
     scopeState: row.scopeState,
     clientSafeStatus: row.clientSafeStatus,
     decisionDeadline: iso(row.decisionDeadline),
@@ -49,6 +99,7 @@ export function opportunityResource(row: OpportunityRow, links: { temporalUi?: s
     },
     createdAt: iso(row.createdAt),
     updatedAt: iso(row.updatedAt),
+    ...(unreadable.length > 0 ? { unreadable } : {}),
   };
 }
 export type OpportunityResource = ReturnType<typeof opportunityResource>;

@@ -6,7 +6,7 @@
 import { DISCOVERY_FACTS, GATE_CHECKS, HANDOFF_FACTS, PROPOSAL_SECTIONS, QUALIFICATION_FACTS, type DealState, type GuardedGate } from '../../machines/opportunity';
 import type { ApprovalRow, AuditEvidenceRow, ContractRow, DiscoveryNoteRow, OnboardingChecklistRow, OpportunityRow, ProposalRow } from '../../db/schema';
 import type { OutputName } from '../schemas/records';
-import { iso, opportunityResource } from './opportunity';
+import { dealStateOf, iso, opportunityResource } from './opportunity';
 import { approvalStateResource, contractResource, proposalVersionResource } from './records';
 
 export interface OutputSources {
@@ -69,7 +69,7 @@ const BUILDERS: Record<OutputName, (s: OutputSources, deal: DealState) => Built>
 
 export function outputResource(name: OutputName, sources: OutputSources) {
   const o = opportunityResource(sources.opportunity);
-  const built = BUILDERS[name](sources, sources.opportunity.snapshot as DealState);
+  const built = BUILDERS[name](sources, dealStateOf(sources.opportunity));
   return {
     output: name,
     opportunityId: o.id,

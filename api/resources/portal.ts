@@ -1,4 +1,5 @@
 import type { PortalProposal, PortalText } from '../../db/queries/portal';
+import { totalCents } from '../schemas/attachments';
 import { iso } from './opportunity';
 
 /*
@@ -14,7 +15,7 @@ function split(texts: PortalText[]) {
   return {
     sections: texts.filter((t) => t.source === 'proposal_section').map(section),
     lineItems: items.map(lineItem),
-    totalCents: items.reduce((sum, t) => sum + (t.quantity ?? 1) * (t.unitPriceCents ?? 0), 0),
+    totalCents: totalCents(items),
     summaries: texts.filter((t) => t.source === 'summary').map(section),
   };
 }

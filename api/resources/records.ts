@@ -10,6 +10,7 @@ import type {
   ProposalRow,
   ProposalSectionRow,
 } from '../../db/schema';
+import { totalCents } from '../schemas/attachments';
 import { iso } from './opportunity';
 
 const approvalStamp = (r: { visibility: string; approvedBy: string | null; approvedAt: Date | null; approvedVersion: number | null }) => ({
@@ -77,10 +78,10 @@ export function proposalResource(input: {
       description: li.description,
       quantity: li.quantity,
       unitPriceCents: li.unitPriceCents,
-      totalCents: li.quantity * li.unitPriceCents,
+      totalCents: totalCents([li]),
       ...approvalStamp(li),
     })),
-    totalCents: input.lineItems.reduce((sum, li) => sum + li.quantity * li.unitPriceCents, 0),
+    totalCents: totalCents(input.lineItems),
     approvals: input.approvals.map(approvalResource),
     records: {
       lead: { id: opportunity.id, href: base },

@@ -4,9 +4,10 @@ import { parseDealEvent } from '../../machines/opportunity';
 import { listEvents } from '../../db/queries/events';
 import type { AppDeps } from '../app';
 import { etagOf, opportunityFor } from '../access';
+import { rowAsOf } from '../deal-outcome';
 import { hashToken } from '../auth';
 import { badRequest } from '../errors';
-import { requestIdOf } from '../idempotency';
+import { pendingSecretOf, requestIdOf } from '../idempotency';
 import { documentSchema } from '../openapi/registry';
 import { expectedVersionOf } from '../preconditions';
 import { eventResource } from '../resources/event';
@@ -28,6 +29,11 @@ const eventResult = documentSchema(
   }),
 );
 const timelinePage = documentSchema('EventTimelinePage', pageOf(documentSchema('TimelineEntry', timelineEntrySchema)));
+
+/** What a replay of SEND_PROPOSAL says instead of the link (the token itself is not kept). */
+const LINK_SHOWN_ONCE =
+  'The link was shown in the first answer only (only its hash is stored). No route issues a new link for the same proposal version yet: ' +
+  'to give the client a new link, revise the proposal (REVISE_PROPOSAL) and send it again; earlier links then answer 410.';
 
 /** Rules of attachments that span fields: pricing lives in line items, and only there (S1). */
 function checkAttachments(request: EventRequest): void {
@@ -60,7 +66,7 @@ export function eventRoutes(deps: AppDeps) {
       body: eventRequest,
       ifMatch: true,
       success: { status: 200, description: 'The opportunity after the event', schema: eventResult, headers: ['ETag'] },
-      errors: [404, 409, 412],
+      errors: [404, 409, 412, 503],
     },
     async ({ req, principal, params, body, idempotencyKey }) => {
       const request = body as EventRequest;
@@ -72,20 +78,23 @@ export function eventRoutes(deps: AppDeps) {
       if (!parsed.ok) {
         throw badRequest('The event is invalid', parsed.issues.map((i) => ({ field: i.path === '(event)' ? 'body' : i.path, message: i.message })));
       }
-      const linkToken = request.type === 'SEND_PROPOSAL' ? randomBytes(32).toString('base64url') : undefined;
+      // Every attempt of one request sends the same token: the workflow keeps the hash of the first.
+      const linkToken =
+        request.type === 'SEND_PROPOSAL' ? await pendingSecretOf(db, principal, idempotencyKey, () => randomBytes(32).toString('base64url')) : undefined;
       const stored = linkToken ? { ...attachments, linkTokenHash: hashToken(linkToken) } : attachments;
-      await deals.apply(params.id, parsed.event, {
+      const view = await deals.apply(params.id, parsed.event, {
         requestId: idempotencyKey ? requestIdOf(principal, idempotencyKey) : randomUUID(),
         expectedVersion,
         attachments: stored,
       });
-      const row = await opportunityFor(db, principal, params.id);
+      // The update's own result: a retry of an interrupted request answers with this event's outcome, not a later one.
+      const row = rowAsOf(await opportunityFor(db, principal, params.id), view);
       const resource = opportunityResource(row, { temporalUi: deps.config.temporalUiUrl });
       const headers = { ETag: etagOf(row) };
       if (!linkToken) return { body: resource, headers };
       return {
         body: { ...resource, proposalLink: { url: `/p/${linkToken}`, note: 'Shown once: only its hash is stored' } },
-        replayBody: { ...resource, proposalLink: { url: null, note: 'The link was shown in the first answer only' } },
+        replayBody: { ...resource, proposalLink: { url: null, note: LINK_SHOWN_ONCE } },
         headers,
       };
     },
@@ -106,7 +115,11 @@ export function eventRoutes(deps: AppDeps) {
     },
     async ({ principal, params, query }) => {
       await opportunityFor(db, principal, params.id);
-      return pageReply(() => listEvents(db, { opportunityId: params.id, ...query }), eventResource);
+      return pageReply(() => listEvents(db, { opportunityId: params.id, ...query }), eventResource, {
+        logger: deps.logger,
+        kind: 'opportunity event',
+        idOf: (row) => `${params.id}#${row.position}`,
+      });
     },
   );
 

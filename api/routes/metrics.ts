@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { captureFunnelSnapshot, funnelMetrics, listMetricSnapshots, type MetricSnapshotRow } from '../../db/queries/metrics';
 import type { AppDeps } from '../app';
 import { funnelQuery, funnelSchema, resolvePeriod, snapshotBody, snapshotPageSchema, snapshotSchema, snapshotsQuery } from '../metrics/schemas';
-import { iso } from '../resources/opportunity';
+import { iso } from '../resources/unreadable';
 import { apiRouter } from '../route-kit';
-import { pageFrom } from './pagination';
+import { pageReply } from './pagination';
 
 export const snapshotResource = (row: MetricSnapshotRow) => ({
   id: row.id,
@@ -19,7 +19,7 @@ export const snapshotResource = (row: MetricSnapshotRow) => ({
 const OPS = ['admin', 'ops'] as const;
 
 /** M1: the funnel measures and their snapshots (definitions: db/queries/metrics-definitions.ts). */
-export function metricsRoutes({ db }: AppDeps) {
+export function metricsRoutes({ db, logger }: AppDeps) {
   const { router, add } = apiRouter('/v1', db);
 
   add(
@@ -53,8 +53,7 @@ export function metricsRoutes({ db }: AppDeps) {
       success: { status: 200, description: 'A page of snapshots', schema: snapshotPageSchema },
     },
     async ({ query }) => {
-      const page = await pageFrom(() => listMetricSnapshots(db, query));
-      return { body: { items: page.items.map(snapshotResource), nextCursor: page.nextCursor } };
+      return pageReply(() => listMetricSnapshots(db, query), snapshotResource, { logger, kind: 'metric snapshot' });
     },
   );
 

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { listOpportunities } from '../../db/queries/opportunities';
 import type { AppDeps } from '../app';
 import { etagOf, opportunityFor, uuidFromSeed } from '../access';
+import { rowAsOf } from '../deal-outcome';
 import { badRequest } from '../errors';
 import { requestIdOf } from '../idempotency';
 import { opportunityResource } from '../resources/opportunity';
@@ -32,7 +33,11 @@ export function opportunityRoutes(deps: AppDeps) {
     async ({ principal, query }) => {
       const ownerId = principal.role === 'rep' ? principal.userId : query.ownerId;
       if (principal.role === 'rep' && query.ownerId && query.ownerId !== principal.userId) return { body: { items: [], nextCursor: null } };
-      return pageReply(() => listOpportunities(db, { ...query, ownerId }), respond);
+      return pageReply(() => listOpportunities(db, { ...query, ownerId }), respond, {
+        logger: deps.logger,
+        kind: 'opportunity',
+        unreadable: (_row, item) => item.unreadable ?? [],
+      });
     },
   );
 
@@ -46,6 +51,7 @@ export function opportunityRoutes(deps: AppDeps) {
       roles: INTERNAL,
       body: createOpportunityBody,
       success: { status: 201, description: 'The new lead', schema: opportunitySchema, headers: ['Location', 'ETag'] },
+      errors: [503],
     },
     async ({ principal, body, idempotencyKey }) => {
       if (principal.role === 'rep' && body.ownerId && body.ownerId !== principal.userId) {
@@ -53,7 +59,7 @@ export function opportunityRoutes(deps: AppDeps) {
       }
       const ownerId = principal.role === 'rep' ? principal.userId : (body.ownerId ?? principal.userId);
       const opportunityId = idempotencyKey ? uuidFromSeed(`opportunity\n${principal.userId}\n${idempotencyKey}`) : randomUUID();
-      await deals.open(
+      const view = await deals.open(
         {
           opportunityId,
           title: body.title,
@@ -69,7 +75,8 @@ export function opportunityRoutes(deps: AppDeps) {
         },
         idempotencyKey ? requestIdOf(principal, idempotencyKey) : undefined,
       );
-      const row = await opportunityFor(db, principal, opportunityId);
+      // As the deal was opened, also for a retry that finds it moved on since.
+      const row = rowAsOf(await opportunityFor(db, principal, opportunityId), view);
       return { body: respond(row), headers: { Location: `/v1/opportunities/${opportunityId}`, ETag: etagOf(row) } };
     },
   );

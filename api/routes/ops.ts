@@ -1,8 +1,9 @@
 import { FOLLOW_UP_STAGES, listStuckDeals, PROPOSAL_WORK_STAGES, type StuckRow } from '../../db/queries/metrics';
 import type { AppDeps } from '../app';
 import { stuckPageSchema, stuckQuery, type STUCK_REASONS } from '../metrics/schemas';
+import { iso } from '../resources/unreadable';
 import { apiRouter } from '../route-kit';
-import { pageFrom } from './pagination';
+import { pageFrom, pageBody, renderRows } from './pagination';
 
 interface StuckReason {
   code: (typeof STUCK_REASONS)[number];
@@ -13,6 +14,7 @@ interface StuckReason {
 /** Why a deal is on the stuck list, and since when (DL1). */
 export function stuckReasons(row: StuckRow, now: Date): StuckReason[] {
   const reasons: StuckReason[] = [];
+  if (row.blockedCode) reasons.push({ code: 'write_blocked', why: `A write was refused for good (${row.blockedCode}): ${row.blockedDetail ?? ''}`, since: row.blockedAt ?? row.updatedAt });
   const nextActionOverdue = row.overdue && row.nextActionDueAt !== null && row.nextActionDueAt <= now;
   const deadlinePassed = row.decisionDeadline !== null && row.decisionDeadline <= now;
   if (nextActionOverdue) reasons.push({ code: 'next_action_overdue', why: `Next action "${row.nextActionDescription ?? 'next action'}" is overdue`, since: row.nextActionDueAt! });
@@ -29,7 +31,7 @@ export function stuckReasons(row: StuckRow, now: Date): StuckReason[] {
 }
 
 /** DL1: the deals ops should look at, with why, since when and where to look in Temporal. */
-export function opsRoutes({ db, config }: AppDeps) {
+export function opsRoutes({ db, config, logger }: AppDeps) {
   const { router, add } = apiRouter('/v1', db);
   const workflowLink = (workflowId: string) => (config.temporalUiUrl ? `${config.temporalUiUrl}/namespaces/default/workflows/${workflowId}` : null);
 
@@ -50,7 +52,7 @@ export function opsRoutes({ db, config }: AppDeps) {
     async ({ query }) => {
       const page = await pageFrom(() => listStuckDeals(db, query));
       const now = new Date();
-      const items = page.items.map((row) => {
+      const stuckDeal = (row: StuckRow) => {
         const reasons = stuckReasons(row, now);
         const since = reasons.reduce((earliest, r) => (r.since < earliest ? r.since : earliest), reasons[0]?.since ?? row.updatedAt);
         return {
@@ -59,12 +61,12 @@ export function opsRoutes({ db, config }: AppDeps) {
           company: row.company,
           stage: row.stage,
           ownerId: row.ownerId,
-          reasons: reasons.map((r) => ({ ...r, since: r.since.toISOString() })),
-          since: since.toISOString(),
+          reasons: reasons.map((r) => ({ ...r, since: iso(r.since) })),
+          since: iso(since),
           links: { self: `/v1/opportunities/${row.id}`, workflow: workflowLink(row.workflowId) },
         };
-      });
-      return { body: { items, nextCursor: page.nextCursor } };
+      };
+      return { body: pageBody(renderRows(page.items, stuckDeal, { logger, kind: 'stuck deal' }), page.nextCursor) };
     },
   );
 

@@ -1,3 +1,4 @@
+import { clientExists } from '../../db/queries/clients';
 import { portalClientView, portalProposalByLinkToken, proposalLinkStatus } from '../../db/queries/portal';
 import { recordProposalView } from '../../db/queries/proposals';
 import type { AppDeps } from '../app';
@@ -18,7 +19,9 @@ export function portalRoutes({ db }: AppDeps) {
       method: 'get',
       path: '/portal/clients/:clientId',
       summary: "A client's approved client-safe summaries and sent proposals",
-      description: 'A portal user reads only its own client (another client answers 404); ops and admin may preview. Read through the portal views only: internal or unapproved text cannot appear.',
+      description:
+        'A portal user reads only its own client (another client answers 404); ops and admin may preview any client that exists (another id answers 404). ' +
+        'Read through the portal views only: internal or unapproved text cannot appear.',
       tags: ['Portal'],
       roles: ['portal', 'ops', 'admin'],
       params: clientParams,
@@ -27,6 +30,8 @@ export function portalRoutes({ db }: AppDeps) {
     },
     async ({ principal, params }) => {
       if (principal.role === 'portal' && principal.clientId !== params.clientId) throw notFound('The client');
+      // A portal user's own client exists (its user row references it); a preview names any id.
+      if (principal.role !== 'portal' && !(await clientExists(db, params.clientId))) throw notFound('The client');
       return { body: portalClientResource(params.clientId, await portalClientView(db, params.clientId)) };
     },
   );

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import type { DealState } from '../../machines/opportunity';
 import type { Db } from '../../db/client';
 import { getContract, getCurrentProposal, getProposalDetail, listClientSafeSummaries } from '../../db/queries/proposals';
 import { deliveryRecords, listApprovals, listAuditEvidence, listDiscoveryNotes, listProposals } from '../../db/queries/records';
@@ -7,10 +6,12 @@ import type { OpportunityRow } from '../../db/schema';
 import type { AppDeps } from '../app';
 import { opportunityFor } from '../access';
 import { notFound } from '../errors';
+import { dealStateOf } from '../resources/opportunity';
 import { outputResource, type OutputSources } from '../resources/outputs';
 import { approvalStateResource, contractResource, proposalResource, proposalVersionResource, summaryResource } from '../resources/records';
 import { apiRouter } from '../route-kit';
-import { idParams } from '../schemas/common';
+import { listBody, renderRows } from './pagination';
+import { idParams, skippedRowSchema } from '../schemas/common';
 import {
   approvalStateSchema,
   contractSchema,
@@ -24,7 +25,9 @@ import {
 } from '../schemas/records';
 
 const INTERNAL = ['admin', 'ops', 'rep'] as const;
-const deal = (row: OpportunityRow) => row.snapshot as DealState;
+
+/** A whole list of a deal's records; like a page, a row that cannot be shown is named in `skipped`. */
+const listOf = (item: z.ZodType) => z.object({ items: z.array(item), skipped: z.array(skippedRowSchema).optional() });
 
 async function outputSources(db: Db, opportunity: OpportunityRow): Promise<OutputSources> {
   const proposal = await getCurrentProposal(db, opportunity.id);
@@ -40,7 +43,7 @@ async function outputSources(db: Db, opportunity: OpportunityRow): Promise<Outpu
 }
 
 /** A deal's records: proposal, versions, approvals, contract, client-safe summaries and the eight outputs. */
-export function recordRoutes({ db }: AppDeps) {
+export function recordRoutes({ db, logger }: AppDeps) {
   const { router, add } = apiRouter('/v1', db);
 
   /** A read of one deal's record: the caller must be allowed to act on the deal (404 otherwise). */
@@ -75,26 +78,26 @@ export function recordRoutes({ db }: AppDeps) {
 
   read(
     '/opportunities/:id/proposals',
-    { summary: 'Every version of the proposal, newest first (R1)', tags: ['Proposals'], schema: z.object({ items: z.array(proposalVersionSchema) }) },
-    async (opportunity) => ({ items: (await listProposals(db, opportunity.id)).map(proposalVersionResource) }),
+    { summary: 'Every version of the proposal, newest first (R1)', tags: ['Proposals'], schema: listOf(proposalVersionSchema) },
+    async (opportunity) => listBody(renderRows(await listProposals(db, opportunity.id), proposalVersionResource, { logger, kind: 'proposal' })),
   );
 
   read(
     '/opportunities/:id/approvals',
     { summary: 'Approval state of the proposal and its client-safe summary (AP1)', tags: ['Approvals'], schema: approvalStateSchema },
-    async (opportunity) => approvalStateResource(deal(opportunity), await listApprovals(db, opportunity.id)),
+    async (opportunity) => approvalStateResource(dealStateOf(opportunity), await listApprovals(db, opportunity.id)),
   );
 
   read(
     '/opportunities/:id/contract',
     { summary: 'Contract and payment state, kickoff, onboarding owner, launch blockers (W2)', tags: ['Contracts'], schema: contractSchema },
-    async (opportunity) => contractResource(deal(opportunity), await getContract(db, opportunity.id)),
+    async (opportunity) => contractResource(dealStateOf(opportunity), await getContract(db, opportunity.id)),
   );
 
   read(
     '/opportunities/:id/client-safe-summaries',
-    { summary: 'The client-safe summaries of a deal and whether each is approved (K1)', tags: ['Approvals'], schema: z.object({ items: z.array(summarySchema) }) },
-    async (opportunity) => ({ items: (await listClientSafeSummaries(db, opportunity.id)).map(summaryResource) }),
+    { summary: 'The client-safe summaries of a deal and whether each is approved (K1)', tags: ['Approvals'], schema: listOf(summarySchema) },
+    async (opportunity) => listBody(renderRows(await listClientSafeSummaries(db, opportunity.id), summaryResource, { logger, kind: 'client-safe summary' })),
   );
 
   read(

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { completeTask, getTask, listTasks, type TaskRow } from '../../db/queries/tasks';
 import type { AppDeps } from '../app';
 import { opportunityFor } from '../access';
-import { iso } from '../resources/opportunity';
+import { iso } from '../resources/unreadable';
 import { apiRouter } from '../route-kit';
 import { idParams } from '../schemas/common';
 import { listTasksQuery, taskPageSchema, taskSchema } from '../schemas/people';
@@ -23,7 +23,7 @@ export const taskResource = (t: TaskRow) => ({
 
 const INTERNAL = ['admin', 'ops', 'rep'] as const;
 
-export function taskRoutes({ db }: AppDeps) {
+export function taskRoutes({ db, logger }: AppDeps) {
   const { router, add } = apiRouter('/v1', db);
 
   add(
@@ -41,7 +41,7 @@ export function taskRoutes({ db }: AppDeps) {
     async ({ principal, query }) => {
       if (query.opportunityId) await opportunityFor(db, principal, query.opportunityId);
       const ownerId = principal.role === 'rep' && !query.opportunityId ? principal.userId : query.ownerId;
-      return pageReply(() => listTasks(db, { ...query, ownerId }), taskResource);
+      return pageReply(() => listTasks(db, { ...query, ownerId }), taskResource, { logger, kind: 'task' });
     },
   );
 

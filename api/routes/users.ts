@@ -2,7 +2,7 @@ import { createApiToken, createUser, getUser, listUsers, type UserRow } from '..
 import type { AppDeps } from '../app';
 import { hashToken, newToken } from '../auth';
 import { badRequest, notFound } from '../errors';
-import { iso } from '../resources/opportunity';
+import { iso } from '../resources/unreadable';
 import { apiRouter } from '../route-kit';
 import { idParams } from '../schemas/common';
 import { createTokenBody, createUserBody, listUsersQuery, tokenSchema, userPageSchema, userSchema } from '../schemas/people';
@@ -18,7 +18,7 @@ function refusedUser(error: unknown): never {
   throw error;
 }
 
-export function userRoutes({ db }: AppDeps) {
+export function userRoutes({ db, logger }: AppDeps) {
   const { router, add } = apiRouter('/v1', db);
 
   add(
@@ -52,7 +52,7 @@ export function userRoutes({ db }: AppDeps) {
       success: { status: 200, description: 'A page of users', schema: userPageSchema },
     },
     async ({ query }) => {
-      return pageReply(() => listUsers(db, query), userResource);
+      return pageReply(() => listUsers(db, query), userResource, { logger, kind: 'user' });
     },
   );
 

@@ -62,6 +62,10 @@ export const opportunitySchema = documentSchema(
       dueAt: nullableIso,
       overdue: z.boolean(),
       dormant: z.boolean(),
+      blocked: z
+        .object({ code: z.string(), detail: z.string().nullable(), since: nullableIso })
+        .nullable()
+        .meta({ description: 'A write the database refused for good (its error code); cleared by the next accepted event. Ops have a task for it.' }),
       scopeState: z.string(),
       clientSafeStatus: z.string(),
       decisionDeadline: nullableIso,

@@ -12,4 +12,12 @@ UPDATE "opportunity_events" e SET "position" = n.position
 ALTER TABLE "opportunity_events" ENABLE TRIGGER "opportunity_events_append_only";--> statement-breakpoint
 ALTER TABLE "opportunity_events" ALTER COLUMN "position" SET NOT NULL;--> statement-breakpoint
 ALTER TABLE "idempotency_keys" ADD COLUMN "pending_secret" text;--> statement-breakpoint
-ALTER TABLE "opportunity_events" ADD CONSTRAINT "opportunity_events_position_key" UNIQUE("opportunity_id","position");
+ALTER TABLE "opportunity_events" ADD CONSTRAINT "opportunity_events_position_key" UNIQUE("opportunity_id","position");--> statement-breakpoint
+-- A date read out of JSON that may not be one (a snapshot written by older code, a hand fix):
+-- null instead of failing the whole query. Portable to every Postgres (pg_input_is_valid is 16+).
+CREATE FUNCTION "timestamptz_or_null"(value text) RETURNS timestamptz LANGUAGE plpgsql STABLE AS $$
+BEGIN
+  RETURN value::timestamptz;
+EXCEPTION WHEN others THEN
+  RETURN NULL;
+END $$;

@@ -1,4 +1,4 @@
-import { and, desc, eq, sql } from 'drizzle-orm';
+import { and, desc, eq, sql, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import { HANDOFF_RECORDS } from '../../machines/opportunity/vocabulary';
 import type { Db } from '../client';
@@ -164,6 +164,8 @@ export const PROPOSAL_WORK_STAGES = ['audit', 'proposal', 'approval', 'sent'] as
 /** Follow-ups are promised from qualification on; in `lead` consent and timing are still being gathered (Q1). */
 export const FOLLOW_UP_STAGES = ['qualified', 'discovery', 'audit', 'proposal', 'approval', 'sent', 'contract'] as const;
 const sqlList = (values: readonly string[]) => sql.raw(values.map((v) => `'${v}'`).join(', '));
+/** A text as timestamptz, or NULL when Postgres cannot read it as one (migration 0006). */
+const timestampOrNull = (text: SQL) => sql`timestamptz_or_null(${text})`;
 
 export type StuckRow = Pick<
   OpportunityRow,
@@ -205,7 +207,8 @@ export async function listStuckDeals(db: Db, request: PageRequest & { ownerId?: 
         dormant: opportunities.dormant,
         // A new lead's row carries its first next action only in the snapshot until its first event.
         nextActionDescription: sql<string | null>`coalesce(${opportunities.nextActionDescription}, ${opportunities.snapshot}->'context'->'nextAction'->>'description')`,
-        nextActionDueAt: sql<Date | null>`coalesce(${opportunities.nextActionDueAt}, (${opportunities.snapshot}->'context'->'nextAction'->>'dueAt')::timestamptz)`.mapWith(
+        // Cast only text Postgres reads as a timestamp: one snapshot's bad date must not fail the whole list.
+        nextActionDueAt: sql<Date | null>`coalesce(${opportunities.nextActionDueAt}, ${timestampOrNull(sql`${opportunities.snapshot}->'context'->'nextAction'->>'dueAt'`)})`.mapWith(
           opportunities.nextActionDueAt,
         ),
         decisionDeadline: opportunities.decisionDeadline,

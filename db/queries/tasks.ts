@@ -27,11 +27,16 @@ export interface TaskFilter extends PageRequest {
   kind?: TaskKind;
 }
 
-const taskCursor = z.object({ dueAt: z.iso.datetime(), id: z.uuid() });
+/**
+ * The last task of the page, by id: the keyset position is read from that row, so a due date
+ * JavaScript cannot represent (a BC date, infinity) still pages, at full precision. A task's
+ * due date never changes.
+ */
+const taskCursor = z.object({ id: z.uuid() });
 
 /** Tasks by deal, owner, status and kind, soonest due first, with an opaque keyset cursor (prepared). */
 export async function listTasks(db: Db, filter: TaskFilter): Promise<Page<TaskRow>> {
-  const afterDue = sql`${sql.placeholder('afterDue')}::timestamptz`;
+  const afterId = sql`${sql.placeholder('afterId')}::uuid`;
   const statement = prepared(db, 'tasks_list', (d) =>
     d
       .select()
@@ -42,7 +47,7 @@ export async function listTasks(db: Db, filter: TaskFilter): Promise<Page<TaskRo
           optionalEquals(tasks.ownerId, 'ownerId', 'text'),
           optionalEquals(tasks.status, 'status', 'task_status'),
           optionalEquals(tasks.kind, 'kind', 'task_kind'),
-          sql`(${afterDue} IS NULL OR (${tasks.dueAt}, ${tasks.id}) > (${afterDue}, ${sql.placeholder('afterId')}::uuid))`,
+          sql`(${afterId} IS NULL OR (${tasks.dueAt}, ${tasks.id}) > (SELECT t.due_at, t.id FROM ${tasks} t WHERE t.id = ${afterId}))`,
         ),
       )
       .orderBy(tasks.dueAt, tasks.id)
@@ -54,11 +59,10 @@ export async function listTasks(db: Db, filter: TaskFilter): Promise<Page<TaskRo
     ownerId: filter.ownerId ?? null,
     status: filter.status ?? null,
     kind: filter.kind ?? null,
-    afterDue: after?.dueAt ?? null,
     afterId: after?.id ?? null,
     limit: filter.limit + 1,
   });
-  return toPage(rows, filter.limit, (row) => ({ dueAt: row.dueAt.toISOString(), id: row.id }));
+  return toPage(rows, filter.limit, (row) => ({ id: row.id }));
 }
 
 /** Marks an open task done; returns whether it was open. */

@@ -12,7 +12,7 @@ export async function startExtraApp(stack: TestStack, config: Partial<ApiConfig>
   const app = createApp({
     db: stack.db,
     temporal: stack.temporal,
-    deals: createDealGateway(stack.temporal, { taskQueue: stack.taskQueue, policy: DEFAULT_DEAL_POLICY }),
+    deals: createDealGateway(stack.temporal, { taskQueue: stack.taskQueue, policy: DEFAULT_DEAL_POLICY, updateWaitSeconds: config.updateWaitSeconds }),
     logger: createLogger('silent'),
     config: { bodyLimit: '100kb', rateLimitPerMinute: 100_000, ...config },
   });

@@ -1,7 +1,7 @@
 /**
  * A worker process for fault-injection tests. With KILL_AFTER_HANDOFF_STEP set, it runs that
  * handoff step's real database writes and then SIGKILLs itself before the activity can
- * report completion: the worst moment for exactly-once.
+ * report completion: the worst moment for exactly-once. With HOLD_POOLED_CLIENT=1, see below.
  */
 import { createDb } from '../../db/client';
 import { createLogger } from '../../infra/logger';
@@ -10,6 +10,9 @@ import { startWorker } from '../../infra/worker';
 async function main(): Promise<void> {
   const killAfter = process.env.KILL_AFTER_HANDOFF_STEP;
   const db = createDb(process.env.DATABASE_URL!, { max: 4 });
+  // With HOLD_POOLED_CLIENT=1, one pooled client stays checked out, as an activity's transaction
+  // holds one between statements: the moment a lost connection must not kill the process.
+  if (process.env.HOLD_POOLED_CLIENT === '1') await db.$client.connect();
   await startWorker({
     address: process.env.TEMPORAL_ADDRESS!,
     namespace: process.env.TEMPORAL_NAMESPACE ?? 'default',

@@ -35,12 +35,12 @@ describe('the walking skeleton through HTTP on the real stack', () => {
     expect(read.headers.get('etag')).toBe('"0"');
   });
 
-  it('answers health: live always, ready when Postgres and Temporal answer', async () => {
+  it('answers health: live always, ready when Postgres and Temporal answer and a worker polls', async () => {
     const api = httpClient(stack.baseUrl);
     expect((await api.get('/health/live')).status).toBe(200);
     const ready = await api.get('/health/ready');
     expect(ready.status).toBe(200);
-    expect(ready.body).toEqual({ status: 'ready', checks: { postgres: 'up', temporal: 'up' } });
+    expect(ready.body).toEqual({ status: 'ready', checks: { postgres: 'up', temporal: 'up', workers: 'up' } });
   });
 
   it('answers bad input with problem+json naming the field, never 500, and creates nothing', async () => {

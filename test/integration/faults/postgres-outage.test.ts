@@ -57,7 +57,8 @@ describe('Postgres stopped while activities run', () => {
           ) as typeof activities,
       });
       const temporal = new Client({ connection, namespace: process.env.TEMPORAL_NAMESPACE ?? 'default' });
-      const deals = createDealGateway(temporal, { taskQueue, policy: DEFAULT_DEAL_POLICY });
+      // The updates sent during the outage wait it out here (the API would answer 503 after its wait).
+      const deals = createDealGateway(temporal, { taskQueue, policy: DEFAULT_DEAL_POLICY, updateWaitSeconds: 120 });
       const ids: string[] = [];
       for (let i = 0; i < DEALS; i += 1) {
         const opportunityId = randomUUID();

@@ -105,7 +105,7 @@ describe('[M1] Prometheus metrics at /metrics', () => {
     await dealAt(stack, 'won');
     await httpClient(api.url, stack.adminToken).get('/v1/metrics/funnel');
     const text = await eventually(async () => {
-      const body = (await httpClient(api.url).get<string>('/metrics')).body;
+      const body = (await httpClient(api.url, stack.adminToken).get<string>('/metrics')).body;
       return /^handoff_steps_total\{step="reporting_baseline",result="succeeded"\} [1-9]/m.test(body) ? body : undefined;
     }, 30_000);
     expect(text).toMatch(/^http_requests_total\{method="GET",route="\/v1\/metrics\/funnel",status="200"\} [1-9]/m);

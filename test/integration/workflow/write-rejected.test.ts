@@ -107,6 +107,9 @@ describe('a write the database refuses for good', () => {
     const row = await stack.db.$client.query('SELECT version, blocked_code, blocked_detail FROM opportunities WHERE id = $1', [id]);
     expect(row.rows[0]).toMatchObject({ version: 0, blocked_code: `sqlstate_${REFUSED_SQLSTATE}` });
     expect(row.rows[0].blocked_detail).toContain('planted refusal');
+    const shown = await api().get(`/v1/opportunities/${id}`);
+    expect(shown.body.blocked).toMatchObject({ code: `sqlstate_${REFUSED_SQLSTATE}` });
+    expect(shown.body.blocked.detail).toContain('RECORD_QUALIFICATION');
     expect(await logOf(id)).toEqual([{ position: 1, version: 0, event_type: 'WRITE_REJECTED' }]);
 
     // Ops see it: a task of their queue, the stuck list, the Temporal UI.
@@ -122,6 +125,7 @@ describe('a write the database refuses for good', () => {
     const next = await api().post(`/v1/opportunities/${id}/events`, { type: 'SET_NEXT_ACTION', nextAction: nextAction(rep.id) });
     expect(next.status).toBe(200);
     expect(next.body.version).toBe(1);
+    expect(next.body.blocked).toBeNull();
     expect((await view(id)).blocked).toBeNull();
     expect((await stack.db.$client.query('SELECT blocked_code FROM opportunities WHERE id = $1', [id])).rows[0].blocked_code).toBeNull();
     expect(await stuckEntry(id)).toBeUndefined();
