@@ -1,5 +1,6 @@
 import type { DealState } from '../machines/opportunity';
 import type { Stage } from '../machines/opportunity/vocabulary';
+import type { Db } from '../db/client';
 import { appendEvent, type NewOpportunityEvent } from '../db/queries/events';
 import { appendEventAndProject } from '../db/queries/record-event';
 import { insertOpportunity, projectOpportunity, setOpportunityFlags } from '../db/queries/opportunities';
@@ -8,7 +9,7 @@ import { recordProposalFollowUp } from '../db/queries/proposals';
 import { inTransaction } from '../db/queries/support';
 import type { DealBlock } from '../workflows/deal/messages';
 import type { ActivityDeps } from './index';
-import { blockColumnsOf, flagColumnsOf, projectionOf } from './projection';
+import { blockColumnsOf, flagColumnsOf, projectionOf } from '../db/projection';
 import { hasSideRecords, recordSideRecords } from './side-records';
 
 export interface RecordDealEventInput {
@@ -35,18 +36,96 @@ export interface RecordDealEventInput {
   systemNote?: boolean;
 }
 
-export function createDealActivities({ db, logger }: ActivityDeps) {
+interface NewDealRecordInput {
+  opportunityId: string;
+  workflowId: string;
+  title: string;
+  company: string;
+  ownerId: string;
+  source: string | null;
+  state: DealState;
+  createdAt: string;
+}
+
+/** A task a timer opens; its key makes a retry a no-op. */
+interface TaskInput {
+  key: string;
+  kind: string;
+  title: string;
+  ownerId: string;
+  dueAt: string;
+}
+
+interface BlockDealInput {
+  opportunityId: string;
+  workflowId: string;
+  position: number;
+  version: number;
+  stage: string;
+  ownerId: string;
+  company: string;
+  block: DealBlock;
+}
+
+/** The log row of an event the workflow accepted (or of its own note). */
+function eventRowOf(input: RecordDealEventInput): NewOpportunityEvent {
   return {
-    async createOpportunityRecord(input: {
-      opportunityId: string;
-      workflowId: string;
-      title: string;
-      company: string;
-      ownerId: string;
-      source: string | null;
-      state: DealState;
-      createdAt: string;
-    }): Promise<void> {
+    opportunityId: input.opportunityId,
+    version: input.version,
+    position: input.position,
+    idempotencyKey: input.key,
+    eventType: input.eventType,
+    stageBefore: input.stageBefore as Stage,
+    stageAfter: input.stageAfter as Stage,
+    actorId: input.actorId,
+    ownerId: input.state.context.ownerId,
+    payload: input.payload,
+    nextAction: (input.payload as { nextAction?: unknown }).nextAction ?? input.state.context.nextAction ?? null,
+    occurredAt: new Date(input.occurredAt),
+  };
+}
+
+/** The log row of a write refused for good: at its own position, by the system, in the deal's stage. */
+function writeRejectedRowOf(input: BlockDealInput): NewOpportunityEvent {
+  return {
+    opportunityId: input.opportunityId,
+    version: input.version,
+    position: input.position,
+    idempotencyKey: `${input.workflowId}:write-rejected:${input.position}`,
+    eventType: 'WRITE_REJECTED',
+    stageBefore: input.stage as Stage,
+    stageAfter: input.stage as Stage,
+    actorId: 'system',
+    ownerId: input.ownerId,
+    payload: input.block,
+    nextAction: null,
+    occurredAt: new Date(input.block.at),
+  };
+}
+
+/** Appends the event and moves the read model in one transaction. */
+async function writeDealEvent(db: Db, input: RecordDealEventInput): Promise<void> {
+  const event = eventRowOf(input);
+  const flags = flagColumnsOf(input.flags, input.blocked ?? null);
+  if (input.systemNote) {
+    await appendEvent(db, event);
+  } else if (!hasSideRecords(input.eventType)) {
+    // Most events write no side records: one statement, where a transaction took four round trips.
+    await appendEventAndProject(db, event, { ...projectionOf(input.opportunityId, input.version, input.state), ...flags });
+  } else {
+    await inTransaction(db, async (tx) => {
+      const inserted = await appendEvent(tx, event);
+      await projectOpportunity(tx, projectionOf(input.opportunityId, input.version, input.state) as never);
+      await setOpportunityFlags(tx, { id: input.opportunityId, ...flags });
+      if (inserted) await recordSideRecords(tx, input);
+    });
+  }
+}
+
+/** The deal's row and log: its creation and every event it records. */
+function recordingActivities({ db, logger }: ActivityDeps) {
+  return {
+    async createOpportunityRecord(input: NewDealRecordInput): Promise<void> {
       // The row starts as the projection of the new deal (first next action and pauses included).
       await insertOpportunity(db, {
         ...projectionOf(input.opportunityId, 0, input.state),
@@ -56,42 +135,17 @@ export function createDealActivities({ db, logger }: ActivityDeps) {
       });
     },
 
-    /** Appends the event and moves the read model in one transaction. */
     async recordDealEvent(input: RecordDealEventInput): Promise<void> {
-      const nextAction = (input.payload as { nextAction?: unknown }).nextAction ?? input.state.context.nextAction ?? null;
-      const event: NewOpportunityEvent = {
-        opportunityId: input.opportunityId,
-        version: input.version,
-        position: input.position,
-        idempotencyKey: input.key,
-        eventType: input.eventType,
-        stageBefore: input.stageBefore as Stage,
-        stageAfter: input.stageAfter as Stage,
-        actorId: input.actorId,
-        ownerId: input.state.context.ownerId,
-        payload: input.payload,
-        nextAction,
-        occurredAt: new Date(input.occurredAt),
-      };
-      const flags = flagColumnsOf(input.flags, input.blocked ?? null);
-      if (input.systemNote) {
-        await appendEvent(db, event);
-      } else if (!hasSideRecords(input.eventType)) {
-        // Most events write no side records: one statement, where a transaction took four round trips.
-        await appendEventAndProject(db, event, { ...projectionOf(input.opportunityId, input.version, input.state), ...flags });
-      } else {
-        await db.transaction(async (tx) => {
-          const txDb = tx as unknown as typeof db;
-          const inserted = await appendEvent(txDb, event);
-          await projectOpportunity(txDb, projectionOf(input.opportunityId, input.version, input.state) as never);
-          await setOpportunityFlags(txDb, { id: input.opportunityId, ...flags });
-          if (inserted) await recordSideRecords(txDb, input);
-        });
-      }
+      await writeDealEvent(db, input);
       logger.debug({ opportunityId: input.opportunityId, event: input.eventType, version: input.version }, 'deal event recorded');
     },
+  };
+}
 
-    async ensureTask(input: { key: string; opportunityId: string; kind: string; title: string; ownerId: string; dueAt: string }): Promise<void> {
+/** What the deal's timers write: tasks, flags and the proposal's follow-up date. */
+function timerActivities({ db }: ActivityDeps) {
+  return {
+    async ensureTask(input: TaskInput & { opportunityId: string }): Promise<void> {
       await ensureTaskRow(db, { ...input, kind: input.kind as never, dueAt: new Date(input.dueAt) });
     },
 
@@ -100,27 +154,26 @@ export function createDealActivities({ db, logger }: ActivityDeps) {
     },
 
     /** A passed deadline in one round trip: the flag and its task in one transaction. */
-    async flagOverdueWithTask(input: { opportunityId: string; task: { key: string; kind: string; title: string; ownerId: string; dueAt: string } }): Promise<void> {
+    async flagOverdueWithTask(input: { opportunityId: string; task: TaskInput }): Promise<void> {
       await inTransaction(db, async (tx) => {
         await setOpportunityFlags(tx, { id: input.opportunityId, overdue: true });
         await ensureTaskRow(tx, { ...input.task, opportunityId: input.opportunityId, kind: input.task.kind as never, dueAt: new Date(input.task.dueAt) });
       });
     },
 
-    /**
-     * A write for the deal was refused for good: the deal is flagged with the error's code, an
-     * ops task opens, and the log says what was refused (at its own position).
-     */
-    async blockDeal(input: {
-      opportunityId: string;
-      workflowId: string;
-      position: number;
-      version: number;
-      stage: string;
-      ownerId: string;
-      company: string;
-      block: DealBlock;
-    }): Promise<void> {
+    async recordFollowUp(input: { opportunityId: string; followUpAt: string; number: number }): Promise<void> {
+      await recordProposalFollowUp(db, { opportunityId: input.opportunityId, followUpAt: new Date(input.followUpAt) });
+    },
+  };
+}
+
+/**
+ * A write for the deal was refused for good: the deal is flagged with the error's code, an
+ * ops task opens, and the log says what was refused (at its own position).
+ */
+function blockingActivities({ db, logger }: ActivityDeps) {
+  return {
+    async blockDeal(input: BlockDealInput): Promise<void> {
       const { block } = input;
       await inTransaction(db, async (tx) => {
         await setOpportunityFlags(tx, { id: input.opportunityId, ...blockColumnsOf(block) });
@@ -132,26 +185,13 @@ export function createDealActivities({ db, logger }: ActivityDeps) {
           ownerId: 'ops',
           dueAt: new Date(block.at),
         });
-        await appendEvent(tx, {
-          opportunityId: input.opportunityId,
-          version: input.version,
-          position: input.position,
-          idempotencyKey: `${input.workflowId}:write-rejected:${input.position}`,
-          eventType: 'WRITE_REJECTED',
-          stageBefore: input.stage as Stage,
-          stageAfter: input.stage as Stage,
-          actorId: 'system',
-          ownerId: input.ownerId,
-          payload: block,
-          nextAction: null,
-          occurredAt: new Date(block.at),
-        });
+        await appendEvent(tx, writeRejectedRowOf(input));
       });
       logger.warn({ opportunityId: input.opportunityId, ...block }, 'deal blocked: a write was refused for good');
     },
-
-    async recordFollowUp(input: { opportunityId: string; followUpAt: string; number: number }): Promise<void> {
-      await recordProposalFollowUp(db, { opportunityId: input.opportunityId, followUpAt: new Date(input.followUpAt) });
-    },
   };
+}
+
+export function createDealActivities(deps: ActivityDeps) {
+  return { ...recordingActivities(deps), ...timerActivities(deps), ...blockingActivities(deps) };
 }

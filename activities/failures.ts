@@ -23,7 +23,7 @@ function sqlStateOf(error: unknown): string | undefined {
 }
 
 /** What a permanent failure is, or undefined when retrying may help. */
-export function permanentFailureOf(error: unknown): WriteRejection | undefined {
+function permanentFailureOf(error: unknown): WriteRejection | undefined {
   if (error instanceof ApplicationFailure) return undefined;
   const sqlState = sqlStateOf(error);
   const message = error instanceof Error ? error.message : String(error);
@@ -36,7 +36,7 @@ export function permanentFailureOf(error: unknown): WriteRejection | undefined {
 }
 
 /** Runs an activity body; a permanent failure becomes a non-retryable `WriteRejected` failure. */
-export async function rejectingPermanentFailures<T>(run: () => Promise<T>): Promise<T> {
+async function rejectingPermanentFailures<T>(run: () => Promise<T>): Promise<T> {
   try {
     return await run();
   } catch (error) {

@@ -17,8 +17,10 @@ import type { ActivityDeps } from './index';
 
 type StepInput = HandoffInput & { step: HandoffStep };
 
-export function createHandoffActivities({ db, logger, clock }: ActivityDeps) {
-  const keyOf = (input: StepInput, what: string) => `${input.opportunityId}:handoff:${what}`;
+const keyOf = (input: StepInput, what: string) => `${input.opportunityId}:handoff:${what}`;
+
+/** What each handoff step ensures; every write is keyed by the deal and the step, so a retry is a no-op. */
+function handoffSteps({ db, clock }: ActivityDeps): Record<HandoffStep, (input: StepInput) => Promise<unknown>> {
   /** Every record hangs off the client; ensuring it again is a cheap idempotent read. */
   const clientOf = (input: StepInput) => ensureClient(db, { key: keyOf(input, 'client'), opportunityId: input.opportunityId, name: input.company });
   /** A record keyed by its step that only needs the client. */
@@ -26,45 +28,48 @@ export function createHandoffActivities({ db, logger, clock }: ActivityDeps) {
     <T>(ensure: (db: ActivityDeps['db'], row: { key: string; opportunityId: string; clientId: string }) => Promise<T>, what: string) =>
     async (input: StepInput) =>
       ensure(db, { key: keyOf(input, what), opportunityId: input.opportunityId, clientId: (await clientOf(input)).id });
+  const onboardingOwnerOf = (input: StepInput) => input.deal.context.contract.onboardingOwner ?? input.deal.context.ownerId;
 
-  const steps: Record<HandoffStep, (input: StepInput) => Promise<unknown>> = {
+  return {
     client: clientOf,
     client_service: clientRecord(ensureClientService, 'client_service'),
     project: async (input) => {
       const client = await clientOf(input);
-      const contract = input.deal.context.contract;
       return ensureProject(db, {
         key: keyOf(input, 'project'),
         opportunityId: input.opportunityId,
         clientId: client.id,
         name: `${input.company} delivery`,
-        kickoffDate: contract.kickoffDate ?? null,
-        onboardingOwner: contract.onboardingOwner ?? input.deal.context.ownerId,
+        kickoffDate: input.deal.context.contract.kickoffDate ?? null,
+        onboardingOwner: onboardingOwnerOf(input),
       });
     },
     onboarding_tasks: async (input) => {
       const contract = input.deal.context.contract;
-      const owner = contract.onboardingOwner ?? input.deal.context.ownerId;
-      const kickoff = contract.kickoffDate ? new Date(contract.kickoffDate) : clock();
-      await ensureTask(db, { key: keyOf(input, 'task:kickoff'), opportunityId: input.opportunityId, kind: 'onboarding_handoff', title: `Run the kickoff with ${input.company}`, ownerId: owner, dueAt: kickoff });
+      const task = { opportunityId: input.opportunityId, kind: 'onboarding_handoff' as const, ownerId: onboardingOwnerOf(input) };
+      const dueAt = contract.kickoffDate ? new Date(contract.kickoffDate) : clock();
+      await ensureTask(db, { ...task, key: keyOf(input, 'task:kickoff'), title: `Run the kickoff with ${input.company}`, dueAt });
       for (const [index, blocker] of (contract.launchBlockers ?? []).entries()) {
-        await ensureTask(db, { key: keyOf(input, `task:blocker:${index}`), opportunityId: input.opportunityId, kind: 'onboarding_handoff', title: `Clear launch blocker: ${blocker}`, ownerId: owner, dueAt: kickoff });
+        await ensureTask(db, { ...task, key: keyOf(input, `task:blocker:${index}`), title: `Clear launch blocker: ${blocker}`, dueAt });
       }
     },
     portal_user: clientRecord(ensurePortalUser, 'portal_user'),
     connector_account: clientRecord(ensureConnectorAccount, 'connector_account'),
     data_source: clientRecord(ensureDataSource, 'data_source'),
     reporting_baseline: clientRecord(ensureMetricBaseline, 'reporting_baseline'),
-    onboarding_checklist: async (input) => {
-      const contract = input.deal.context.contract;
-      return ensureOnboardingChecklist(db, {
+    onboarding_checklist: async (input) =>
+      ensureOnboardingChecklist(db, {
         key: keyOf(input, 'onboarding_checklist'),
         opportunityId: input.opportunityId,
-        ownerId: contract.onboardingOwner ?? input.deal.context.ownerId,
-        launchBlockers: contract.launchBlockers ?? [],
-      });
-    },
+        ownerId: onboardingOwnerOf(input),
+        launchBlockers: input.deal.context.contract.launchBlockers ?? [],
+      }),
   };
+}
+
+export function createHandoffActivities(deps: ActivityDeps) {
+  const { db, logger, clock } = deps;
+  const steps = handoffSteps(deps);
 
   return {
     /** One idempotent handoff step; every attempt is recorded in automation_runs. */

@@ -3,18 +3,21 @@ import type { Logger } from '../infra/logger';
 import { createDealActivities } from './deal';
 import { withPermanentFailures } from './failures';
 import { createHandoffActivities } from './handoff';
-import { countActivities, createMetricsActivities } from './metrics';
+import { createMaintenanceActivities } from './maintenance';
+import { countActivities, createMetricsActivities, type ActivityCounters } from './metrics';
 
 export interface ActivityDeps {
   db: Db;
   logger: Logger;
   clock: () => Date;
+  counters: ActivityCounters;
 }
 
 /** Every activity the worker registers, wired with real dependencies. */
 export function createActivities(deps: ActivityDeps) {
   // A write the database refuses for good fails at once (non-retryable); an outage keeps retrying.
-  return withPermanentFailures(countActivities({ ...createDealActivities(deps), ...createHandoffActivities(deps), ...createMetricsActivities(deps) }));
+  const activities = { ...createDealActivities(deps), ...createHandoffActivities(deps), ...createMetricsActivities(deps), ...createMaintenanceActivities(deps) };
+  return withPermanentFailures(countActivities(activities, deps.counters));
 }
 
 export type DealActivities = ReturnType<typeof createActivities>;

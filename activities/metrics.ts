@@ -1,5 +1,4 @@
-import { captureFunnelSnapshot } from '../db/queries/metrics';
-import { handoffSteps, timersFired } from '../api/metrics/registry';
+import { captureFunnelSnapshot } from '../db/queries/metric-snapshots';
 import type { ActivityDeps } from './index';
 
 export interface CaptureSnapshotInput {
@@ -25,6 +24,18 @@ export function createMetricsActivities({ db, logger }: ActivityDeps) {
   };
 }
 
+/**
+ * Where the worker's activity counters go. The composition root backs it with Prometheus
+ * counters (`deal_timers_fired_total`, `handoff_steps_total`) served on the worker's metrics port.
+ */
+export interface ActivityCounters {
+  timerFired(timer: string): void;
+  handoffStep(step: string, result: 'succeeded' | 'failed'): void;
+}
+
+/** Counts nothing: for workers that serve no metrics (tests that start one by hand). */
+export const UNCOUNTED: ActivityCounters = { timerFired() {}, handoffStep() {} };
+
 interface CountedActivities {
   ensureTask(input: { key: string; kind: string }): Promise<void>;
   setFlags(input: { dormant?: boolean }): Promise<void>;
@@ -33,35 +44,35 @@ interface CountedActivities {
 }
 
 /**
- * Counts what the worker's activities do for Prometheus (this process's registry):
+ * Counts what the worker's activities do:
  * - timers fired: a timer's task carries the key `<workflowId>:<kind>:<ref>` (event tasks put
  *   the update id second), a passed deadline flags itself with its task in one activity, and
  *   the dormant timer is the only one that sets `dormant: true`;
  * - handoff steps by step and result.
  * Counted after the activity succeeds (a failed attempt is retried and counted then).
  */
-export function countActivities<T extends CountedActivities>(activities: T): T {
+export function countActivities<T extends CountedActivities>(activities: T, counters: ActivityCounters): T {
   const { ensureTask, setFlags, flagOverdueWithTask, handoffStep } = activities;
   return {
     ...activities,
     async ensureTask(input) {
       await ensureTask(input);
-      if (input.key.split(':')[1] === input.kind) timersFired.inc({ timer: input.kind });
+      if (input.key.split(':')[1] === input.kind) counters.timerFired(input.kind);
     },
     async setFlags(input) {
       await setFlags(input);
-      if (input.dormant === true) timersFired.inc({ timer: 'dormant' });
+      if (input.dormant === true) counters.timerFired('dormant');
     },
     async flagOverdueWithTask(input) {
       await flagOverdueWithTask(input);
-      timersFired.inc({ timer: input.task.kind });
+      counters.timerFired(input.task.kind);
     },
     async handoffStep(input) {
       try {
         await handoffStep(input);
-        handoffSteps.inc({ step: input.step, result: 'succeeded' });
+        counters.handoffStep(input.step, 'succeeded');
       } catch (error) {
-        handoffSteps.inc({ step: input.step, result: 'failed' });
+        counters.handoffStep(input.step, 'failed');
         throw error;
       }
     },

@@ -1,24 +1,24 @@
 import type { z } from 'zod';
 import type { DealEvent, DealEventOf, EventType } from '../machines/opportunity';
 import type { Db } from '../db/client';
+import type { ApprovalDecision, ApprovalKind } from '../db/schema';
+import { recordApproval } from '../db/queries/approvals';
+import { upsertClientSafeSummary } from '../db/queries/client-safe-summaries';
+import { upsertContract } from '../db/queries/contracts';
+import { replaceLineItems, upsertProposalSection } from '../db/queries/proposal-content';
 import {
   attachProposalRecords,
   ensureCurrentProposal,
   getCurrentProposal,
-  recordApproval,
   recordProposalSent,
   recordProposalTracking,
   recordProposalView,
-  replaceLineItems,
   reviseSentProposal,
   submitProposal,
-  upsertClientSafeSummary,
-  upsertContract,
-  upsertProposalSection,
 } from '../db/queries/proposals';
 import { deliveryRecords, recordAuditEvidence, recordCommunication, recordDiscoveryNotes } from '../db/queries/records';
 import { ensureTask } from '../db/queries/tasks';
-import { STORED_ATTACHMENTS, type StoredAttachments } from '../api/schemas/attachments';
+import { STORED_ATTACHMENTS, type StoredAttachments } from '../machines/opportunity/attachments';
 import type { RecordDealEventInput } from './deal';
 
 /*
@@ -55,7 +55,7 @@ async function draftSummaries(ctx: Base, type: 'SUBMIT_FOR_APPROVAL' | 'APPROVE_
 }
 
 const decide =
-  (kind: 'proposal' | 'client_safe_summary', decision: 'approved' | 'rejected') =>
+  (kind: ApprovalKind, decision: ApprovalDecision) =>
   async (ctx: Base): Promise<void> => {
     const proposal = await proposalOf(ctx);
     const note = ctx.event.type === 'REJECT' ? ctx.event.reason : ctx.event.type === 'APPROVE' ? (attachmentsOf(ctx.input, 'APPROVE')?.note ?? null) : null;

@@ -19,11 +19,11 @@ import { eventRoutes } from './routes/events';
 import { portalRoutes, proposalLinkRoutes } from './routes/portal';
 import { recordRoutes } from './routes/records';
 import { taskRoutes } from './routes/tasks';
+import type { TemporalUiConfig } from './temporal-ui';
 import { userRoutes } from './routes/users';
 
-export interface ApiConfig {
+export interface ApiConfig extends TemporalUiConfig {
   bodyLimit: string;
-  temporalUiUrl?: string;
   rateLimitPerMinute: number;
   /** How long a request waits for a deal update before answering 503 (API_UPDATE_WAIT_SECONDS). */
   updateWaitSeconds?: number;
@@ -39,6 +39,8 @@ export interface AppDeps {
   deals: DealGateway;
   logger: Logger;
   config: ApiConfig;
+  /** Prometheus text `/metrics` serves after the API's own (the worker's, when it runs in this process). */
+  moreMetrics?: () => Promise<string>;
 }
 
 export function createApp(deps: AppDeps): Express {
@@ -53,7 +55,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(healthRoutes(deps));
   const authThrottle = failedAuthThrottle(deps.config.authFailuresPerMinute);
   // Prometheus scrape target: METRICS_TOKEN, or an admin or ops token.
-  app.get('/metrics', metricsAccess(deps.db, { metricsToken: deps.config.metricsToken, throttle: authThrottle }), metricsEndpoint());
+  app.get('/metrics', metricsAccess(deps.db, { metricsToken: deps.config.metricsToken, throttle: authThrottle }), metricsEndpoint(deps.moreMetrics));
   // The read-only ops page (M1, DL1): static files; it calls the API with the token the user enters.
   app.use(express.static(path.join(__dirname, 'static'), { index: 'index.html', fallthrough: true }));
 

@@ -1,16 +1,14 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import type { UserRole } from '../machines/opportunity';
 import type { Db } from '../db/client';
 import { findActiveToken } from '../db/queries/auth';
 import { DomainError, forbidden } from './errors';
 import type { FailedAuthThrottle } from './rate-limit';
 
-export const ROLES = ['admin', 'ops', 'rep', 'portal'] as const;
-export type Role = (typeof ROLES)[number];
-
 export interface Principal {
   userId: string;
-  role: Role;
+  role: UserRole;
   clientId: string | null;
 }
 
@@ -48,12 +46,13 @@ export function authenticate(db: Db, throttle: FailedAuthThrottle): RequestHandl
       res.set('WWW-Authenticate', 'Bearer error="invalid_token"');
       throw unauthorized();
     }
-    req.principal = { userId: found.user.id, role: found.user.role as Role, clientId: found.user.clientId ?? null };
+    req.principal = { userId: found.user.id, role: found.user.role, clientId: found.user.clientId ?? null };
     next();
   };
 }
 
-const sameSecret = (given: string, expected: string): boolean => timingSafeEqual(createHash('sha256').update(given).digest(), createHash('sha256').update(expected).digest());
+/** Compares secrets in constant time (hashed first, so their lengths do not leak either). */
+export const sameSecret = (given: string, expected: string): boolean => timingSafeEqual(createHash('sha256').update(given).digest(), createHash('sha256').update(expected).digest());
 
 /**
  * Who may scrape `/metrics`: the scraper's own `METRICS_TOKEN` when one is set, or the token
@@ -79,15 +78,6 @@ export function metricsAccess(db: Db, options: { metricsToken?: string; throttle
 export function principalOf(req: Request): Principal {
   if (!req.principal) throw unauthorized();
   return req.principal;
-}
-
-/** Only these roles may call the route. */
-export function requireRole(...roles: Role[]): RequestHandler {
-  return (req, _res, next) => {
-    const principal = principalOf(req);
-    if (!roles.includes(principal.role)) throw forbidden(`This needs one of the roles ${roles.join(', ')}`);
-    next();
-  };
 }
 
 /** A rep acts only on the deals it owns; ops and admin on all (O1). */

@@ -34,7 +34,7 @@ const TASK_QUEUE_TYPE_WORKFLOW = 1;
  * The update stays with the workflow, durable once accepted, under the request's update id:
  * a retry with the same Idempotency-Key sends the same id and gets that one outcome.
  */
-export const dealNotAnswering = (waitSeconds: number) =>
+const dealNotAnswering = (waitSeconds: number) =>
   new DomainError(
     'deal_not_answering',
     503,
@@ -45,7 +45,7 @@ export const dealNotAnswering = (waitSeconds: number) =>
   );
 
 /** Turns a refused update into the API's domain errors. */
-export function toDomainError(error: unknown): unknown {
+function toDomainError(error: unknown): unknown {
   if (error instanceof WorkflowNotFoundError) return notFound('The opportunity');
   if (!(error instanceof WorkflowUpdateFailedError)) return error;
   const cause = error.cause;
@@ -76,12 +76,8 @@ export interface DealGatewayOptions {
   updateWaitSeconds?: number;
 }
 
-/** The API's only door into deal workflows. */
-export function createDealGateway(client: Client, options: DealGatewayOptions) {
-  const lanes = createDealLanes({ maxWaitingPerDeal: options.maxWaitingPerDeal ?? 64 });
-  const waitSeconds = options.updateWaitSeconds ?? DEFAULT_UPDATE_WAIT_SECONDS;
-  const deadline = () => Date.now() + waitSeconds * 1_000;
-
+/** How one request waits on Temporal: every call and the answer itself end by the request's deadline. */
+function requestBounds(client: Client, waitSeconds: number) {
   /**
    * Every Temporal call of a request ends by `until`: a gRPC deadline, which ends the call
    * and not the update (the server keeps it under its id).
@@ -108,6 +104,16 @@ export function createDealGateway(client: Client, options: DealGatewayOptions) {
     work.catch(() => undefined);
     return Promise.race([work, expired]).finally(() => clearTimeout(timer));
   }
+
+  return { bounded, answeredBy };
+}
+
+/** The API's only door into deal workflows. */
+export function createDealGateway(client: Client, options: DealGatewayOptions) {
+  const lanes = createDealLanes({ maxWaitingPerDeal: options.maxWaitingPerDeal ?? 64 });
+  const waitSeconds = options.updateWaitSeconds ?? DEFAULT_UPDATE_WAIT_SECONDS;
+  const deadline = () => Date.now() + waitSeconds * 1_000;
+  const { bounded, answeredBy } = requestBounds(client, waitSeconds);
 
   return {
     /** Starts the deal's workflow (or finds it) and waits until its read model row exists. */

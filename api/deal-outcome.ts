@@ -1,4 +1,4 @@
-import { flagColumnsOf, projectionOf } from '../activities/projection';
+import { flagColumnsOf, projectionOf } from '../db/projection';
 import type { OpportunityRow } from '../db/queries/opportunities';
 import type { DealView } from '../workflows/deal/messages';
 

@@ -1,6 +1,5 @@
 import type { Request, RequestHandler } from 'express';
 import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
-import { DEFAULT_AUTH_FAILURES_PER_MINUTE } from '../infra/config';
 import { hashToken } from './auth';
 import { DomainError } from './errors';
 
@@ -23,6 +22,8 @@ export function rateLimitPerToken(perMinute: number): RequestHandler {
   });
 }
 
+/** Failed authentications a client address may make in a minute before it is refused with 429 (AUTH_FAILURES_PER_MINUTE). */
+export const DEFAULT_AUTH_FAILURES_PER_MINUTE = 20;
 const FAILURE_WINDOW_MS = 60_000;
 /** Addresses remembered at most; past it, expired windows are dropped first (a flood of addresses cannot grow memory without end). */
 const MAX_TRACKED_ADDRESSES = 50_000;

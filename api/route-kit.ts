@@ -6,7 +6,8 @@
 import { Router, type Request, type Response } from 'express';
 import type { ZodObject, ZodType, z } from 'zod';
 import type { Db } from '../db/client';
-import { principalOf, type Principal, type Role } from './auth';
+import type { UserRole } from '../machines/opportunity';
+import { principalOf, type Principal } from './auth';
 import { DomainError, forbidden } from './errors';
 import { idempotencyKeyOf, withIdempotency, type Reply } from './idempotency';
 import { problemResponse } from './openapi/problems';
@@ -21,7 +22,7 @@ export interface RouteSpec<P extends ZodObject | undefined, Q extends ZodObject 
   description?: string;
   tags: string[];
   /** Roles that may call it; `public` needs no token. */
-  roles: readonly Role[] | 'public';
+  roles: readonly UserRole[] | 'public';
   params?: P;
   query?: Q;
   body?: B;
@@ -65,7 +66,7 @@ function document(base: string, spec: RouteSpec<ZodObject | undefined, ZodObject
     path: toOpenApiPath(`${base}${spec.path}`),
     operationId: `${spec.method}${toOpenApiPath(`${base}${spec.path}`).replace(/[{}]/g, '').replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) => (c ? c.toUpperCase() : ''))}`,
     summary: spec.summary,
-    description: [spec.description, isPublic ? 'No token needed.' : `Roles: ${(spec.roles as readonly Role[]).join(', ')}.`].filter(Boolean).join('\n\n'),
+    description: [spec.description, isPublic ? 'No token needed.' : `Roles: ${(spec.roles as readonly UserRole[]).join(', ')}.`].filter(Boolean).join('\n\n'),
     tags: spec.tags,
     ...(isPublic ? { security: [] } : {}),
     request: {

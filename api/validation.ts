@@ -4,7 +4,7 @@ import { badRequest, type FieldError } from './errors';
 const join = (parts: PropertyKey[]): string => parts.map(String).filter(Boolean).join('.');
 
 /** Every issue as `{ field, message }`; an unknown field is named by its own path. */
-export function fieldErrors(error: z.ZodError, prefix: string): FieldError[] {
+function fieldErrors(error: z.ZodError, prefix: string): FieldError[] {
   return error.issues.flatMap((issue) => {
     if (issue.code === 'unrecognized_keys') {
       return issue.keys.map((key) => ({ field: join([prefix, ...issue.path, key]), message: `unknown field "${key}"` }));

@@ -2,11 +2,11 @@
  * The cost of one deal's full path from lead to handed_off: wall time, updates sent,
  * history events (deal workflow + handoff child), and rows it leaves in Postgres.
  * Driven through the deal gateway (the API's door into Temporal) with the happy-path
- * script the tests use.
+ * script the tests use (fixtures/deal-events.ts).
  */
 import { randomUUID } from 'node:crypto';
 import { getOpportunity } from '../db/queries/opportunities';
-import { eventsUpTo, nextAction, type Actor } from '../test/support/deal-events';
+import { eventsUpTo, nextAction, type Actor } from '../fixtures/deal-events';
 import { dealWorkflowId, handoffWorkflowId } from '../workflows/deal/messages';
 import { machine, table, writeResult } from './lib/report';
 import { startBenchStack, type BenchStackOptions } from './lib/stack';
@@ -44,7 +44,7 @@ export async function runFullPath(options: { quick: boolean; runs?: number; stac
         ownerId: REP.id,
         source: 'referral',
         createdAt: new Date().toISOString(),
-        nextAction: nextAction(REP.id, 7 * 86_400, 'Qualify this lead'),
+        nextAction: nextAction(REP.id, { description: 'Qualify this lead' }),
       });
       const events = eventsUpTo('won', REP, OPS);
       for (const event of events) await stack.deals.apply(opportunityId, event, { requestId: randomUUID() });

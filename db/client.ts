@@ -1,6 +1,6 @@
 import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
 import { Pool } from 'pg';
-import { createLogger, type Logger } from '../infra/logger';
+import pino, { type Logger } from 'pino';
 import * as schema from './schema';
 
 export type Db = NodePgDatabase<typeof schema> & { $client: Pool };
@@ -21,7 +21,7 @@ export function createDb(url: string, options: DbOptions = {}): Db {
     // Fail fast while Postgres is away, so activities retry instead of hanging.
     connectionTimeoutMillis: 5_000,
   });
-  const logger = options.logger ?? createLogger('warn', 'db');
+  const logger = options.logger ?? pino({ name: 'db', level: 'warn' });
   const logError = (error: Error) => logger.warn({ err: error, code: (error as { code?: string }).code }, 'Postgres connection error');
   // An 'error' event without a listener kills the process. The pool listens on idle clients
   // only; a checked-out client between queries (a transaction, an activity) emits on itself

@@ -1,13 +1,15 @@
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
+import type { Express } from 'express';
 import { createApp, type ApiConfig } from '../api/app';
 import { createDealGateway } from '../api/deal-gateway';
 import type { Db } from '../db/client';
 import type { DealPolicy } from '../workflows/deal/policy';
+import { listen } from './listen';
 import type { Logger } from './logger';
 
 export interface ApiServerHandle {
+  app: Express;
   url: string;
   port: number;
   close(): Promise<void>;
@@ -23,23 +25,23 @@ export async function startApiServer(options: {
   host: string;
   port: number;
   api: ApiConfig;
+  /** Prometheus text `/metrics` serves after the API's own (the worker's, when it runs in this process). */
+  moreMetrics?: () => Promise<string>;
 }): Promise<ApiServerHandle> {
   const connection = await Connection.connect({ address: options.temporalAddress });
   const temporal = new Client({ connection, namespace: options.namespace });
   const deals = createDealGateway(temporal, { taskQueue: options.taskQueue, policy: options.policy, updateWaitSeconds: options.api.updateWaitSeconds });
-  const app = createApp({ db: options.db, temporal, deals, logger: options.logger, config: options.api });
-  const server = http.createServer(app);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host, () => resolve());
+  const app = createApp({ db: options.db, temporal, deals, logger: options.logger, config: { ...options.api, temporalNamespace: options.namespace }, moreMetrics: options.moreMetrics });
+  const listening = await listen(http.createServer(app), options.host, options.port).catch(async (error: unknown) => {
+    await connection.close();
+    throw error;
   });
-  const { port } = server.address() as AddressInfo;
   return {
-    url: `http://${options.host}:${port}`,
-    port,
+    app,
+    url: listening.url,
+    port: listening.port,
     async close() {
-      server.closeIdleConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await listening.close();
       await connection.close();
     },
   };

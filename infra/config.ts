@@ -1,13 +1,11 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { DEFAULT_AUTH_FAILURES_PER_MINUTE } from '../api/rate-limit';
 
 const seconds = z.coerce.number().positive();
 const booleanFlag = z
   .enum(['true', 'false', '1', '0'])
   .transform((value) => value === 'true' || value === '1');
-
-/** Failed authentications a client address may make in a minute before it is refused with 429. */
-export const DEFAULT_AUTH_FAILURES_PER_MINUTE = 20;
 
 /** Every setting the app reads, with safe defaults for the embedded mode. */
 export const configSchema = z.object({
@@ -25,7 +23,10 @@ export const configSchema = z.object({
   TEMPORAL_UI_URL: z.url().optional(),
   TASK_QUEUE: z.string().min(1).default('opportunity-path'),
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).default(500),
-  TEMPORAL_METRICS_ADDRESS: z.union([z.literal('off'), z.string().regex(/^[^:\s]+:\d+$/, 'expected host:port or off')]).default('127.0.0.1:9464'),
+  /** The Temporal core runtime's Prometheus exporter (host:port or off); unset: see `metricsDefaults`. */
+  TEMPORAL_METRICS_ADDRESS: z.union([z.literal('off'), z.string().regex(/^[^:\s]+:\d+$/, 'expected host:port or off')]).optional(),
+  /** The worker's own Prometheus endpoint on HOST (a port, 0 for any free one, or off); unset: see `metricsDefaults`. */
+  WORKER_METRICS_PORT: z.union([z.literal('off'), z.coerce.number().int().min(0).max(65535)], { error: 'expected a port (0 for any free one) or off' }).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   ADMIN_TOKEN: z.string().min(24, 'must be at least 24 characters').optional(),
   BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/).default('100kb'),
@@ -35,6 +36,8 @@ export const configSchema = z.object({
   AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().positive().default(DEFAULT_AUTH_FAILURES_PER_MINUTE),
   METRICS_TOKEN: z.string().min(24, 'must be at least 24 characters').optional(),
   METRICS_SCHEDULE_INTERVAL_SECONDS: seconds.default(86_400),
+  /** How long an Idempotency-Key is remembered; a daily Schedule forgets older ones. */
+  IDEMPOTENCY_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(7),
   // Deal timer policy (seconds). Tests set these to a few seconds.
   POLICY_FOLLOW_UP_SECONDS: seconds.default(3 * 86_400),
   POLICY_FOLLOW_UP_MAX: z.coerce.number().int().min(0).default(3),
@@ -42,7 +45,20 @@ export const configSchema = z.object({
   POLICY_DORMANT_SECONDS: seconds.default(14 * 86_400),
   POLICY_AUTO_LOSE_ON_DEADLINE: booleanFlag.default(false),
 });
-export type Config = z.infer<typeof configSchema>;
+export type Config = z.infer<typeof configSchema> & { TEMPORAL_METRICS_ADDRESS: string; WORKER_METRICS_PORT: number | 'off' };
+
+/** Where `npm start` and `npm run worker` serve metrics unless told otherwise. */
+export const DEFAULT_TEMPORAL_METRICS_ADDRESS = '127.0.0.1:9464';
+export const DEFAULT_WORKER_METRICS_PORT = 9465;
+
+/** The metrics endpoints' defaults: none under NODE_ENV=test, where many processes share one host. */
+const metricsDefaults = (data: z.infer<typeof configSchema>) => {
+  const underTest = data.NODE_ENV === 'test';
+  return {
+    TEMPORAL_METRICS_ADDRESS: data.TEMPORAL_METRICS_ADDRESS ?? (underTest ? 'off' : DEFAULT_TEMPORAL_METRICS_ADDRESS),
+    WORKER_METRICS_PORT: data.WORKER_METRICS_PORT ?? (underTest ? 'off' : DEFAULT_WORKER_METRICS_PORT),
+  };
+};
 
 export class ConfigError extends Error {
   readonly code = 'invalid_config';
@@ -58,5 +74,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((issue) => ({ field: issue.path.join('.'), message: issue.message })));
   }
-  return { ...parsed.data, DATA_DIR: path.resolve(parsed.data.DATA_DIR) };
+  return { ...parsed.data, ...metricsDefaults(parsed.data), DATA_DIR: path.resolve(parsed.data.DATA_DIR) };
+}
+
+/** A setting an entry point cannot run without (DATABASE_URL for `npm run api`, ...). */
+export function required<K extends keyof Config>(config: Config, key: K): NonNullable<Config[K]> {
+  const value = config[key];
+  if (value === undefined || value === null) throw new ConfigError([{ field: String(key), message: 'required for this entry point' }]);
+  return value as NonNullable<Config[K]>;
 }

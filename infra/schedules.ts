@@ -1,8 +1,29 @@
-import { Client, Connection, ScheduleAlreadyRunning, ScheduleOverlapPolicy, type ScheduleOptionsStartWorkflowAction } from '@temporalio/client';
+import { Client, Connection, ScheduleAlreadyRunning, ScheduleOverlapPolicy, type ScheduleOptionsStartWorkflowAction, type Workflow } from '@temporalio/client';
+import type { pruneIdempotencyKeysWorkflow } from '../workflows/maintenance/prune';
+import { PRUNE_IDEMPOTENCY_KEYS_WORKFLOW_ID, PRUNE_IDEMPOTENCY_KEYS_WORKFLOW_TYPE } from '../workflows/maintenance/messages';
 import type { metricsSnapshotWorkflow } from '../workflows/metrics/snapshot';
 import { METRICS_SNAPSHOT_WORKFLOW_ID, METRICS_SNAPSHOT_WORKFLOW_TYPE } from '../workflows/metrics/messages';
 
 export const METRICS_SCHEDULE_ID = 'metrics-snapshots';
+export const PRUNE_SCHEDULE_ID = 'idempotency-key-pruning';
+const PRUNE_EVERY_SECONDS = 86_400;
+
+/**
+ * Creates a Schedule that starts `action` every `everySeconds`, or brings an existing one in
+ * line with it (so every start of every worker may call this). A missed action (server down)
+ * is caught up within one interval; overlapping runs are skipped.
+ */
+async function ensureSchedule<W extends Workflow>(client: Client, scheduleId: string, everySeconds: number, action: ScheduleOptionsStartWorkflowAction<W>): Promise<string> {
+  const spec = { intervals: [{ every: everySeconds * 1000 }] };
+  const policies = { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: Math.max(everySeconds, 60) * 1000 };
+  try {
+    await client.schedule.create({ scheduleId, spec, action, policies });
+  } catch (error) {
+    if (!(error instanceof ScheduleAlreadyRunning)) throw error;
+    await client.schedule.getHandle(scheduleId).update((previous) => ({ ...previous, spec, action, policies }));
+  }
+  return scheduleId;
+}
 
 export interface MetricsScheduleOptions {
   taskQueue: string;
@@ -13,40 +34,45 @@ export interface MetricsScheduleOptions {
   workflowId?: string;
 }
 
-function action(options: MetricsScheduleOptions): ScheduleOptionsStartWorkflowAction<typeof metricsSnapshotWorkflow> {
-  return {
+/** M1: the Schedule that writes a funnel snapshot every interval. */
+export function ensureMetricsSchedule(client: Client, options: MetricsScheduleOptions): Promise<string> {
+  return ensureSchedule<typeof metricsSnapshotWorkflow>(client, options.scheduleId ?? METRICS_SCHEDULE_ID, options.intervalSeconds, {
     type: 'startWorkflow',
     workflowType: METRICS_SNAPSHOT_WORKFLOW_TYPE,
     workflowId: options.workflowId ?? METRICS_SNAPSHOT_WORKFLOW_ID,
     taskQueue: options.taskQueue,
     args: [{ periodSeconds: options.intervalSeconds }],
     workflowExecutionTimeout: '1 hour',
-  };
+  });
 }
 
-/**
- * M1: the Temporal Schedule that writes a funnel snapshot every interval. Creates it, or
- * brings an existing one in line with the configured interval and task queue. A missed
- * action (server down) is caught up within one interval; overlapping runs are skipped.
- */
-export async function ensureMetricsSchedule(client: Client, options: MetricsScheduleOptions): Promise<string> {
-  const scheduleId = options.scheduleId ?? METRICS_SCHEDULE_ID;
-  const spec = { intervals: [{ every: options.intervalSeconds * 1000 }] };
-  const policies = { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: Math.max(options.intervalSeconds, 60) * 1000 };
-  try {
-    await client.schedule.create({ scheduleId, spec, action: action(options), policies });
-  } catch (error) {
-    if (!(error instanceof ScheduleAlreadyRunning)) throw error;
-    await client.schedule.getHandle(scheduleId).update((previous) => ({ ...previous, spec, action: action(options), policies }));
-  }
-  return scheduleId;
+/** The Schedule that forgets Idempotency-Keys older than the retention, once a day. */
+export function ensurePruneSchedule(client: Client, options: { taskQueue: string; retentionDays: number }): Promise<string> {
+  return ensureSchedule<typeof pruneIdempotencyKeysWorkflow>(client, PRUNE_SCHEDULE_ID, PRUNE_EVERY_SECONDS, {
+    type: 'startWorkflow',
+    workflowType: PRUNE_IDEMPOTENCY_KEYS_WORKFLOW_TYPE,
+    workflowId: PRUNE_IDEMPOTENCY_KEYS_WORKFLOW_ID,
+    taskQueue: options.taskQueue,
+    args: [{ retentionDays: options.retentionDays }],
+    workflowExecutionTimeout: '1 hour',
+  });
 }
 
-/** `ensureMetricsSchedule` over its own short-lived connection (for `npm start`). */
-export async function ensureMetricsScheduleAt(address: string, namespace: string, options: MetricsScheduleOptions): Promise<string> {
+export interface SchedulesOptions {
+  taskQueue: string;
+  metricsIntervalSeconds: number;
+  idempotencyRetentionDays: number;
+}
+
+/** Every Schedule of the app, over a short-lived connection of its own; returns their ids. */
+export async function ensureSchedules(address: string, namespace: string, options: SchedulesOptions): Promise<string[]> {
   const connection = await Connection.connect({ address });
   try {
-    return await ensureMetricsSchedule(new Client({ connection, namespace }), options);
+    const client = new Client({ connection, namespace });
+    return [
+      await ensureMetricsSchedule(client, { taskQueue: options.taskQueue, intervalSeconds: options.metricsIntervalSeconds }),
+      await ensurePruneSchedule(client, { taskQueue: options.taskQueue, retentionDays: options.idempotencyRetentionDays }),
+    ];
   } finally {
     await connection.close();
   }

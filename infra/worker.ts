@@ -1,5 +1,6 @@
 import { bundleWorkflowCode, NativeConnection, Worker, type WorkerOptions, type WorkflowBundleOption, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createActivities, type DealActivities } from '../activities';
+import { UNCOUNTED, type ActivityCounters } from '../activities/metrics';
 import type { Db } from '../db/client';
 import type { Logger } from './logger';
 import { installTemporalRuntime } from './runtime';
@@ -55,6 +56,8 @@ export async function startWorker(options: {
   workerOptions?: WorkerTuning;
   /** Lets fault-injection tests wrap the real activities. */
   wrapActivities?: (activities: DealActivities) => DealActivities;
+  /** Where the activities count timers and handoff steps (the worker's metrics); nowhere by default. */
+  counters?: ActivityCounters;
 }): Promise<WorkerHandle> {
   installTemporalRuntime();
   const wrap = options.wrapActivities ?? ((activities: DealActivities) => activities);
@@ -64,7 +67,9 @@ export async function startWorker(options: {
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     ...(options.bundle ? { workflowBundle: options.bundle } : { workflowsPath: WORKFLOWS_PATH, bundlerOptions: WORKFLOW_BUNDLER_OPTIONS }),
-    activities: wrap(createActivities({ db: options.db, logger: options.logger.child({ component: 'activities' }), clock: () => new Date() })),
+    activities: wrap(
+      createActivities({ db: options.db, logger: options.logger.child({ component: 'activities' }), clock: () => new Date(), counters: options.counters ?? UNCOUNTED }),
+    ),
     ...(options.maxConcurrentActivityTaskExecutions ? { maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions } : {}),
     ...options.workerOptions,
   });

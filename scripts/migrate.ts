@@ -1,6 +1,7 @@
 import { closeDb, createDb } from '../db/client';
 import { runMigrations } from '../db/migrate';
-import { required, run } from './run';
+import { required } from '../infra/config';
+import { run } from './run';
 
 run('migrate', async (config, logger) => {
   const db = createDb(required(config, 'DATABASE_URL'), { max: 1 });

@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig, type Config } from '../infra/config';
+import { loadConfig, type Config } from '../infra/config';
 import { createLogger, type Logger } from '../infra/logger';
 import { guardStartup } from '../infra/startup';
 
@@ -28,10 +28,4 @@ export function run(name: string, main: (config: Config, logger: Logger) => Prom
     process.on('SIGINT', () => onSignal('SIGINT'));
     process.on('SIGTERM', () => onSignal('SIGTERM'));
   })().catch(startup.fail);
-}
-
-export function required<K extends keyof Config>(config: Config, key: K): NonNullable<Config[K]> {
-  const value = config[key];
-  if (value === undefined || value === null) throw new ConfigError([{ field: String(key), message: 'required for this entry point' }]);
-  return value as NonNullable<Config[K]>;
 }

@@ -21,6 +21,7 @@ async function main(): Promise<void> {
     `  Ops page       ${stack.apiUrl}/`,
     `  Temporal UI    ${stack.temporalUiUrl ?? '(external Temporal: see its own UI)'}`,
     `  Temporal       ${stack.temporalAddress}`,
+    ...(stack.workerMetricsUrl ? [`  Worker metrics ${stack.workerMetricsUrl}`] : []),
     ...(stack.adminToken ? [`  Admin token    ${stack.adminToken}   (shown once; keep it)`] : []),
     '',
     `READY in ${Date.now() - startedAt} ms`,

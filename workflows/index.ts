@@ -2,3 +2,4 @@
 export { dealWorkflow } from './deal/workflow';
 export { handoffWorkflow } from './deal/handoff';
 export { metricsSnapshotWorkflow } from './metrics/snapshot';
+export { pruneIdempotencyKeysWorkflow } from './maintenance/prune';

@@ -1,29 +1,41 @@
 import type { Request, RequestHandler } from 'express';
-import { temporalMetricsUrl } from '../../infra/runtime';
 import { httpRequestDuration, httpRequests, registry } from './registry';
 
-/**
- * The matched route pattern (`/v1/opportunities/:id`), never the raw path: ids would explode
- * the label set. Answers without a route are the static page (`static`) or errors (`unmatched`).
- */
-function routeOf(req: Request, status: number): string {
-  const pattern = req.route?.path;
-  if (typeof pattern === 'string') return `${req.baseUrl}${pattern}`;
-  return status < 400 ? 'static' : 'unmatched';
+interface RoutedRequest extends Request {
+  route: { path?: unknown } | undefined;
 }
 
-/** Counts every request and times it, by method, route pattern and status. */
+/**
+ * Keeps, for the request's label, the full pattern (`/v1/opportunities/:id`) of each route the
+ * router matches, never the raw path: ids would explode the label set. It must be read as the
+ * router sets `req.route`, because the router puts `req.baseUrl` back on its way out: an
+ * error answered by the app's error handler would otherwise lose its `/v1`.
+ */
+function trackRoute(req: RoutedRequest): () => string | undefined {
+  let route = req.route;
+  let pattern: string | undefined;
+  Object.defineProperty(req, 'route', {
+    configurable: true,
+    enumerable: true,
+    get: () => route,
+    set(value: RoutedRequest['route']) {
+      route = value;
+      if (typeof value?.path === 'string') pattern = `${req.baseUrl}${value.path}`;
+    },
+  });
+  return () => pattern;
+}
+
+/**
+ * Counts every request and times it, by method, route pattern and status. Answers without a
+ * route are the static page (`static`) or errors (`unmatched`).
+ */
 export function requestMetrics(): RequestHandler {
   return (req, res, next) => {
     const stop = httpRequestDuration.startTimer();
-    let route = 'unmatched';
-    // The router clears req.baseUrl and req.route on its way out; read them while a handler answers.
-    const writeHead = res.writeHead;
-    res.writeHead = function (this: typeof res, ...args: Parameters<typeof writeHead>) {
-      route = routeOf(req, typeof args[0] === 'number' ? args[0] : res.statusCode);
-      return writeHead.apply(this, args);
-    } as typeof writeHead;
+    const matched = trackRoute(req as RoutedRequest);
     res.on('finish', () => {
+      const route = matched() ?? (res.statusCode < 400 ? 'static' : 'unmatched');
       const labels = { method: req.method, route, status: String(res.statusCode) };
       httpRequests.inc(labels);
       stop(labels);
@@ -32,29 +44,14 @@ export function requestMetrics(): RequestHandler {
   };
 }
 
-const TEMPORAL_SCRAPE_TIMEOUT_MS = 1_000;
-
-/** The Temporal core runtime's own metrics text, or a comment saying why there is none. */
-async function temporalMetrics(): Promise<string> {
-  const url = temporalMetricsUrl();
-  if (!url) return '# Temporal worker metrics: not exported by this process\n';
-  try {
-    const response = await fetch(url, { signal: AbortSignal.timeout(TEMPORAL_SCRAPE_TIMEOUT_MS) });
-    if (!response.ok) return `# Temporal worker metrics: ${url} answered ${response.status}\n`;
-    return `# Temporal worker metrics from ${url}\n${await response.text()}`;
-  } catch (error) {
-    return `# Temporal worker metrics: ${url} unreachable (${(error as Error).message})\n`;
-  }
-}
-
 /**
- * `GET /metrics`: this process's registry (HTTP, transitions, timers, handoff steps, Node
- * process metrics) followed by the Temporal core runtime's metrics (names start `temporal_`),
- * scraped from its exporter in this process so one scrape target sees both.
+ * `GET /metrics`: this API's registry (HTTP, transitions, Node process metrics), then `more`:
+ * in a process that also runs the worker, its counters and the Temporal runtime's metrics, so
+ * one scrape target sees the whole process.
  */
-export function metricsEndpoint(): RequestHandler {
+export function metricsEndpoint(more?: () => Promise<string>): RequestHandler {
   return async (_req, res) => {
-    const [own, temporal] = await Promise.all([registry.metrics(), temporalMetrics()]);
-    res.type(registry.contentType).send(`${own}\n${temporal}`);
+    const [own, extra] = await Promise.all([registry.metrics(), more?.()]);
+    res.type(registry.contentType).send(extra === undefined ? own : `${own}\n${extra}`);
   };
 }

@@ -1,9 +1,6 @@
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
 
-/**
- * The process's Prometheus registry. In `npm start` the API and the worker share a process,
- * so the activity counters below appear at the API's `/metrics` too.
- */
+/** The API's Prometheus registry (the worker keeps its own: infra/worker-metrics.ts). */
 export const registry = new Registry();
 collectDefaultMetrics({ register: registry });
 
@@ -26,19 +23,5 @@ export const transitions = new Counter({
   name: 'opportunity_transitions_total',
   help: 'Machine events sent to deal workflows through the API, by event type and result (accepted, refused, failed)',
   labelNames: ['event_type', 'result'] as const,
-  registers: [registry],
-});
-
-export const timersFired = new Counter({
-  name: 'deal_timers_fired_total',
-  help: 'Deal workflow timers that fired and did their work, by timer',
-  labelNames: ['timer'] as const,
-  registers: [registry],
-});
-
-export const handoffSteps = new Counter({
-  name: 'handoff_steps_total',
-  help: 'Won-deal handoff step attempts, by step and result (succeeded, failed)',
-  labelNames: ['step', 'result'] as const,
   registers: [registry],
 });

@@ -5,7 +5,8 @@
 import { z } from 'zod';
 import { text } from '../../machines/opportunity';
 import { STAGES } from '../../machines/opportunity/vocabulary';
-import { RATE_DEFINITIONS, RATE_NAMES } from '../../db/queries/metrics-definitions';
+import { RATE_DEFINITIONS, RATE_NAMES } from '../../machines/opportunity/metrics';
+import { STUCK_REASONS } from '../../machines/opportunity/stuck-reasons';
 import { badRequest } from '../errors';
 import { isoDateTime, ownerIdField, pageOf, pageQuery } from '../schemas/common';
 
@@ -93,8 +94,6 @@ export const snapshotSchema = z
   })
   .meta({ id: 'MetricSnapshot', description: 'An immutable point-in-time metric snapshot (the database refuses UPDATE and DELETE).' });
 export const snapshotPageSchema = pageOf(snapshotSchema);
-
-export const STUCK_REASONS = ['write_blocked', 'next_action_overdue', 'decision_deadline_passed', 'follow_up_paused', 'proposal_work_paused', 'dormant', 'overdue'] as const;
 
 export const stuckDealSchema = z
   .object({

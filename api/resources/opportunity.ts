@@ -1,5 +1,6 @@
 import { explain, initialContext, STAGES, type DealState, type Explanation } from '../../machines/opportunity';
 import type { OpportunityRow } from '../../db/schema';
+import { workflowUiLink, type TemporalUiConfig } from '../temporal-ui';
 import { iso, unreadableColumns, unreadableRecord } from './unreadable';
 
 export { iso };
@@ -9,7 +10,7 @@ const CONTEXT_RECORDS = Object.entries(initialContext({ opportunityId: '', owner
   .filter(([, value]) => typeof value === 'object' && value !== null && !Array.isArray(value))
   .map(([key]) => key);
 
-/** The machine's reading of a stored snapshot; null when it is not a state of the opportunity machine. */
+/** The machine's reading of a stored snapshot; null when it is not a state of the deal machine. */
 function explained(snapshot: unknown): { deal: DealState; explanation: Explanation } | null {
   const deal = snapshot as DealState | null;
   if (typeof deal !== 'object' || deal === null || typeof deal.context !== 'object' || deal.context === null) return null;
@@ -38,7 +39,7 @@ const text = (value: unknown): string | null => (typeof value === 'string' ? val
  * named in `unreadable` (a snapshot the machine cannot read leaves the pauses of the projected
  * columns and no allowed events).
  */
-export function opportunityResource(row: OpportunityRow, links: { temporalUi?: string } = {}) {
+export function opportunityResource(row: OpportunityRow, temporalUi: TemporalUiConfig = {}) {
   const found = explained(row.snapshot);
   const explanation = found?.explanation ?? {
     pauses: {
@@ -50,6 +51,7 @@ export function opportunityResource(row: OpportunityRow, links: { temporalUi?: s
     nextStageGates: [],
   };
   const base = `/v1/opportunities/${row.id}`;
+  const workflow = workflowUiLink(temporalUi, row.workflowId);
   // The projected columns, or the machine's own next action when the row has none projected yet (a new lead).
   const fromContext = found?.deal.context.nextAction as Record<string, unknown> | null | undefined;
   const contextDue = text(fromContext?.dueAt);
@@ -95,11 +97,10 @@ export function opportunityResource(row: OpportunityRow, links: { temporalUi?: s
       tasks: `/v1/tasks?opportunityId=${row.id}`,
       proposal: `${base}/proposal`,
       outputs: `${base}/outputs`,
-      ...(links.temporalUi ? { workflow: `${links.temporalUi}/namespaces/default/workflows/${row.workflowId}` } : {}),
+      ...(workflow ? { workflow } : {}),
     },
     createdAt: iso(row.createdAt),
     updatedAt: iso(row.updatedAt),
     ...(unreadable.length > 0 ? { unreadable } : {}),
   };
 }
-export type OpportunityResource = ReturnType<typeof opportunityResource>;

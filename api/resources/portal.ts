@@ -1,5 +1,5 @@
 import type { PortalProposal, PortalText } from '../../db/queries/portal';
-import { totalCents } from '../schemas/attachments';
+import { totalCents } from '../../machines/opportunity/attachments';
 import { iso } from './opportunity';
 
 /*

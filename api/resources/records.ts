@@ -10,7 +10,7 @@ import type {
   ProposalRow,
   ProposalSectionRow,
 } from '../../db/schema';
-import { totalCents } from '../schemas/attachments';
+import { totalCents } from '../../machines/opportunity/attachments';
 import { iso } from './opportunity';
 
 const approvalStamp = (r: { visibility: string; approvedBy: string | null; approvedAt: Date | null; approvedVersion: number | null }) => ({
@@ -20,7 +20,7 @@ const approvalStamp = (r: { visibility: string; approvedBy: string | null; appro
   approvedVersion: r.approvedVersion,
 });
 
-export const approvalResource = (a: ApprovalRow) => ({
+const approvalResource = (a: ApprovalRow) => ({
   id: a.id,
   proposalId: a.proposalId,
   proposalVersion: a.proposalVersion,

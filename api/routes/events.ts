@@ -7,12 +7,12 @@ import { etagOf, opportunityFor } from '../access';
 import { rowAsOf } from '../deal-outcome';
 import { hashToken } from '../auth';
 import { badRequest } from '../errors';
-import { pendingSecretOf, requestIdOf } from '../idempotency';
+import { pendingSecretOf, requestIdOf, type Reply } from '../idempotency';
 import { documentSchema } from '../openapi/registry';
 import { expectedVersionOf } from '../preconditions';
 import { eventResource } from '../resources/event';
 import { opportunityResource } from '../resources/opportunity';
-import { apiRouter } from '../route-kit';
+import { apiRouter, type RouteInput } from '../route-kit';
 import { idParams, pageOf, pageQuery } from '../schemas/common';
 import { eventRequestSchema, timelineEntrySchema, type EventRequest } from '../schemas/events';
 import { opportunitySchema } from '../schemas/opportunity';
@@ -47,8 +47,42 @@ function checkAttachments(request: EventRequest): void {
   }
 }
 
+type SendInput = RouteInput<z.infer<typeof idParams>, undefined, z.infer<typeof eventRequest>>;
+
+/** Validates the event as the machine will, sends it to the deal and answers with the deal after it. */
+async function sendEvent(deps: AppDeps, { req, principal, params, body, idempotencyKey }: SendInput): Promise<Reply> {
+  const request = body as EventRequest;
+  checkAttachments(request);
+  const expectedVersion = expectedVersionOf(req);
+  await opportunityFor(deps.db, principal, params.id);
+  const { attachments, ...fields } = request;
+  const parsed = parseDealEvent({ ...fields, actor: { id: principal.userId, role: principal.role }, at: new Date().toISOString() });
+  if (!parsed.ok) {
+    throw badRequest('The event is invalid', parsed.issues.map((i) => ({ field: i.path === '(event)' ? 'body' : i.path, message: i.message })));
+  }
+  // Every attempt of one request sends the same token: the workflow keeps the hash of the first.
+  const linkToken =
+    request.type === 'SEND_PROPOSAL' ? await pendingSecretOf(deps.db, principal, idempotencyKey, () => randomBytes(32).toString('base64url')) : undefined;
+  const stored = linkToken ? { ...attachments, linkTokenHash: hashToken(linkToken) } : attachments;
+  const view = await deps.deals.apply(params.id, parsed.event, {
+    requestId: idempotencyKey ? requestIdOf(principal, idempotencyKey) : randomUUID(),
+    expectedVersion,
+    attachments: stored,
+  });
+  // The update's own result: a retry of an interrupted request answers with this event's outcome, not a later one.
+  const row = rowAsOf(await opportunityFor(deps.db, principal, params.id), view);
+  const resource = opportunityResource(row, deps.config);
+  const headers = { ETag: etagOf(row) };
+  if (!linkToken) return { body: resource, headers };
+  return {
+    body: { ...resource, proposalLink: { url: `/p/${linkToken}`, note: 'Shown once: only its hash is stored' } },
+    replayBody: { ...resource, proposalLink: { url: null, note: LINK_SHOWN_ONCE } },
+    headers,
+  };
+}
+
 export function eventRoutes(deps: AppDeps) {
-  const { db, deals } = deps;
+  const { db } = deps;
   const { router, add } = apiRouter('/v1', db);
 
   add(
@@ -68,36 +102,7 @@ export function eventRoutes(deps: AppDeps) {
       success: { status: 200, description: 'The opportunity after the event', schema: eventResult, headers: ['ETag'] },
       errors: [404, 409, 412, 503],
     },
-    async ({ req, principal, params, body, idempotencyKey }) => {
-      const request = body as EventRequest;
-      checkAttachments(request);
-      const expectedVersion = expectedVersionOf(req);
-      await opportunityFor(db, principal, params.id);
-      const { attachments, ...fields } = request;
-      const parsed = parseDealEvent({ ...fields, actor: { id: principal.userId, role: principal.role }, at: new Date().toISOString() });
-      if (!parsed.ok) {
-        throw badRequest('The event is invalid', parsed.issues.map((i) => ({ field: i.path === '(event)' ? 'body' : i.path, message: i.message })));
-      }
-      // Every attempt of one request sends the same token: the workflow keeps the hash of the first.
-      const linkToken =
-        request.type === 'SEND_PROPOSAL' ? await pendingSecretOf(db, principal, idempotencyKey, () => randomBytes(32).toString('base64url')) : undefined;
-      const stored = linkToken ? { ...attachments, linkTokenHash: hashToken(linkToken) } : attachments;
-      const view = await deals.apply(params.id, parsed.event, {
-        requestId: idempotencyKey ? requestIdOf(principal, idempotencyKey) : randomUUID(),
-        expectedVersion,
-        attachments: stored,
-      });
-      // The update's own result: a retry of an interrupted request answers with this event's outcome, not a later one.
-      const row = rowAsOf(await opportunityFor(db, principal, params.id), view);
-      const resource = opportunityResource(row, { temporalUi: deps.config.temporalUiUrl });
-      const headers = { ETag: etagOf(row) };
-      if (!linkToken) return { body: resource, headers };
-      return {
-        body: { ...resource, proposalLink: { url: `/p/${linkToken}`, note: 'Shown once: only its hash is stored' } },
-        replayBody: { ...resource, proposalLink: { url: null, note: LINK_SHOWN_ONCE } },
-        headers,
-      };
-    },
+    async (input) => sendEvent(deps, input),
   );
 
   add(

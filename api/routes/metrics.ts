@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { captureFunnelSnapshot, funnelMetrics, listMetricSnapshots, type MetricSnapshotRow } from '../../db/queries/metrics';
+import { funnelMetrics } from '../../db/queries/funnel';
+import { captureFunnelSnapshot, listMetricSnapshots, type MetricSnapshotRow } from '../../db/queries/metric-snapshots';
 import type { AppDeps } from '../app';
 import { funnelQuery, funnelSchema, resolvePeriod, snapshotBody, snapshotPageSchema, snapshotSchema, snapshotsQuery } from '../metrics/schemas';
 import { iso } from '../resources/unreadable';
@@ -18,7 +19,7 @@ export const snapshotResource = (row: MetricSnapshotRow) => ({
 
 const OPS = ['admin', 'ops'] as const;
 
-/** M1: the funnel measures and their snapshots (definitions: db/queries/metrics-definitions.ts). */
+/** M1: the funnel measures and their snapshots (definitions: machines/opportunity/metrics.ts). */
 export function metricsRoutes({ db, logger }: AppDeps) {
   const { router, add } = apiRouter('/v1', db);
 

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { z } from 'zod';
 import { listOpportunities } from '../../db/queries/opportunities';
 import type { AppDeps } from '../app';
 import { etagOf, opportunityFor, uuidFromSeed } from '../access';
@@ -6,7 +7,7 @@ import { rowAsOf } from '../deal-outcome';
 import { badRequest } from '../errors';
 import { requestIdOf } from '../idempotency';
 import { opportunityResource } from '../resources/opportunity';
-import { apiRouter } from '../route-kit';
+import { apiRouter, type RouteInput } from '../route-kit';
 import { idParams } from '../schemas/common';
 import { createOpportunityBody, listOpportunitiesQuery, opportunityPageSchema, opportunitySchema } from '../schemas/opportunity';
 import { pageReply } from './pagination';
@@ -14,11 +15,38 @@ import { pageReply } from './pagination';
 const FIRST_ACTION_DUE_MS = 2 * 86_400_000;
 const INTERNAL = ['admin', 'ops', 'rep'] as const;
 
-export function opportunityRoutes(deps: AppDeps) {
-  const { db, deals } = deps;
-  const { router, add } = apiRouter('/v1', db);
-  const respond = (row: Parameters<typeof opportunityResource>[0]) => opportunityResource(row, { temporalUi: deps.config.temporalUiUrl });
+type AddRoute = ReturnType<typeof apiRouter>['add'];
+type Respond = (row: Parameters<typeof opportunityResource>[0]) => ReturnType<typeof opportunityResource>;
+type CreateInput = RouteInput<undefined, undefined, z.infer<typeof createOpportunityBody>>;
 
+/** Opens the lead a request asks for: the caller owns it unless ops or an admin names an owner. */
+async function openLead(deps: AppDeps, { principal, body, idempotencyKey }: CreateInput) {
+  if (principal.role === 'rep' && body.ownerId && body.ownerId !== principal.userId) {
+    throw badRequest('A rep owns the deals it creates', [{ field: 'ownerId', message: 'a rep cannot assign another owner' }]);
+  }
+  const ownerId = principal.role === 'rep' ? principal.userId : (body.ownerId ?? principal.userId);
+  const opportunityId = idempotencyKey ? uuidFromSeed(`opportunity\n${principal.userId}\n${idempotencyKey}`) : randomUUID();
+  const view = await deps.deals.open(
+    {
+      opportunityId,
+      title: body.title,
+      company: body.company,
+      ownerId,
+      source: body.source ?? null,
+      createdAt: new Date().toISOString(),
+      nextAction: {
+        description: body.nextAction?.description ?? 'Qualify this lead',
+        dueAt: body.nextAction?.dueAt ?? new Date(Date.now() + FIRST_ACTION_DUE_MS).toISOString(),
+        ownerId: body.nextAction?.ownerId ?? ownerId,
+      },
+    },
+    idempotencyKey ? requestIdOf(principal, idempotencyKey) : undefined,
+  );
+  // As the deal was opened, also for a retry that finds it moved on since.
+  return { opportunityId, row: rowAsOf(await opportunityFor(deps.db, principal, opportunityId), view) };
+}
+
+function listRoute(deps: AppDeps, add: AddRoute, respond: Respond): void {
   add(
     {
       method: 'get',
@@ -33,14 +61,16 @@ export function opportunityRoutes(deps: AppDeps) {
     async ({ principal, query }) => {
       const ownerId = principal.role === 'rep' ? principal.userId : query.ownerId;
       if (principal.role === 'rep' && query.ownerId && query.ownerId !== principal.userId) return { body: { items: [], nextCursor: null } };
-      return pageReply(() => listOpportunities(db, { ...query, ownerId }), respond, {
+      return pageReply(() => listOpportunities(deps.db, { ...query, ownerId }), respond, {
         logger: deps.logger,
         kind: 'opportunity',
         unreadable: (_row, item) => item.unreadable ?? [],
       });
     },
   );
+}
 
+function createRoute(deps: AppDeps, add: AddRoute, respond: Respond): void {
   add(
     {
       method: 'post',
@@ -53,34 +83,14 @@ export function opportunityRoutes(deps: AppDeps) {
       success: { status: 201, description: 'The new lead', schema: opportunitySchema, headers: ['Location', 'ETag'] },
       errors: [503],
     },
-    async ({ principal, body, idempotencyKey }) => {
-      if (principal.role === 'rep' && body.ownerId && body.ownerId !== principal.userId) {
-        throw badRequest('A rep owns the deals it creates', [{ field: 'ownerId', message: 'a rep cannot assign another owner' }]);
-      }
-      const ownerId = principal.role === 'rep' ? principal.userId : (body.ownerId ?? principal.userId);
-      const opportunityId = idempotencyKey ? uuidFromSeed(`opportunity\n${principal.userId}\n${idempotencyKey}`) : randomUUID();
-      const view = await deals.open(
-        {
-          opportunityId,
-          title: body.title,
-          company: body.company,
-          ownerId,
-          source: body.source ?? null,
-          createdAt: new Date().toISOString(),
-          nextAction: {
-            description: body.nextAction?.description ?? 'Qualify this lead',
-            dueAt: body.nextAction?.dueAt ?? new Date(Date.now() + FIRST_ACTION_DUE_MS).toISOString(),
-            ownerId: body.nextAction?.ownerId ?? ownerId,
-          },
-        },
-        idempotencyKey ? requestIdOf(principal, idempotencyKey) : undefined,
-      );
-      // As the deal was opened, also for a retry that finds it moved on since.
-      const row = rowAsOf(await opportunityFor(db, principal, opportunityId), view);
+    async (input) => {
+      const { opportunityId, row } = await openLead(deps, input);
       return { body: respond(row), headers: { Location: `/v1/opportunities/${opportunityId}`, ETag: etagOf(row) } };
     },
   );
+}
 
+function readRoute(deps: AppDeps, add: AddRoute, respond: Respond): void {
   add(
     {
       method: 'get',
@@ -93,10 +103,17 @@ export function opportunityRoutes(deps: AppDeps) {
       errors: [404],
     },
     async ({ principal, params }) => {
-      const row = await opportunityFor(db, principal, params.id);
+      const row = await opportunityFor(deps.db, principal, params.id);
       return { body: respond(row), headers: { ETag: etagOf(row) } };
     },
   );
+}
 
+export function opportunityRoutes(deps: AppDeps) {
+  const { router, add } = apiRouter('/v1', deps.db);
+  const respond: Respond = (row) => opportunityResource(row, deps.config);
+  listRoute(deps, add, respond);
+  createRoute(deps, add, respond);
+  readRoute(deps, add, respond);
   return router;
 }

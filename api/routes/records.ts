@@ -1,7 +1,11 @@
 import { z } from 'zod';
 import type { Db } from '../../db/client';
-import { getContract, getCurrentProposal, getProposalDetail, listClientSafeSummaries } from '../../db/queries/proposals';
-import { deliveryRecords, listApprovals, listAuditEvidence, listDiscoveryNotes, listProposals } from '../../db/queries/records';
+import { listApprovals } from '../../db/queries/approvals';
+import { listClientSafeSummaries } from '../../db/queries/client-safe-summaries';
+import { getContract } from '../../db/queries/contracts';
+import { getProposalDetail } from '../../db/queries/proposal-detail';
+import { getCurrentProposal, listProposals } from '../../db/queries/proposals';
+import { deliveryRecords, listAuditEvidence, listDiscoveryNotes } from '../../db/queries/records';
 import type { OpportunityRow } from '../../db/schema';
 import type { AppDeps } from '../app';
 import { opportunityFor } from '../access';
@@ -42,21 +46,27 @@ async function outputSources(db: Db, opportunity: OpportunityRow): Promise<Outpu
   return { opportunity, notes, evidence, proposal, sectionKinds: detail?.sections.map((s) => s.section) ?? [], approvals, contract, checklist: delivery.checklist };
 }
 
-/** A deal's records: proposal, versions, approvals, contract, client-safe summaries and the eight outputs. */
-export function recordRoutes({ db, logger }: AppDeps) {
-  const { router, add } = apiRouter('/v1', db);
+type AddRoute = ReturnType<typeof apiRouter>['add'];
+interface ReadDoc {
+  summary: string;
+  description?: string;
+  tags: string[];
+  schema: z.ZodType;
+}
+/** Mounts a read of one deal's record. */
+type ReadRoute = (path: string, doc: ReadDoc, build: (opportunity: OpportunityRow) => Promise<unknown>) => void;
 
-  /** A read of one deal's record: the caller must be allowed to act on the deal (404 otherwise). */
-  const read = (
-    path: string,
-    doc: { summary: string; description?: string; tags: string[]; schema: z.ZodType },
-    build: (opportunity: OpportunityRow) => Promise<unknown>,
-  ) =>
+/** A read of one deal's record: the caller must be allowed to act on the deal (404 otherwise). */
+function dealReader(db: Db, add: AddRoute): ReadRoute {
+  return (path, doc, build) =>
     add(
       { method: 'get', path, roles: INTERNAL, params: idParams, errors: [404], ...doc, success: { status: 200, description: doc.summary, schema: doc.schema } },
       async ({ principal, params }) => ({ body: await build(await opportunityFor(db, principal, params.id)) }),
     );
+}
 
+/** S1, S2, T1, R1: the current proposal and every version. */
+function proposalReads({ db, logger }: AppDeps, read: ReadRoute): void {
   read(
     '/opportunities/:id/proposal',
     {
@@ -81,7 +91,10 @@ export function recordRoutes({ db, logger }: AppDeps) {
     { summary: 'Every version of the proposal, newest first (R1)', tags: ['Proposals'], schema: listOf(proposalVersionSchema) },
     async (opportunity) => listBody(renderRows(await listProposals(db, opportunity.id), proposalVersionResource, { logger, kind: 'proposal' })),
   );
+}
 
+/** AP1, W2, K1: approvals, the contract and the client-safe summaries. */
+function approvalAndContractReads({ db, logger }: AppDeps, read: ReadRoute): void {
   read(
     '/opportunities/:id/approvals',
     { summary: 'Approval state of the proposal and its client-safe summary (AP1)', tags: ['Approvals'], schema: approvalStateSchema },
@@ -99,7 +112,10 @@ export function recordRoutes({ db, logger }: AppDeps) {
     { summary: 'The client-safe summaries of a deal and whether each is approved (K1)', tags: ['Approvals'], schema: listOf(summarySchema) },
     async (opportunity) => listBody(renderRows(await listClientSafeSummaries(db, opportunity.id), summaryResource, { logger, kind: 'client-safe summary' })),
   );
+}
 
+/** OUT1: the eight outputs, all at once or one by name. */
+function outputReads(db: Db, add: AddRoute, read: ReadRoute): void {
   read(
     '/opportunities/:id/outputs',
     { summary: 'All eight outputs of the deal (OUT1)', tags: ['Outputs'], schema: outputListSchema },
@@ -125,6 +141,14 @@ export function recordRoutes({ db, logger }: AppDeps) {
       return { body: outputResource(params.output, sources) };
     },
   );
+}
 
+/** A deal's records: proposal, versions, approvals, contract, client-safe summaries and the eight outputs. */
+export function recordRoutes(deps: AppDeps) {
+  const { router, add } = apiRouter('/v1', deps.db);
+  const read = dealReader(deps.db, add);
+  proposalReads(deps, read);
+  approvalAndContractReads(deps, read);
+  outputReads(deps.db, add, read);
   return router;
 }

@@ -9,8 +9,8 @@
 import { z } from 'zod';
 import { DATE_YEAR_MAX, DATE_YEAR_MIN, eventSchemas, GATE_CODES, line } from '../../machines/opportunity';
 
-export const MAX_PAGE_SIZE = 100;
-export const DEFAULT_PAGE_SIZE = 25;
+const MAX_PAGE_SIZE = 100;
+const DEFAULT_PAGE_SIZE = 25;
 
 export const uuidExample = '0b9d6c8e-2f4a-4c61-9a57-3e1f0f6c2d11';
 
@@ -20,7 +20,7 @@ export const idParams = z.strictObject({ id: z.uuid().meta({ example: uuidExampl
  * A whole number in a query string: plain decimal digits only (`0x10`, `1e2`, ` 5` or `5.0`
  * are refused, not coerced), at most `max`.
  */
-export const countQuery = (min: number, max: number) =>
+const countQuery = (min: number, max: number) =>
   z
     .string()
     .regex(/^[0-9]{1,9}$/, 'must be a whole number written in decimal digits')
@@ -59,7 +59,7 @@ export const pageOf = <T extends z.ZodType>(item: T) =>
       }),
   });
 
-export const fieldErrorSchema = z.object({ field: z.string(), message: z.string() });
+const fieldErrorSchema = z.object({ field: z.string(), message: z.string() });
 
 /** RFC 9457 problem details, with the fields at fault and, for a refused move, its unmet gates. */
 export const problemSchema = z

@@ -6,13 +6,13 @@
  */
 import { z } from 'zod';
 import { eventSchemas, type EventType } from '../../machines/opportunity';
-import { CLIENT_ATTACHMENTS, REQUIRED_ATTACHMENTS, type ClientAttachmentType } from './attachments';
+import { CLIENT_ATTACHMENTS, REQUIRED_ATTACHMENTS, type ClientAttachmentType } from '../../machines/opportunity/attachments';
 import { isoDateTime, nullableIso } from './common';
 
 const dealEventSchema = eventSchemas().dealEvent;
 
 /** Events only the system sends: the workflow completes handoffs, proposal links record views. */
-export const SYSTEM_ONLY_EVENTS = ['COMPLETE_HANDOFF', 'RECORD_VIEW'] as const satisfies readonly EventType[];
+const SYSTEM_ONLY_EVENTS = ['COMPLETE_HANDOFF', 'RECORD_VIEW'] as const satisfies readonly EventType[];
 
 type EventObject = (typeof dealEventSchema.options)[number];
 const typeOf = (schema: EventObject): EventType => schema.shape.type.value;
@@ -26,10 +26,8 @@ function requestBodyFor(schema: EventObject) {
   return z.strictObject({ ...shape, attachments: required ? attachments : attachments.optional() });
 }
 
+/** The events a caller may send. */
 const callerEvents = dealEventSchema.options.filter((s) => !(SYSTEM_ONLY_EVENTS as readonly string[]).includes(typeOf(s)));
-
-/** The event types a caller may send. */
-export const CALLER_EVENT_TYPES = callerEvents.map(typeOf);
 
 export const eventRequestSchema = z
   .discriminatedUnion('type', callerEvents.map(requestBodyFor) as unknown as [z.ZodObject, ...z.ZodObject[]])

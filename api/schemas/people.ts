@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { safeText } from '../../machines/opportunity';
-import { TASK_KINDS, TASK_STATUSES, USER_ROLES } from '../../db/schema/enums';
+import { safeText, TASK_KINDS, USER_ROLES } from '../../machines/opportunity';
+import { TASK_STATUSES } from '../../db/schema/enums';
 import { documentSchema } from '../openapi/registry';
 import { isoDateTime, nullableIso, ownerIdField, pageOf, pageQuery, uuidExample } from './common';
 

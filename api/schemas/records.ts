@@ -1,7 +1,7 @@
 /** Response schemas of a deal's records: proposal, approvals, contract, summaries, outputs. */
 import { z } from 'zod';
-import { CONTRACT_STATES, PAYMENT_STATES, PROPOSAL_SECTION_KINDS, STAGES } from '../../machines/opportunity';
-import { APPROVAL_DECISIONS, APPROVAL_KINDS, PROPOSAL_STATUSES, SUMMARY_KINDS, VISIBILITIES } from '../../db/schema/enums';
+import { CONTRACT_STATES, PAYMENT_STATES, PROPOSAL_SECTION_KINDS, STAGES, SUMMARY_KINDS, VISIBILITIES } from '../../machines/opportunity';
+import { APPROVAL_DECISIONS, APPROVAL_KINDS, PROPOSAL_STATUSES } from '../../db/schema/enums';
 import { documentSchema } from '../openapi/registry';
 import { isoDate, isoDateTime, nullableIso } from './common';
 
@@ -13,7 +13,7 @@ const stamp = {
 };
 const ref = z.object({ id: z.uuid() }).catchall(z.string()).nullable();
 
-export const approvalDecisionSchema = documentSchema(
+const approvalDecisionSchema = documentSchema(
   'ApprovalDecision',
   z.object({
     id: z.uuid(),

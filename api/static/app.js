@@ -2,7 +2,6 @@
 // Plain browser JavaScript, no build step and nothing loaded from other hosts.
 (function () {
   'use strict';
-  var STAGES = ['lead', 'qualified', 'discovery', 'audit', 'proposal', 'approval', 'sent', 'contract', 'won', 'handed_off', 'lost'];
   var RATES = [
     ['qualificationRate', 'Qualification rate'],
     ['proposalRate', 'Proposal rate'],
@@ -53,11 +52,13 @@
     return withQuery('/v1/ops/stuck', params);
   }
 
+  // The API lists the stages in path order, so the page spells none of them out.
   function drawFunnel(counts) {
     var width = 640, barHeight = 22, gap = 6, labelWidth = 90, valueWidth = 40;
-    var max = Math.max.apply(null, STAGES.map(function (s) { return counts[s]; }).concat([1]));
-    var svg = el('svg:svg', { width: width, height: STAGES.length * (barHeight + gap), role: 'img', 'aria-label': 'Deals that entered each stage' });
-    STAGES.forEach(function (stage, i) {
+    var stages = Object.keys(counts);
+    var max = Math.max.apply(null, stages.map(function (s) { return counts[s]; }).concat([1]));
+    var svg = el('svg:svg', { width: width, height: stages.length * (barHeight + gap), role: 'img', 'aria-label': 'Deals that entered each stage' });
+    stages.forEach(function (stage, i) {
       var y = i * (barHeight + gap);
       var w = Math.round((counts[stage] / max) * (width - labelWidth - valueWidth));
       var row = el('svg:g', { 'data-stage': stage, 'data-count': String(counts[stage]) });

@@ -5,30 +5,26 @@
  * Answers IPC `{ type: 'stats' }` with its memory after a full GC (run with --expose-gc).
  */
 import { NativeConnection, Worker } from '@temporalio/worker';
-import { createDb } from '../../db/client';
+import { startServices } from '../../infra/composition';
 import { loadConfig } from '../../infra/config';
 import { createLogger } from '../../infra/logger';
-import { startWorker, WORKER_TUNING_OPTIONS } from '../../infra/worker';
+import { WORKER_TUNING_OPTIONS } from '../../infra/worker';
 
 async function main(): Promise<void> {
-  const db = createDb(process.env.DATABASE_URL!, { max: Number(process.env.BENCH_WORKER_POOL ?? 10), applicationName: 'bench-worker' });
-  // The production worker's defaults (scripts/worker.ts), which --worker-options can override.
-  const defaults = { maxCachedWorkflows: loadConfig({ WORKER_MAX_CACHED_WORKFLOWS: process.env.WORKER_MAX_CACHED_WORKFLOWS }).WORKER_MAX_CACHED_WORKFLOWS };
-  const tuning = { ...defaults, ...(process.env.BENCH_WORKER_OPTIONS ? (JSON.parse(process.env.BENCH_WORKER_OPTIONS) as Record<string, unknown>) : {}) };
-  // startWorker forwards only these WorkerOptions; anything else would be silently ignored.
+  // Over the production worker's settings (scripts/worker.ts), from --worker-options.
+  const tuning = process.env.BENCH_WORKER_OPTIONS ? (JSON.parse(process.env.BENCH_WORKER_OPTIONS) as Record<string, unknown>) : {};
+  // The composition root forwards only these WorkerOptions; anything else would be silently ignored.
   const forwarded: readonly string[] = ['maxConcurrentActivityTaskExecutions', ...WORKER_TUNING_OPTIONS];
   const unsupported = Object.keys(tuning).filter((key) => !forwarded.includes(key));
-  if (unsupported.length) throw new Error(`startWorker does not forward ${unsupported.join(', ')}`);
-  const { maxConcurrentActivityTaskExecutions, ...workerOptions } = tuning as { maxConcurrentActivityTaskExecutions?: number };
-  const handle = await startWorker({
-    address: process.env.TEMPORAL_ADDRESS!,
-    namespace: process.env.TEMPORAL_NAMESPACE ?? 'default',
-    taskQueue: process.env.TASK_QUEUE!,
-    db,
+  if (unsupported.length) throw new Error(`the worker does not forward ${unsupported.join(', ')}`);
+  const services = await startServices(loadConfig(), {
     logger: createLogger(process.env.BENCH_LOG_LEVEL ?? 'silent'),
-    bundle: process.env.WORKFLOW_BUNDLE_PATH ? { codePath: process.env.WORKFLOW_BUNDLE_PATH } : undefined,
-    maxConcurrentActivityTaskExecutions,
-    workerOptions,
+    pool: { max: Number(process.env.BENCH_WORKER_POOL ?? 10), applicationName: 'bench-worker' },
+    worker: {
+      schedules: false,
+      bundle: process.env.WORKFLOW_BUNDLE_PATH ? { codePath: process.env.WORKFLOW_BUNDLE_PATH } : undefined,
+      tuning,
+    },
   });
   // The Temporal floor (see floor-workflows.ts) on a task queue of its own, same process.
   let floor: Promise<void> | undefined;
@@ -53,7 +49,7 @@ async function main(): Promise<void> {
   });
   const stop = () => {
     if (floorWorker?.getState() === 'RUNNING') floorWorker.shutdown();
-    void Promise.allSettled([handle.shutdown(), floor]).finally(() => db.$client.end().finally(() => process.exit(0)));
+    void Promise.allSettled([services.stop(), floor]).finally(() => process.exit(0));
   };
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);

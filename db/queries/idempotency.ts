@@ -92,12 +92,17 @@ export async function releaseIdempotencyKey(db: Db, which: Which): Promise<void>
   await db.delete(idempotencyKeys).where(whereKey(which));
 }
 
-/** Drops completed keys older than `days` (retention); returns how many. */
-export async function pruneIdempotencyKeys(db: Db, days: number): Promise<number> {
+/**
+ * Drops at most `limit` keys answered more than `days` ago, or claimed that long ago and
+ * abandoned (a live claim renews `created_at` every few seconds); returns how many.
+ */
+export async function pruneIdempotencyKeys(db: Db, days: number, limit: number): Promise<number> {
   const old = sql`now() - make_interval(days => ${days})`;
-  const removed = await db
-    .delete(idempotencyKeys)
+  const expired = db
+    .select({ principal: idempotencyKeys.principal, key: idempotencyKeys.key })
+    .from(idempotencyKeys)
     .where(or(lt(idempotencyKeys.completedAt, old), and(isNull(idempotencyKeys.status), lt(idempotencyKeys.createdAt, old))))
-    .returning({ key: idempotencyKeys.key });
-  return removed.length;
+    .limit(limit);
+  const result = await db.delete(idempotencyKeys).where(sql`(${idempotencyKeys.principal}, ${idempotencyKeys.key}) in (${expired})`);
+  return result.rowCount ?? 0;
 }

@@ -1,32 +1,28 @@
-import { asc, desc, eq } from 'drizzle-orm';
+import { asc, eq } from 'drizzle-orm';
 import type { DiscoveryFact } from '../../machines/opportunity/vocabulary';
 import type { Db } from '../client';
 import {
-  approvals,
   auditEvidence,
   clientServices,
   communications,
   discoveryNotes,
   onboardingChecklists,
   projects,
-  proposals,
-  type ApprovalRow,
   type AuditEvidenceRow,
   type ClientServiceRow,
   type CommunicationRow,
   type DiscoveryNoteRow,
   type OnboardingChecklistRow,
   type ProjectRow,
-  type ProposalRow,
   type Visibility,
 } from '../schema';
 import { insertOnceByKey, selectOne } from './support';
 
 /*
- * The deal's own records that the API reads (discovery notes, audit evidence, proposal
- * versions, approvals, handoff records) and that an accepted event writes through
- * `recordSideRecords`. Every write is keyed by the event's key, so a retry is a no-op.
- * Internal reads: portal users and proposal links read through `portal.ts` only.
+ * The deal's own records that the API reads (discovery notes, audit evidence, communications,
+ * handoff delivery records) and that an accepted event writes through `recordSideRecords`.
+ * Every write is keyed by the event's key, so a retry is a no-op. Internal reads: portal
+ * users and proposal links read through `portal.ts` only.
  */
 
 export async function recordDiscoveryNotes(
@@ -68,22 +64,6 @@ export function listDiscoveryNotes(db: Db, opportunityId: string): Promise<Disco
 
 export function listAuditEvidence(db: Db, opportunityId: string): Promise<AuditEvidenceRow[]> {
   return db.select().from(auditEvidence).where(eq(auditEvidence.opportunityId, opportunityId)).orderBy(asc(auditEvidence.createdAt));
-}
-
-/** Every version of a deal's proposal, newest first (R1). */
-export function listProposals(db: Db, opportunityId: string): Promise<ProposalRow[]> {
-  return db.select().from(proposals).where(eq(proposals.opportunityId, opportunityId)).orderBy(desc(proposals.version));
-}
-
-/** Every approval decision on any version of a deal's proposal, oldest first (AP1). */
-export async function listApprovals(db: Db, opportunityId: string): Promise<ApprovalRow[]> {
-  const rows = await db
-    .select({ approval: approvals })
-    .from(approvals)
-    .innerJoin(proposals, eq(proposals.id, approvals.proposalId))
-    .where(eq(proposals.opportunityId, opportunityId))
-    .orderBy(asc(approvals.decidedAt));
-  return rows.map((r) => r.approval);
 }
 
 /** The handoff's delivery records of a deal, where they exist (W1, S2). */

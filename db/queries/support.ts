@@ -1,5 +1,5 @@
 import { eq, sql, type SQL } from 'drizzle-orm';
-import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
+import type { PgColumn, PgTable, PgUpdateSetSource } from 'drizzle-orm/pg-core';
 import { z } from 'zod';
 import type { Db } from '../client';
 
@@ -103,6 +103,26 @@ export async function insertOnceByKey<T extends KeyedTable>(
 export async function selectOne<T extends PgTable>(db: Db, table: T, where: SQL): Promise<T['$inferSelect'] | undefined> {
   const rows: unknown[] = await db.select().from(table as PgTable).where(where).limit(1);
   return rows[0] as T['$inferSelect'] | undefined;
+}
+
+interface UpsertOptions<T extends PgTable> {
+  target: PgColumn[];
+  /** The columns whose change makes the write an update; unchanged, the row stays as it is. */
+  compared: PgColumn[];
+  set: PgUpdateSetSource<T>;
+  /** Finds the row when nothing was written. */
+  existing: SQL;
+}
+
+/** Insert, or update only when a compared column differs; returns the row either way. */
+export async function upsertUnlessUnchanged<T extends PgTable>(db: Db, table: T, values: T['$inferInsert'], options: UpsertOptions<T>): Promise<T['$inferSelect']> {
+  const changed = options.compared.map((c) => sql`${c} IS DISTINCT FROM excluded.${sql.identifier(c.name)}`);
+  const rows = await db
+    .insert(table)
+    .values(values)
+    .onConflictDoUpdate({ target: options.target, set: options.set, setWhere: sql`(${sql.join(changed, sql` OR `)})` })
+    .returning();
+  return (rows as T['$inferSelect'][])[0] ?? (await selectOne(db, table, options.existing))!;
 }
 
 /** Drops the keys whose value is undefined, so a partial update sets only what was given. */

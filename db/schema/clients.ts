@@ -24,7 +24,6 @@ export const contacts = pgTable(
   },
   (t) => [index('contacts_opportunity_idx').on(t.opportunityId), index('contacts_client_idx').on(t.clientId)],
 );
-export type ContactRow = typeof contacts.$inferSelect;
 
 /** The catalogue of services a deal can be about. */
 export const services = pgTable('services', {
@@ -34,7 +33,6 @@ export const services = pgTable('services', {
   description: text('description'),
   createdAt: createdAt(),
 });
-export type ServiceRow = typeof services.$inferSelect;
 
 /** H1: the services a client bought, written by the handoff. */
 export const clientServices = pgTable(

@@ -6,7 +6,13 @@ import {
   PAYMENT_STATES,
   PROPOSAL_SECTION_KINDS,
   STAGES,
+  SUMMARY_KINDS,
+  TASK_KINDS,
+  USER_ROLES,
+  VISIBILITIES,
 } from '../../machines/opportunity/vocabulary';
+
+export type { SummaryKind, TaskKind, UserRole, Visibility } from '../../machines/opportunity/vocabulary';
 
 /*
  * Database enums. Lists that belong to the public vocabulary are imported from it; the
@@ -20,18 +26,12 @@ export const contractStateEnum = pgEnum('contract_state', CONTRACT_STATES);
 export const paymentStateEnum = pgEnum('payment_state', PAYMENT_STATES);
 export const proposalSectionEnum = pgEnum('proposal_section', PROPOSAL_SECTION_KINDS);
 export const discoveryFactEnum = pgEnum('discovery_fact', DISCOVERY_FACTS);
-
-export const USER_ROLES = ['admin', 'ops', 'rep', 'portal'] as const;
-export type UserRole = (typeof USER_ROLES)[number];
 export const userRoleEnum = pgEnum('user_role', USER_ROLES);
-
-/** Text that may reach a client is `client_safe` only once approved for the current version (K1). */
-export const VISIBILITIES = ['internal', 'client_safe'] as const;
-export type Visibility = (typeof VISIBILITIES)[number];
 export const visibilityEnum = pgEnum('visibility', VISIBILITIES);
+export const summaryKindEnum = pgEnum('summary_kind', SUMMARY_KINDS);
+export const taskKindEnum = pgEnum('task_kind', TASK_KINDS);
 
 export const PROPOSAL_STATUSES = ['draft', 'submitted', 'approved', 'sent', 'superseded'] as const;
-export type ProposalStatus = (typeof PROPOSAL_STATUSES)[number];
 export const proposalStatusEnum = pgEnum('proposal_status', PROPOSAL_STATUSES);
 
 export const APPROVAL_KINDS = ['proposal', 'client_safe_summary'] as const;
@@ -41,27 +41,6 @@ export const approvalKindEnum = pgEnum('approval_kind', APPROVAL_KINDS);
 export const APPROVAL_DECISIONS = ['approved', 'rejected'] as const;
 export type ApprovalDecision = (typeof APPROVAL_DECISIONS)[number];
 export const approvalDecisionEnum = pgEnum('approval_decision', APPROVAL_DECISIONS);
-
-/** The client-safe summaries a client may read once approved (K1). */
-export const SUMMARY_KINDS = ['audit_findings', 'revenue_proof', 'provider_caveats', 'launch_blockers'] as const;
-export type SummaryKind = (typeof SUMMARY_KINDS)[number];
-export const summaryKindEnum = pgEnum('summary_kind', SUMMARY_KINDS);
-
-export const TASK_KINDS = [
-  'follow_up',
-  'proposal_review',
-  'contract_step',
-  'onboarding_handoff',
-  'next_action_overdue',
-  'escalation',
-  'decision_deadline',
-  'win_back',
-  'retest',
-  'write_blocked',
-  'other',
-] as const;
-export type TaskKind = (typeof TASK_KINDS)[number];
-export const taskKindEnum = pgEnum('task_kind', TASK_KINDS);
 
 export const TASK_STATUSES = ['open', 'done', 'cancelled'] as const;
 export type TaskStatus = (typeof TASK_STATUSES)[number];

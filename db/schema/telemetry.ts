@@ -17,7 +17,6 @@ export const incomingLogs = pgTable(
   },
   (t) => [index('incoming_logs_opportunity_idx').on(t.opportunityId, t.receivedAt), index('incoming_logs_source_idx').on(t.source, t.receivedAt)],
 );
-export type IncomingLogRow = typeof incomingLogs.$inferSelect;
 
 /**
  * H1 / M1: point-in-time metrics. Immutable once written (the database refuses UPDATE and

@@ -112,7 +112,7 @@ export function applyEvent(state: DealState, input: unknown): ApplyResult {
   const event = parsed.event;
   const stage = stageOf(state);
   if (stage === null) {
-    return { ok: false, code: 'invalid_event', issues: [{ path: '(state)', message: 'the deal state is not a state of the opportunity machine' }] };
+    return { ok: false, code: 'invalid_event', issues: [{ path: '(state)', message: 'the deal state is not a state of the deal machine' }] };
   }
   try {
     const gates = unmetGates(state, event);

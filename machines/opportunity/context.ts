@@ -236,8 +236,3 @@ export function proposalPauseReasons(context: DealContext): ProposalPauseReason[
 export function openObjections(context: DealContext): Objection[] {
   return context.proposal.objections.filter((o) => o.resolvedAt === null);
 }
-
-/** The proposal sections recorded so far, in vocabulary order. */
-export function recordedSections(context: DealContext): ProposalSectionKind[] {
-  return PROPOSAL_SECTION_KINDS.filter((s) => context.proposal.sections[s] !== null);
-}

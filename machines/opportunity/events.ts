@@ -97,7 +97,7 @@ const inRange = {
 };
 
 /** Whether an ISO date or date-time (already well-formed) names an instant within the years allowed. */
-export function inDateRange(iso: string): boolean {
+function inDateRange(iso: string): boolean {
   const ms = Date.parse(iso.length === 10 ? `${iso}T00:00:00Z` : iso);
   return Number.isFinite(ms) && ms >= EARLIEST_MS && ms < AFTER_LATEST_MS;
 }

@@ -1,6 +1,7 @@
 /**
- * The opportunity machine and its pure API: the single definition of what may happen to
- * an opportunity. The workflow, the API, the database enums and the docs import from here.
+ * The deal machine and its pure API: the single definition of what may happen to a deal
+ * (an opportunity, as the API and the database name it). The workflow, the API, the
+ * database enums and the docs import from here.
  */
 export * from './vocabulary';
 export * from './context';

@@ -1,5 +1,5 @@
 /**
- * The opportunity machine (XState v5). A parallel machine with three regions:
+ * The deal machine (XState v5). A parallel machine with three regions:
  *
  * - `stage`: lead → qualified → discovery → audit → proposal → approval → sent →
  *   contract → won → handed_off, `lost` from every open stage and back to `lead`.

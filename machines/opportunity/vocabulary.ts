@@ -1,7 +1,9 @@
 /**
- * The public vocabulary of the opportunity path: stages, events, gate codes and pause
- * reasons. The machine, the workflow, the API schemas, the database enums and the docs
- * all import these lists; nothing else spells them out.
+ * The public vocabulary of the opportunity path: stages and stage groups, events, roles,
+ * gate codes, pause reasons, task kinds and what a client may see. The machine, the
+ * workflow, the API schemas, the database enums and the docs all import these lists;
+ * nothing else spells them out. A list with a database enum (db/schema/enums.ts) changes
+ * only with a migration: `npm run db:generate`.
  */
 
 export const STAGES = [
@@ -32,21 +34,23 @@ export const OPEN_STAGES = [
 ] as const satisfies readonly Stage[];
 export type OpenStage = (typeof OPEN_STAGES)[number];
 
+/** Follow-ups are promised from qualification on; in `lead` consent and timing are still being gathered (Q1). */
+export const FOLLOW_UP_STAGES = ['qualified', 'discovery', 'audit', 'proposal', 'approval', 'sent', 'contract'] as const satisfies readonly OpenStage[];
+/** Proposal work happens in these stages; before them a proposal-work pause holds nothing up. */
+export const PROPOSAL_WORK_STAGES = ['audit', 'proposal', 'approval', 'sent'] as const satisfies readonly OpenStage[];
+
 export const FOLLOW_UP_PAUSE_REASONS = ['consent', 'timing', 'source_context', 'decision_path'] as const;
 export type FollowUpPauseReason = (typeof FOLLOW_UP_PAUSE_REASONS)[number];
 
 export const PROPOSAL_PAUSE_REASONS = ['audit_evidence', 'scope', 'timeline', 'decision_path'] as const;
 export type ProposalPauseReason = (typeof PROPOSAL_PAUSE_REASONS)[number];
 
-export const PAUSE_KINDS = ['follow_up', 'proposal_work'] as const;
-export type PauseKind = (typeof PAUSE_KINDS)[number];
-
 /**
  * The moves of the stage path a rep, ops or the system makes. Most change the stage;
  * APPROVE, RECORD_VIEW and RECORD_OBJECTION are moves that stay in their stage
  * (`STAGE_CHANGING_EVENTS` lists the ones that change it).
  */
-export const TRANSITION_EVENTS = [
+const TRANSITION_EVENTS = [
   'QUALIFY',
   'START_DISCOVERY',
   'START_AUDIT',
@@ -82,10 +86,9 @@ export const STAGE_CHANGING_EVENTS = [
   'MARK_LOST',
   'REACTIVATE',
 ] as const satisfies readonly TransitionEventType[];
-export type StageChangingEventType = (typeof STAGE_CHANGING_EVENTS)[number];
 
 /** Events that record facts without changing stage. */
-export const FACT_EVENTS = [
+const FACT_EVENTS = [
   'RECORD_QUALIFICATION',
   'RECORD_CONSENT',
   'RECORD_VERIFICATION',
@@ -98,13 +101,16 @@ export const FACT_EVENTS = [
   'RECORD_CONTRACT',
   'SET_NEXT_ACTION',
 ] as const;
-export type FactEventType = (typeof FACT_EVENTS)[number];
 
 export const EVENT_TYPES = [...TRANSITION_EVENTS, ...FACT_EVENTS] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
-/** Who sends an event. Approvals need `ops` or `admin` (AP1). */
-export const ACTOR_ROLES = ['admin', 'ops', 'rep', 'portal', 'system'] as const;
+/** The roles of people who sign in (a user's role, a token's role). */
+export const USER_ROLES = ['admin', 'ops', 'rep', 'portal'] as const;
+export type UserRole = (typeof USER_ROLES)[number];
+
+/** Who sends an event: a person, or the deal's own workflow. Approvals need `ops` or `admin` (AP1). */
+export const ACTOR_ROLES = [...USER_ROLES, 'system'] as const;
 export type ActorRole = (typeof ACTOR_ROLES)[number];
 export const APPROVER_ROLES = ['admin', 'ops'] as const satisfies readonly ActorRole[];
 
@@ -128,7 +134,6 @@ export const DISCOVERY_FACTS = [
 export type DiscoveryFact = (typeof DISCOVERY_FACTS)[number];
 
 export const PROPOSAL_SECTIONS = ['scope', 'exclusions', 'assumptions', 'integrations', 'timeline', 'pricing'] as const;
-export type ProposalSection = (typeof PROPOSAL_SECTIONS)[number];
 
 /** Everything RECORD_PROPOSAL_SECTION accepts: the six S1 sections plus expected improvement. */
 export const PROPOSAL_SECTION_KINDS = [...PROPOSAL_SECTIONS, 'expected_improvement'] as const;
@@ -136,7 +141,6 @@ export type ProposalSectionKind = (typeof PROPOSAL_SECTION_KINDS)[number];
 
 /** Sections that name scope, price, timeline or expected improvement: they need audit evidence (A1). */
 export const EVIDENCE_BOUND_SECTIONS = ['scope', 'pricing', 'timeline', 'expected_improvement'] as const satisfies readonly ProposalSectionKind[];
-export type EvidenceBoundSection = (typeof EVIDENCE_BOUND_SECTIONS)[number];
 
 export const HANDOFF_FACTS = [
   'contract_state',
@@ -145,7 +149,6 @@ export const HANDOFF_FACTS = [
   'onboarding_owner',
   'launch_blockers',
 ] as const;
-export type HandoffFact = (typeof HANDOFF_FACTS)[number];
 
 export const CONTRACT_STATES = ['not_started', 'drafted', 'sent', 'signed', 'cancelled'] as const;
 export type ContractState = (typeof CONTRACT_STATES)[number];
@@ -161,6 +164,34 @@ export const LOST_REASONS_NEEDING_DETAIL = ['competitor', 'budget', 'no_fit'] as
 export const CONSENT_STATES = ['unknown', 'granted', 'withdrawn'] as const;
 export type ConsentState = (typeof CONSENT_STATES)[number];
 
+/** Text that may reach a client is `client_safe` only once approved for the current version (K1). */
+export const VISIBILITIES = ['internal', 'client_safe'] as const;
+export type Visibility = (typeof VISIBILITIES)[number];
+
+/** The client-safe summaries a client may read once approved (K1). */
+export const SUMMARY_KINDS = ['audit_findings', 'revenue_proof', 'provider_caveats', 'launch_blockers'] as const;
+export type SummaryKind = (typeof SUMMARY_KINDS)[number];
+
+/**
+ * The tasks an accepted event promises (TK1): a follow-up for every new next action, the
+ * review of a submitted proposal, the contract step of an accepted one, the handoff of a win.
+ */
+export const EVENT_TASK_KINDS = ['follow_up', 'proposal_review', 'contract_step', 'onboarding_handoff'] as const;
+export type EventTaskKind = (typeof EVENT_TASK_KINDS)[number];
+
+/** Every task kind: the events' promises, then the workflow's own (timers, a revision's retest, a refused write). */
+export const TASK_KINDS = [
+  ...EVENT_TASK_KINDS,
+  'next_action_overdue',
+  'escalation',
+  'decision_deadline',
+  'win_back',
+  'retest',
+  'write_blocked',
+  'other',
+] as const;
+export type TaskKind = (typeof TASK_KINDS)[number];
+
 /** The records a won deal moves into before delivery starts (W1). */
 export const HANDOFF_RECORDS = ['client', 'project', 'tasks', 'portal', 'connectors', 'reporting'] as const;
 export type HandoffRecord = (typeof HANDOFF_RECORDS)[number];
@@ -168,7 +199,7 @@ export type HandoffRecord = (typeof HANDOFF_RECORDS)[number];
 /**
  * Every gate code a refused move can name. Grouped by the requirement that defines it.
  */
-export const GATES = {
+const GATES = {
   Q1: [...QUALIFICATION_FACTS, 'next_action'],
   D1: [...DISCOVERY_FACTS],
   A1: ['audit_evidence'],

@@ -1,31 +1,11 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
-import { createApp, type ApiConfig } from '../../api/app';
-import { createDealGateway } from '../../api/deal-gateway';
-import { createLogger } from '../../infra/logger';
-import { DEFAULT_DEAL_POLICY } from '../../workflows/deal/policy';
+import type { ApiConfig } from '../../api/app';
+import type { ApiServerHandle } from '../../infra/api-server';
 import type { TestStack } from './stack';
 
-/** A second API app on the stack's Postgres and Temporal, with its own config (e.g. a tiny rate limit). */
-export async function startExtraApp(stack: TestStack, config: Partial<ApiConfig> = {}): Promise<{ app: Express; url: string; close(): Promise<void> }> {
-  const app = createApp({
-    db: stack.db,
-    temporal: stack.temporal,
-    deals: createDealGateway(stack.temporal, { taskQueue: stack.taskQueue, policy: DEFAULT_DEAL_POLICY, updateWaitSeconds: config.updateWaitSeconds }),
-    logger: createLogger('silent'),
-    config: { bodyLimit: '100kb', rateLimitPerMinute: 100_000, ...config },
-  });
-  const server = http.createServer(app);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    app,
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    async close() {
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
-    },
-  };
+/** A second API on the stack's Postgres, Temporal and worker metrics, with its own config (e.g. a tiny rate limit). */
+export function startExtraApp(stack: TestStack, config: Partial<ApiConfig> = {}): Promise<ApiServerHandle> {
+  return stack.startApi(config);
 }
 
 interface Layer {

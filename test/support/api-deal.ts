@@ -3,7 +3,7 @@
  * (no actor or at: the API sets them), and helpers to send them as a rep or as ops.
  * Text marked INTERNAL must never reach a client (K1); text marked CLIENT may, once approved.
  */
-import { happyPathSteps, inSeconds, nextAction as machineNextAction } from './deal-events';
+import { inSeconds, nextAction, PATH_ORDER, QUALIFICATION_FACTS } from '../../fixtures/deal-events';
 import { httpClient } from './http';
 
 export type Api = ReturnType<typeof httpClient>;
@@ -21,13 +21,6 @@ export const CLIENT = {
   summary: 'CLIENT-SUMMARY: about a third of after-hours calls go unanswered',
   lineItem: 'CLIENT-LINE: setup',
 };
-
-export { inSeconds };
-export const nextAction = (ownerId: string, description = 'Call the decision owner', dueInSeconds = 7 * 86_400) =>
-  machineNextAction(ownerId, dueInSeconds, description);
-
-/** The six qualification facts of the machine tests' happy path. */
-export const QUALIFICATION_FACTS = happyPathSteps({ id: 'rep', role: 'rep' }, { id: 'ops', role: 'ops' }).lead[0].facts as Record<string, string>;
 
 const section = (name: string, body: string, visibility: 'internal' | 'client_safe', extra: Record<string, unknown> = {}) => ({
   type: 'RECORD_PROPOSAL_SECTION',
@@ -102,8 +95,6 @@ export function httpHappyPath(repId: string): Record<string, Step[]> {
   };
 }
 
-export const PATH_ORDER = ['lead', 'qualified', 'discovery', 'audit', 'proposal', 'approval', 'sent', 'contract'] as const;
-
 /** Sends steps in order through the rep's or ops' client; every one must be accepted. */
 export async function sendSteps(apis: { rep: Api; ops: Api }, id: string, steps: Step[]) {
   let last: any;
@@ -125,15 +116,4 @@ export async function walk(apis: { rep: Api; ops: Api }, id: string, repId: stri
     if (on) last = await sendSteps(apis, id, steps[stage]);
   }
   return last;
-}
-
-/** Polls until `check` passes (the workflow's own moves, like the handoff, are asynchronous). */
-export async function eventually<T>(read: () => Promise<T>, check: (value: T) => boolean, timeoutMs = 20_000): Promise<T> {
-  const started = Date.now();
-  for (;;) {
-    const value = await read();
-    if (check(value)) return value;
-    if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting; last value: ${JSON.stringify(value).slice(0, 500)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { DealView } from '../../workflows/deal/messages';
-import { eventsUpTo, nextAction, type Actor } from './deal-events';
+import { eventsUpTo, nextAction, type Actor } from '../../fixtures/deal-events';
 import type { TestStack } from './stack';
 
 export const REP: Actor = { id: 'rep-1', role: 'rep' };
@@ -17,7 +17,7 @@ export async function openTestDeal(stack: TestStack, overrides: { company?: stri
     ownerId,
     source: 'referral',
     createdAt: new Date().toISOString(),
-    nextAction: nextAction(ownerId, overrides.firstActionDueInSeconds ?? 7 * 86_400, 'Qualify this lead'),
+    nextAction: nextAction(ownerId, { dueInSeconds: overrides.firstActionDueInSeconds, description: 'Qualify this lead' }),
   });
   return { opportunityId, view };
 }
@@ -34,20 +34,4 @@ export async function dealAt(stack: TestStack, stage: string, rep: Actor = REP, 
   const { opportunityId } = await openTestDeal(stack, { ownerId: rep.id });
   const view = await sendAll(stack, opportunityId, eventsUpTo(stage, rep, approver));
   return { opportunityId, view };
-}
-
-/** Polls until `check` returns a value (not undefined) or the time runs out. */
-export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 30_000, everyMs = 250): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await check();
-      if (value !== undefined) return value;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline) throw new Error(`condition not met in ${timeoutMs} ms${last ? `: ${(last as Error).message}` : ''}`);
-    await new Promise((resolve) => setTimeout(resolve, everyMs));
-  }
 }

@@ -41,8 +41,6 @@ export async function killWorker(worker: WorkerChild, signal: NodeJS.Signals = '
   await worker.exited;
 }
 
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 export interface DealConsistency {
   opportunityId: string;
   events: { version: number; idempotency_key: string; event_type: string }[];

@@ -1,14 +1,18 @@
-import { Client, Connection } from '@temporalio/client';
-import { createDb, closeDb, type Db } from '../../db/client';
-import { startApiServer, type ApiServerHandle } from '../../infra/api-server';
-import { bootstrapAdmin } from '../../infra/bootstrap';
-import { createLogger } from '../../infra/logger';
-import { startWorker, type WorkerHandle } from '../../infra/worker';
-import { DEFAULT_DEAL_POLICY, type DealPolicy } from '../../workflows/deal/policy';
-import { hashToken, newToken } from '../../api/auth';
-import { createApiToken, createUser } from '../../db/queries/auth';
-import { createDealGateway, type DealGateway } from '../../api/deal-gateway';
 import { randomUUID } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
+import { hashToken, newToken } from '../../api/auth';
+import type { ApiConfig } from '../../api/app';
+import { createDealGateway, type DealGateway } from '../../api/deal-gateway';
+import type { Db } from '../../db/client';
+import { createApiToken, createUser } from '../../db/queries/auth';
+import type { ApiServerHandle } from '../../infra/api-server';
+import { startServices } from '../../infra/composition';
+import { loadConfig, type Config } from '../../infra/config';
+import { createLogger } from '../../infra/logger';
+import type { WorkerHandle } from '../../infra/worker';
+import { DEFAULT_DEAL_POLICY, type DealPolicy } from '../../workflows/deal/policy';
+
+type TestRole = 'admin' | 'ops' | 'rep' | 'portal';
 
 export interface TestStack {
   baseUrl: string;
@@ -20,10 +24,25 @@ export interface TestStack {
   deals: DealGateway;
   adminToken: string;
   /** Creates a user of a role and returns its id and a bearer token. */
-  user(role: 'admin' | 'ops' | 'rep' | 'portal', clientId?: string | null): Promise<{ id: string; token: string }>;
+  user(role: TestRole, clientId?: string | null): Promise<{ id: string; token: string }>;
   startWorker(): Promise<WorkerHandle>;
   stopWorker(): Promise<void>;
+  /** One more API on this stack (same database, worker metrics and task queue) with some settings changed; close it yourself. */
+  startApi(config?: Partial<ApiConfig>): Promise<ApiServerHandle>;
   stop(): Promise<void>;
+}
+
+/** A user of `role` with a bearer token of its own. */
+export async function createTestUser(db: Db, role: TestRole, clientId: string | null = null): Promise<{ id: string; token: string }> {
+  const user = await createUser(db, { name: `Test ${role}`, email: `${role}-${randomUUID()}@test`, role, clientId });
+  const token = newToken();
+  await createApiToken(db, { userId: user.id, tokenHash: hashToken(token), label: 'test' });
+  return { id: user.id, token };
+}
+
+/** The run's settings (Postgres and Temporal from the global setup) with what a test stack changes. */
+export function testConfig(overrides: Partial<Config> = {}): Config {
+  return { ...loadConfig(), HOST: '127.0.0.1', PORT: 0, RATE_LIMIT_PER_MINUTE: 100_000, ...overrides };
 }
 
 /**
@@ -31,61 +50,36 @@ export interface TestStack {
  * this test file's own so files never steal each other's workflow tasks.
  */
 export async function startTestStack(options: { policy?: Partial<DealPolicy>; worker?: boolean } = {}): Promise<TestStack> {
-  const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
-  const db = createDb(process.env.DATABASE_URL!, { max: 10, applicationName: 'jest-stack' });
-  const address = process.env.TEMPORAL_ADDRESS!;
-  const namespace = process.env.TEMPORAL_NAMESPACE ?? 'default';
-  const taskQueue = `test-${randomUUID()}`;
+  const config = testConfig({ TASK_QUEUE: `test-${randomUUID()}` });
   const policy: DealPolicy = { ...DEFAULT_DEAL_POLICY, ...options.policy };
-  const bundle = process.env.WORKFLOW_BUNDLE_PATH ? { codePath: process.env.WORKFLOW_BUNDLE_PATH } : undefined;
-  let worker: WorkerHandle | undefined;
-  const startOneWorker = async () => {
-    worker = await startWorker({ address, namespace, taskQueue, db, logger, bundle });
-    return worker;
-  };
-  if (options.worker !== false) await startOneWorker();
-  const api: ApiServerHandle = await startApiServer({
-    db,
-    logger,
-    temporalAddress: address,
-    namespace,
-    taskQueue,
+  const services = await startServices(config, {
+    logger: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
     policy,
-    host: '127.0.0.1',
-    port: 0,
-    api: { bodyLimit: '100kb', rateLimitPerMinute: 100_000 },
+    pool: { max: 10, applicationName: 'jest-stack' },
+    // The Schedules are global to the namespace: a test stack leaves them alone.
+    worker: { start: options.worker !== false, schedules: false, bundle: process.env.WORKFLOW_BUNDLE_PATH ? { codePath: process.env.WORKFLOW_BUNDLE_PATH } : undefined },
+    api: true,
   });
-  const connection = await Connection.connect({ address });
-  const temporal = new Client({ connection, namespace });
-  await bootstrapAdmin(db);
-  const admin = await createUser(db, { name: 'Test admin', email: `admin-${randomUUID()}@test`, role: 'admin', clientId: null });
-  const adminToken = newToken();
-  await createApiToken(db, { userId: admin.id, tokenHash: hashToken(adminToken), label: 'test' });
+  const { db } = services;
+  const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS! });
+  const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  const admin = await createTestUser(db, 'admin');
 
   return {
-    baseUrl: api.url,
+    baseUrl: services.api!.url,
     db,
     temporal,
-    taskQueue,
+    taskQueue: config.TASK_QUEUE,
     policy,
-    deals: createDealGateway(temporal, { taskQueue, policy }),
-    adminToken,
-    async user(role, clientId = null) {
-      const user = await createUser(db, { name: `Test ${role}`, email: `${role}-${randomUUID()}@test`, role, clientId });
-      const token = newToken();
-      await createApiToken(db, { userId: user.id, tokenHash: hashToken(token), label: 'test' });
-      return { id: user.id, token };
-    },
-    startWorker: startOneWorker,
-    async stopWorker() {
-      await worker?.shutdown();
-      worker = undefined;
-    },
+    deals: createDealGateway(temporal, { taskQueue: config.TASK_QUEUE, policy }),
+    adminToken: admin.token,
+    user: (role, clientId = null) => createTestUser(db, role, clientId),
+    startWorker: services.startWorker,
+    stopWorker: services.stopWorker,
+    startApi: services.startApi,
     async stop() {
-      await api.close();
-      await worker?.shutdown();
+      await services.stop();
       await connection.close();
-      await closeDb(db);
     },
   };
 }

@@ -1,17 +1,13 @@
-import type { DealEvent, DealState } from '../../machines/opportunity';
+import type { DealEvent, DealState, EventTaskKind } from '../../machines/opportunity';
 
 export interface TaskSpec {
-  kind: 'follow_up' | 'proposal_review' | 'contract_step' | 'onboarding_handoff';
+  kind: EventTaskKind;
   title: string;
   ownerId: string;
   dueAt: string;
 }
 
-/**
- * The tasks an accepted event promises (TK1): every new next action is a promised
- * follow-up; a submitted proposal needs a review by sales ops; an accepted proposal needs
- * its contract step; a won deal needs its onboarding handoff.
- */
+/** The tasks an accepted event promises (TK1, `EVENT_TASK_KINDS`); the review of a proposal falls to sales ops. */
 export function tasksForEvent(event: DealEvent, deal: DealState, company: string): TaskSpec[] {
   const tasks: TaskSpec[] = [];
   const next = event.nextAction;

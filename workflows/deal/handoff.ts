@@ -24,7 +24,7 @@ export interface HandoffInput {
   deal: DealState;
 }
 
-export const handoffProgress = defineQuery<{ done: HandoffStep[]; total: number }>('handoffProgress');
+const handoffProgress = defineQuery<{ done: HandoffStep[]; total: number }>('handoffProgress');
 
 const { handoffStep, handoffRecords } = proxyActivities<DealActivities>({
   startToCloseTimeout: '10 seconds',

@@ -7,7 +7,6 @@ import type { DealState, explain, NextAction } from '../../machines/opportunity'
 import type { DealPolicy } from './policy';
 
 export const DEAL_WORKFLOW_TYPE = 'dealWorkflow';
-export const HANDOFF_WORKFLOW_TYPE = 'handoffWorkflow';
 
 export const dealWorkflowId = (opportunityId: string): string => `opportunity-${opportunityId}`;
 export const handoffWorkflowId = (opportunityId: string): string => `handoff-${opportunityId}`;
@@ -122,11 +121,6 @@ export const DEAL_FAILURES = {
   /** The database refused the event's write for good; nothing of it was applied. */
   writeRejected: 'WriteRejected',
 } as const;
-
-export interface GatesUnmetDetails {
-  stage: string;
-  unmetGates: string[];
-}
 
 export const openDeal = defineUpdate<DealView, [Record<string, never>]>('openDeal');
 export const applyDealEvent = defineUpdate<DealView, [ApplyDealEventInput]>('applyDealEvent');

@@ -4,7 +4,7 @@
  * with the same Idempotency-Key (the update id) has the one effect once a worker is back.
  */
 import { randomUUID } from 'node:crypto';
-import { QUALIFICATION_FACTS } from '../../support/api-deal';
+import { QUALIFICATION_FACTS } from '../../../fixtures/deal-events';
 import { startExtraApp } from '../../support/api-app';
 import { useStackWithRep } from '../../support/api-stack';
 import { httpClient, type HttpResponse } from '../../support/http';

@@ -1,7 +1,9 @@
 import { OUTPUTS } from '../../../api/schemas/records';
 import { httpClient } from '../../support/http';
 import { startTestStack, type TestStack } from '../../support/stack';
-import { CLIENT, INTERNAL, eventually, httpHappyPath, inSeconds, nextAction, sendSteps, walk, type Api } from '../../support/api-deal';
+import { CLIENT, INTERNAL, httpHappyPath, sendSteps, walk, type Api } from '../../support/api-deal';
+import { inSeconds, nextAction } from '../../../fixtures/deal-events';
+import { eventually, sleep } from '../../support/kit';
 
 /*
  * One deal from lead to handed_off through HTTP on the real stack (machine, Temporal
@@ -70,7 +72,7 @@ describe('a deal from lead to handed_off through HTTP', () => {
   });
 
   it('[Q1] [TK1] [E1] QUALIFY with every fact moves to qualified and opens a follow-up task for the promised next action', async () => {
-    const next = nextAction(rep.id, 'Book the discovery call');
+    const next = nextAction(rep.id, { description: 'Book the discovery call' });
     const moved = await events({ type: 'QUALIFY', nextAction: next });
     expect(moved.status).toBe(200);
     expect(moved.body).toMatchObject({ stage: 'qualified', nextAction: { description: 'Book the discovery call', ownerId: rep.id } });
@@ -147,7 +149,7 @@ describe('a deal from lead to handed_off through HTTP', () => {
   });
 
   it('[T1] [K1] [S2] sending returns the link once; opening it shows only approved client-safe text and records first and last viewed', async () => {
-    const sent = await events({ type: 'SEND_PROPOSAL', probability: 60, decisionDeadline: inSeconds(30 * 86_400), nextAction: nextAction(rep.id, 'Follow up on the proposal') });
+    const sent = await events({ type: 'SEND_PROPOSAL', probability: 60, decisionDeadline: inSeconds(30 * 86_400), nextAction: nextAction(rep.id, { description: 'Follow up on the proposal' }) });
     expect(sent.status).toBe(200);
     expect(sent.body.stage).toBe('sent');
     firstLink = sent.body.proposalLink.url;
@@ -164,10 +166,17 @@ describe('a deal from lead to handed_off through HTTP', () => {
     for (const secret of Object.values(INTERNAL)) expect(visible(opened.body)).not.toContain(secret);
     expect(visible(opened.body)).not.toMatch(/approvedBy|INTERNAL/);
 
-    const first = await eventually(() => apis.rep.get(`/v1/opportunities/${id}/proposal`), (r) => r.body.firstViewedAt !== null);
-    await new Promise((r) => setTimeout(r, 1_100));
+    const proposal = () => apis.rep.get(`/v1/opportunities/${id}/proposal`);
+    const first = await eventually(async () => {
+      const r = await proposal();
+      return r.body.firstViewedAt !== null ? r : undefined;
+    });
+    await sleep(1_100);
     await anonymous.get(firstLink);
-    const second = await eventually(() => apis.rep.get(`/v1/opportunities/${id}/proposal`), (r) => r.body.lastViewedAt !== first.body.lastViewedAt);
+    const second = await eventually(async () => {
+      const r = await proposal();
+      return r.body.lastViewedAt !== first.body.lastViewedAt ? r : undefined;
+    });
     expect(second.body).toMatchObject({ status: 'sent', probability: 60, firstViewedAt: first.body.firstViewedAt, viewCount: 2 });
     expect(second.body.sentAt).not.toBeNull();
     expect(second.body.decisionDeadline).not.toBeNull();
@@ -186,7 +195,7 @@ describe('a deal from lead to handed_off through HTTP', () => {
   });
 
   it('[R1] [AP1] [TK1] a change to a sent proposal makes a new version, stops the earlier link, needs re-approval and opens a retest task', async () => {
-    const revised = await events({ type: 'REVISE_PROPOSAL', reason: 'Client asked for a third location', nextAction: nextAction(rep.id, 'Rework scope') });
+    const revised = await events({ type: 'REVISE_PROPOSAL', reason: 'Client asked for a third location', nextAction: nextAction(rep.id, { description: 'Rework scope' }) });
     expect(revised.status).toBe(200);
     expect(revised.body.stage).toBe('proposal');
     expect((await httpClient(stack.baseUrl).get(firstLink)).status).toBe(410);
@@ -229,9 +238,12 @@ describe('a deal from lead to handed_off through HTTP', () => {
   });
 
   it('[W1] [S2] [TK1] a won deal is handed off by the workflow: client, project, tasks, portal, connectors and reporting, then handed_off', async () => {
-    const won = await events({ type: 'MARK_WON', nextAction: nextAction(rep.id, 'Kick off delivery') });
+    const won = await events({ type: 'MARK_WON', nextAction: nextAction(rep.id, { description: 'Kick off delivery' }) });
     expect(won.status).toBe(200);
-    const done = await eventually(read, (r) => r.body.stage === 'handed_off');
+    const done = await eventually(async () => {
+      const r = await read();
+      return r.body.stage === 'handed_off' ? r : undefined;
+    });
     expect(done.body.clientId).not.toBeNull();
     const proposal = await apis.rep.get(`/v1/opportunities/${id}/proposal`);
     expect(proposal.body.records.client.id).toBe(done.body.clientId);
@@ -318,7 +330,7 @@ describe('a deal lost and reactivated through HTTP', () => {
   });
 
   it('[L1] [E1] REACTIVATE returns the deal to lead with its history and its facts', async () => {
-    const back = await apis.rep.post(`/v1/opportunities/${lostId}/events`, { type: 'REACTIVATE', nextAction: nextAction(rep.id, 'Re-qualify') });
+    const back = await apis.rep.post(`/v1/opportunities/${lostId}/events`, { type: 'REACTIVATE', nextAction: nextAction(rep.id, { description: 'Re-qualify' }) });
     expect(back.status).toBe(200);
     expect(back.body).toMatchObject({ stage: 'lead', lost: null, nextAction: { description: 'Re-qualify' } });
     expect(back.body.nextStageGates).toEqual([]);

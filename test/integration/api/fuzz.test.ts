@@ -5,6 +5,7 @@ import { createOpportunityBody } from '../../../api/schemas/opportunity';
 import { createTokenBody, createUserBody } from '../../../api/schemas/people';
 import { dealWorkflowId } from '../../../workflows/deal/messages';
 import { httpClient } from '../../support/http';
+import { propertyRuns } from '../../support/kit';
 import { startTestStack, type TestStack } from '../../support/stack';
 
 /*
@@ -126,15 +127,20 @@ describe('fuzzing every route with malformed requests', () => {
       fc.oneof(fc.string({ maxLength: 30 }), fc.integer(), fc.constant(null)).map((t) => ({ body: { type: t }, note: `bad type ${String(t)}` })),
       fc.constantFrom('COMPLETE_HANDOFF', 'RECORD_VIEW').map((t) => ({ body: { type: t }, note: `system event ${t}` })),
     );
-    const runs = { numRuns: 700, endOnFailure: true };
-    await fc.assert(fc.asyncProperty(eventBodies, (req) => expectRefused(rep.token, `/v1/opportunities/${dealId}/events`, req)), runs);
-    await fc.assert(fc.asyncProperty(fc.oneof(...malformed(jsonOf(createOpportunityBody), {})), (req) => expectRefused(rep.token, '/v1/opportunities', req)), { numRuns: 150 });
-    await fc.assert(fc.asyncProperty(fc.oneof(...malformed(jsonOf(createUserBody), {})), (req) => expectRefused(stack.adminToken, '/v1/users', req)), { numRuns: 100 });
+    let planned = 0;
+    const runs = (count: number) => {
+      const numRuns = propertyRuns(count);
+      planned += numRuns;
+      return numRuns;
+    };
+    await fc.assert(fc.asyncProperty(eventBodies, (req) => expectRefused(rep.token, `/v1/opportunities/${dealId}/events`, req)), { numRuns: runs(700), endOnFailure: true });
+    await fc.assert(fc.asyncProperty(fc.oneof(...malformed(jsonOf(createOpportunityBody), {})), (req) => expectRefused(rep.token, '/v1/opportunities', req)), { numRuns: runs(150) });
+    await fc.assert(fc.asyncProperty(fc.oneof(...malformed(jsonOf(createUserBody), {})), (req) => expectRefused(stack.adminToken, '/v1/users', req)), { numRuns: runs(100) });
     await fc.assert(
       fc.asyncProperty(fc.oneof(...malformed(jsonOf(createTokenBody), {})), (req) => expectRefused(stack.adminToken, `/v1/users/${rep.id}/tokens`, req)),
-      { numRuns: 60 },
+      { numRuns: runs(60) },
     );
-    await fc.assert(fc.asyncProperty(fc.oneof(...malformed(jsonOf(z.strictObject({})), {})), (req) => expectRefused(rep.token, `/v1/tasks/${taskId}/complete`, req)), { numRuns: 40 });
+    await fc.assert(fc.asyncProperty(fc.oneof(...malformed(jsonOf(z.strictObject({})), {})), (req) => expectRefused(rep.token, `/v1/tasks/${taskId}/complete`, req)), { numRuns: runs(40) });
     const paths = ['/v1/opportunities', `/v1/opportunities/${dealId}/events`, '/v1/users', `/v1/users/${rep.id}/tokens`, `/v1/tasks/${taskId}/complete`];
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(...paths), fc.oneof(notJson, notObject), async (path, text) => {
@@ -143,7 +149,7 @@ describe('fuzzing every route with malformed requests', () => {
         const token = path.startsWith('/v1/users') ? stack.adminToken : rep.token;
         await expectRefused(token, path, text);
       }),
-      { numRuns: 150 },
+      { numRuns: runs(150) },
     );
     const queries = fc.oneof(
       fc.constantFrom('limit=0', 'limit=101', 'limit=abc', 'cursor=%%%', 'cursor=eyJpZCI6Ii0xIn0', 'stage=nowhere', 'overdue=maybe', 'unknown=1', 'limit=-5'),
@@ -154,16 +160,17 @@ describe('fuzzing every route with malformed requests', () => {
       fc.asyncProperty(fc.constantFrom(...getPaths), queries, async (path, query) => {
         await expectRefused(path === '/v1/users' ? stack.adminToken : rep.token, `${path}?${query}`, { body: undefined, note: query }, 'GET');
       }),
-      { numRuns: 120 },
+      { numRuns: runs(120) },
     );
     const badIds = fc.oneof(fc.string({ minLength: 1, maxLength: 40 }).filter((s) => !/^[0-9a-f-]{36}$/i.test(s) && !s.includes('/') && !s.includes('?') && !s.includes('#') && s !== '.' && s !== '..'), fc.constant('not-a-uuid'));
     await fc.assert(
       fc.asyncProperty(badIds, async (badId) => {
         await expectRefused(rep.token, `/v1/opportunities/${encodeURIComponent(badId)}/events`, { body: { type: 'QUALIFY' }, note: `bad id ${badId}` });
       }),
-      { numRuns: 80 },
+      { numRuns: runs(80) },
     );
-    expect(sent).toBeGreaterThanOrEqual(1_000);
+    // 1,000 of the 1,400 planned at the default counts: a property may skip a case it does not send.
+    expect(sent).toBeGreaterThanOrEqual(Math.floor((planned * 5) / 7));
     expect(await state()).toEqual(before);
   });
 });

@@ -5,7 +5,7 @@
  * and the funnel still answer 200. Each case is one input of issue 15.
  */
 import { randomUUID } from 'node:crypto';
-import { MAX_QUANTITY, MAX_UNIT_PRICE_CENTS } from '../../../api/schemas/attachments';
+import { MAX_QUANTITY, MAX_UNIT_PRICE_CENTS } from '../../../machines/opportunity/attachments';
 import { httpClient, type HttpResponse } from '../../support/http';
 import { useStackWithRep } from '../../support/api-stack';
 

@@ -3,7 +3,7 @@ import { claimIdempotencyKey } from '../../../db/queries/idempotency';
 import { dealWorkflowId } from '../../../workflows/deal/messages';
 import { httpClient } from '../../support/http';
 import { useStackWithRep } from '../../support/api-stack';
-import { QUALIFICATION_FACTS, nextAction } from '../../support/api-deal';
+import { nextAction, QUALIFICATION_FACTS } from '../../../fixtures/deal-events';
 
 const ctx = useStackWithRep();
 
@@ -84,7 +84,7 @@ describe('Idempotency-Key and If-Match', () => {
     const created = await api.post('/v1/opportunities', { title: 'Versioned', company: 'Etag Co' });
     const id = created.body.id;
     expect(created.headers.get('etag')).toBe('"0"');
-    const set = { type: 'SET_NEXT_ACTION', nextAction: nextAction(ctx.rep.id, 'Call back') };
+    const set = { type: 'SET_NEXT_ACTION', nextAction: nextAction(ctx.rep.id, { description: 'Call back' }) };
     const fresh = await api.post(`/v1/opportunities/${id}/events`, set, { 'If-Match': '"0"' });
     expect(fresh.status).toBe(200);
     expect(fresh.headers.get('etag')).toBe('"1"');

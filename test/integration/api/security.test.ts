@@ -1,8 +1,8 @@
 import { ensureClient } from '../../../db/queries/handoff';
-import { stampSummaries, upsertClientSafeSummary } from '../../../db/queries/proposals';
+import { stampSummaries, upsertClientSafeSummary } from '../../../db/queries/client-safe-summaries';
 import { httpClient } from '../../support/http';
 import { startTestStack, type TestStack } from '../../support/stack';
-import { nextAction } from '../../support/api-deal';
+import { nextAction } from '../../../fixtures/deal-events';
 
 let stack: TestStack;
 let repA: { id: string; token: string };

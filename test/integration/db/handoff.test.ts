@@ -13,7 +13,9 @@ import {
   recordAutomationRun,
 } from '../../../db/queries/handoff';
 import { getOpportunity } from '../../../db/queries/opportunities';
-import { addLineItems, ensureCurrentProposal, recordApproval, recordProposalSent, recordProposalView } from '../../../db/queries/proposals';
+import { recordApproval } from '../../../db/queries/approvals';
+import { addLineItems } from '../../../db/queries/proposal-content';
+import { ensureCurrentProposal, recordProposalSent, recordProposalView } from '../../../db/queries/proposals';
 import { ensureTask } from '../../../db/queries/tasks';
 import { testDb } from '../../support/db';
 import { newOpportunity } from './fixtures';

@@ -3,19 +3,18 @@ import fc from 'fast-check';
 import { closeDb, type Db } from '../../../db/client';
 import { ensureClient } from '../../../db/queries/handoff';
 import { portalClientView, portalProposalByLinkToken, type PortalText } from '../../../db/queries/portal';
+import { recordApproval } from '../../../db/queries/approvals';
+import { upsertClientSafeSummary } from '../../../db/queries/client-safe-summaries';
+import { addLineItems, upsertProposalSection } from '../../../db/queries/proposal-content';
 import {
-  addLineItems,
   ensureCurrentProposal,
-  recordApproval,
   recordProposalSent,
   reviseSentProposal,
   submitProposal,
-  upsertClientSafeSummary,
-  upsertProposalSection,
 } from '../../../db/queries/proposals';
-import { SUMMARY_KINDS, type Visibility } from '../../../db/schema';
-import { PROPOSAL_SECTION_KINDS } from '../../../machines/opportunity/vocabulary';
+import { PROPOSAL_SECTION_KINDS, SUMMARY_KINDS, type Visibility } from '../../../machines/opportunity/vocabulary';
 import { testDb } from '../../support/db';
+import { propertyRuns } from '../../support/kit';
 import { newOpportunity, uniqueKey } from './fixtures';
 
 let db: Db;
@@ -123,7 +122,7 @@ describe('portal-safe reads', () => {
         const w = await writeScenario(s);
         expectOnlyVisible(await portalClientView(db, w.clientId), w);
       }),
-      { numRuns: 30 },
+      { numRuns: propertyRuns(30) },
     );
   });
 
@@ -137,7 +136,7 @@ describe('portal-safe reads', () => {
         expect(page!.proposal).not.toHaveProperty('linkTokenHash');
         expectOnlyVisible(page!.texts, w);
       }),
-      { numRuns: 30 },
+      { numRuns: propertyRuns(30) },
     );
   });
 

@@ -2,25 +2,21 @@ import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { closeDb, type Db } from '../../../db/client';
 import { ensureClient, ensureProject } from '../../../db/queries/handoff';
+import { recordApproval } from '../../../db/queries/approvals';
+import { listClientSafeSummaries, upsertClientSafeSummary } from '../../../db/queries/client-safe-summaries';
+import { getContract, upsertContract } from '../../../db/queries/contracts';
+import { addLineItems, replaceLineItems, upsertProposalSection } from '../../../db/queries/proposal-content';
+import { getProposalDetail } from '../../../db/queries/proposal-detail';
 import {
-  addLineItems,
   attachProposalRecords,
   ensureCurrentProposal,
-  getContract,
   getCurrentProposal,
-  getProposalDetail,
-  listClientSafeSummaries,
-  recordApproval,
   recordProposalFollowUp,
   recordProposalSent,
   recordProposalTracking,
   recordProposalView,
-  replaceLineItems,
   reviseSentProposal,
   submitProposal,
-  upsertClientSafeSummary,
-  upsertContract,
-  upsertProposalSection,
 } from '../../../db/queries/proposals';
 import { approvals, communications, incomingLogs, services } from '../../../db/schema';
 import { testDb } from '../../support/db';

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { createDealGateway } from '../../../api/deal-gateway';
 import { requestIdOf } from '../../../api/idempotency';
 import { dealWorkflowId } from '../../../workflows/deal/messages';
-import { eventFactory, nextAction } from '../../support/deal-events';
+import { eventFactory, nextAction, QUALIFICATION_FACTS } from '../../../fixtures/deal-events';
 import { REP } from '../../support/deals';
 import { dealConsistency, expectConsistent } from '../../support/fault-harness';
 import { httpClient, type HttpResponse } from '../../support/http';
@@ -22,21 +22,13 @@ afterAll(async () => {
 });
 
 const N = 12;
-const QUALIFICATION = {
-  source: 'Referral from Northwind',
-  service_fit: 'Lead-flow automation',
-  urgency: 'Launch before Q3',
-  decision_owner: 'COO Dana',
-  contact_path: 'dana@example.com',
-  budget_signal: '5-10k/month',
-};
 
 async function qualifiedLead(api: ReturnType<typeof httpClient>): Promise<string> {
   const created = await api.post('/v1/opportunities', { title: 'Concurrency', company: `Race Co ${randomUUID().slice(0, 6)}`, source: 'referral' });
   expect(created.status).toBe(201);
   const id = created.body.id as string;
   for (const body of [
-    { type: 'RECORD_QUALIFICATION', facts: QUALIFICATION },
+    { type: 'RECORD_QUALIFICATION', facts: QUALIFICATION_FACTS },
     { type: 'RECORD_CONSENT', consent: 'granted', contactTimingValid: true, sourceContextValid: true, decisionPathVerified: true },
   ]) {
     expect((await api.post(`/v1/opportunities/${id}/events`, body)).status).toBe(200);
@@ -50,7 +42,7 @@ describe('the same request and conflicting requests at once', () => {
     const api = httpClient(stack.baseUrl, admin.token);
     const id = await qualifiedLead(api);
     const key = randomUUID();
-    const body = { type: 'QUALIFY', nextAction: nextAction(admin.id, 86_400, 'Book the discovery call') };
+    const body = { type: 'QUALIFY', nextAction: nextAction(admin.id, { dueInSeconds: 86_400, description: 'Book the discovery call' }) };
     const send = () => api.post(`/v1/opportunities/${id}/events`, body, { 'idempotency-key': key });
 
     const firstWave = await Promise.all(Array.from({ length: N }, send));
@@ -84,7 +76,7 @@ describe('the same request and conflicting requests at once', () => {
     const api = httpClient(stack.baseUrl, admin.token);
     const id = await qualifiedLead(api);
     // Every request wants to qualify the deal with its own next action; once one has, QUALIFY is illegal from `qualified`.
-    const bodies = Array.from({ length: N }, (_, i) => ({ type: 'QUALIFY', nextAction: nextAction(admin.id, 86_400, `Discovery ${i}`) }));
+    const bodies = Array.from({ length: N }, (_, i) => ({ type: 'QUALIFY', nextAction: nextAction(admin.id, { dueInSeconds: 86_400, description: `Discovery ${i}` }) }));
     const answers = await Promise.all(bodies.map((body) => api.post(`/v1/opportunities/${id}/events`, body, { 'idempotency-key': randomUUID() })));
     const winners = answers.filter((a) => a.status === 200);
     expect(winners).toHaveLength(1);
@@ -147,7 +139,7 @@ describe('the same request and conflicting requests at once', () => {
     for (let round = 1; round <= 3; round += 1) {
       const id = await qualifiedLead(api);
       const started = Date.now();
-      const conflicting = await Promise.allSettled(gateways.map((deals, i) => deals.apply(id, rep.base('QUALIFY', { nextAction: nextAction(REP.id, 86_400, `Discovery ${i}`) }), { requestId: randomUUID() })));
+      const conflicting = await Promise.allSettled(gateways.map((deals, i) => deals.apply(id, rep.base('QUALIFY', { nextAction: nextAction(REP.id, { dueInSeconds: 86_400, description: `Discovery ${i}` }) }), { requestId: randomUUID() })));
       const won = conflicting.filter((r) => r.status === 'fulfilled');
       expect(won).toHaveLength(1);
       expect(conflicting.filter((r) => r.status === 'rejected').map((r) => (r.reason as { status?: number }).status)).toEqual(Array.from({ length: N - 1 }, () => 409));

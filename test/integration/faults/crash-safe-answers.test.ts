@@ -20,9 +20,10 @@ import { createLogger } from '../../../infra/logger';
 import { freePort } from '../../../infra/ports';
 import { dealWorkflowId } from '../../../workflows/deal/messages';
 import { DEFAULT_DEAL_POLICY } from '../../../workflows/deal/policy';
-import { httpHappyPath, QUALIFICATION_FACTS, sendSteps, walk, type Api } from '../../support/api-deal';
-import { eventually } from '../../support/deals';
-import { killWorker, sleep, spawnPostgres, spawnWorker, type PostgresChild, type WorkerChild } from '../../support/fault-harness';
+import { httpHappyPath, sendSteps, walk, type Api } from '../../support/api-deal';
+import { QUALIFICATION_FACTS } from '../../../fixtures/deal-events';
+import { killWorker, spawnPostgres, spawnWorker, type PostgresChild, type WorkerChild } from '../../support/fault-harness';
+import { eventually, sleep } from '../../support/kit';
 import { processAlive, spawnApi, stopPostgresImmediately, type ApiChild } from '../../support/fault-processes';
 import { httpClient, type HttpResponse } from '../../support/http';
 

@@ -17,8 +17,9 @@ import { startWorker, type WorkerHandle } from '../../../infra/worker';
 import { DEFAULT_DEAL_POLICY } from '../../../workflows/deal/policy';
 import { dealWorkflowId } from '../../../workflows/deal/messages';
 import { REP } from '../../support/deals';
-import { nextAction } from '../../support/deal-events';
-import { dealConsistency, expectConsistent, sleep, spawnPostgres, type PostgresChild } from '../../support/fault-harness';
+import { nextAction } from '../../../fixtures/deal-events';
+import { dealConsistency, expectConsistent, spawnPostgres, type PostgresChild } from '../../support/fault-harness';
+import { sleep } from '../../support/kit';
 
 const OUTAGE_MS = 30_000; // issue 8: Postgres stopped for 30 s while activities run
 const DEALS = 5;
@@ -70,7 +71,7 @@ describe('Postgres stopped while activities run', () => {
           source: 'referral',
           createdAt: new Date().toISOString(),
           // The first deal's next action falls due while Postgres is down.
-          nextAction: nextAction(REP.id, i === 0 ? 3 : 86_400, 'Call during the outage'),
+          nextAction: nextAction(REP.id, { dueInSeconds: i === 0 ? 3 : 86_400, description: 'Call during the outage' }),
         });
         ids.push(opportunityId);
       }

@@ -16,8 +16,9 @@ import { startWorker, type WorkerHandle } from '../../../infra/worker';
 import { DEFAULT_DEAL_POLICY } from '../../../workflows/deal/policy';
 import { dealWorkflowId } from '../../../workflows/deal/messages';
 import { REP } from '../../support/deals';
-import { nextAction } from '../../support/deal-events';
-import { dealConsistency, expectConsistent, sleep } from '../../support/fault-harness';
+import { nextAction } from '../../../fixtures/deal-events';
+import { dealConsistency, expectConsistent } from '../../support/fault-harness';
+import { sleep } from '../../support/kit';
 
 const DOWNTIME_MS = 8_000;
 const MARGIN_MS = 3_000;
@@ -46,7 +47,7 @@ describe('the Temporal server restarted under load', () => {
           ownerId: REP.id,
           source: 'referral',
           createdAt: new Date().toISOString(),
-          nextAction: nextAction(REP.id, dueInSeconds, 'Call back after the restart'),
+          nextAction: nextAction(REP.id, { dueInSeconds, description: 'Call back after the restart' }),
         });
         return opportunityId;
       };

@@ -5,7 +5,8 @@
 import { randomUUID } from 'node:crypto';
 import { requestIdOf } from '../../../api/idempotency';
 import { dealWorkflowId } from '../../../workflows/deal/messages';
-import { dealConsistency, expectConsistent, killWorker, sleep, spawnWorker, type WorkerChild } from '../../support/fault-harness';
+import { dealConsistency, expectConsistent, killWorker, spawnWorker, type WorkerChild } from '../../support/fault-harness';
+import { sleep } from '../../support/kit';
 import { httpClient } from '../../support/http';
 import { startTestStack, type TestStack } from '../../support/stack';
 

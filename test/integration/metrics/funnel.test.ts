@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { getOpportunity } from '../../../db/queries/opportunities';
 import { ensureClient, ensureProject } from '../../../db/queries/handoff';
-import { eventFactory, eventsUpTo, inSeconds, type Actor } from '../../support/deal-events';
-import { dealAt, eventually, openTestDeal, sendAll } from '../../support/deals';
+import { eventFactory, eventsUpTo, inSeconds, type Actor } from '../../../fixtures/deal-events';
+import { dealAt, openTestDeal, sendAll } from '../../support/deals';
+import { eventually } from '../../support/kit';
 import { httpClient } from '../../support/http';
 import { startTestStack, type TestStack } from '../../support/stack';
-import { RATE_DEFINITIONS } from '../../../db/queries/metrics-definitions';
+import { RATE_DEFINITIONS } from '../../../machines/opportunity/metrics';
 import { insertPastDeal, pathMoves } from './history';
 
 let stack: TestStack;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ScheduleOverlapPolicy } from '@temporalio/client';
 import { ensureMetricsSchedule } from '../../../infra/schedules';
-import { eventually } from '../../support/deals';
+import { eventually } from '../../support/kit';
 import { httpClient } from '../../support/http';
 import { startTestStack, type TestStack } from '../../support/stack';
 

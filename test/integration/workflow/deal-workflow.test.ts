@@ -6,8 +6,9 @@ import { listTasks } from '../../../db/queries/tasks';
 import { DomainError } from '../../../api/errors';
 import { ARM_LEAD_MS } from '../../../workflows/deal/alarm';
 import { dealWorkflowId } from '../../../workflows/deal/messages';
-import { eventFactory, nextAction } from '../../support/deal-events';
-import { dealAt, eventually, openTestDeal, REP, sendAll } from '../../support/deals';
+import { eventFactory, nextAction } from '../../../fixtures/deal-events';
+import { dealAt, openTestDeal, REP, sendAll } from '../../support/deals';
+import { eventually, sleep } from '../../support/kit';
 import { maybeRecordHistory } from '../../support/histories';
 import { startTestStack, type TestStack } from '../../support/stack';
 
@@ -33,7 +34,7 @@ const refusal = async (promise: Promise<unknown>): Promise<DomainError> => {
 describe('the deal workflow on the real Temporal server', () => {
   it('[E1] records each accepted event with owner, timestamp, stage before and after and next action, and projects it', async () => {
     const { opportunityId } = await openTestDeal(stack);
-    const due = nextAction(REP.id, 3_600, 'Send the discovery agenda');
+    const due = nextAction(REP.id, { dueInSeconds: 3_600, description: 'Send the discovery agenda' });
     await sendAll(stack, opportunityId, [rep.base('RECORD_QUALIFICATION', { facts: { source: 'Referral', urgency: 'Q3' }, nextAction: due })]);
     const events = (await listEvents(stack.db, { opportunityId, limit: 10 })).items;
     expect(events).toHaveLength(1);
@@ -136,7 +137,7 @@ describe('the deal workflow on the real Temporal server', () => {
     expect(String((await description.memo)?.summary ?? '')).toContain('lead');
 
     // A new next action clears the flag.
-    await sendAll(stack, opportunityId, [rep.base('SET_NEXT_ACTION', { nextAction: nextAction(REP.id, 3_600) })]);
+    await sendAll(stack, opportunityId, [rep.base('SET_NEXT_ACTION', { nextAction: nextAction(REP.id, { dueInSeconds: 3_600 }) })]);
     expect((await getOpportunity(stack.db, opportunityId))?.overdue).toBe(false);
     await maybeRecordHistory(dealWorkflowId(opportunityId), 'deal-overdue-escalated');
   });
@@ -164,7 +165,7 @@ describe('the deal workflow on the real Temporal server', () => {
     const { opportunityId } = await openTestDeal(stack, { firstActionDueInSeconds: 2 });
     await stack.stopWorker();
     try {
-      await new Promise((resolve) => setTimeout(resolve, 3_000));
+      await sleep(3_000);
       expect((await getOpportunity(stack.db, opportunityId))?.overdue).toBe(false);
     } finally {
       await stack.startWorker();

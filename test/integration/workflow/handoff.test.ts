@@ -4,8 +4,9 @@ import { handoffRecords } from '../../../db/queries/handoff';
 import { getOpportunity } from '../../../db/queries/opportunities';
 import { listTasks } from '../../../db/queries/tasks';
 import { HANDOFF_STEPS } from '../../../workflows/deal/handoff';
-import { eventFactory } from '../../support/deal-events';
-import { dealAt, eventually, REP, sendAll } from '../../support/deals';
+import { eventFactory } from '../../../fixtures/deal-events';
+import { dealAt, REP, sendAll } from '../../support/deals';
+import { eventually } from '../../support/kit';
 import { maybeRecordHistory } from '../../support/histories';
 import { startTestStack, type TestStack } from '../../support/stack';
 

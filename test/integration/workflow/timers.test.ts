@@ -2,8 +2,9 @@ import { listEvents } from '../../../db/queries/events';
 import { getOpportunity } from '../../../db/queries/opportunities';
 import { listTasks } from '../../../db/queries/tasks';
 import { dealWorkflowId } from '../../../workflows/deal/messages';
-import { eventFactory, inSeconds, nextAction } from '../../support/deal-events';
-import { dealAt, eventually, OPS, REP, sendAll } from '../../support/deals';
+import { eventFactory, inSeconds, nextAction } from '../../../fixtures/deal-events';
+import { dealAt, OPS, REP, sendAll } from '../../support/deals';
+import { eventually, sleep } from '../../support/kit';
 import { maybeRecordHistory } from '../../support/histories';
 import { startTestStack, type TestStack } from '../../support/stack';
 
@@ -16,7 +17,6 @@ afterAll(async () => {
 });
 
 const rep = eventFactory(REP);
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const followUpTasks = async (opportunityId: string) =>
   (await listTasks(stack.db, { opportunityId, kind: 'follow_up', limit: 50 })).items.filter((task) => task.key.startsWith(`${dealWorkflowId(opportunityId)}:follow_up:`));
 
@@ -112,7 +112,7 @@ describe('timed promises of the deal workflow', () => {
     expect(description.typedSearchAttributes.get({ name: 'DealDormant', type: 'BOOL' } as never)).toBe(true);
     const flagged = await eventually(async () => (await listEvents(stack.db, { opportunityId, limit: 100 })).items.find((e) => e.eventType === 'DORMANT_FLAGGED'));
     expect(flagged.actorId).toBe('system');
-    await sendAll(stack, opportunityId, [rep.base('SET_NEXT_ACTION', { nextAction: nextAction(REP.id, 3_600) })]);
+    await sendAll(stack, opportunityId, [rep.base('SET_NEXT_ACTION', { nextAction: nextAction(REP.id, { dueInSeconds: 3_600 }) })]);
     expect((await getOpportunity(stack.db, opportunityId))?.dormant).toBe(false);
     const recovered = (await listEvents(stack.db, { opportunityId, limit: 100 })).items.filter((e) => e.eventType === 'DORMANT_RECOVERED');
     expect(recovered).toHaveLength(1);

@@ -8,8 +8,8 @@
 import { randomUUID } from 'node:crypto';
 import { dealWorkflowId, type DealView } from '../../../workflows/deal/messages';
 import { DEAL_BLOCKED } from '../../../workflows/deal/search-attributes';
-import { eventually } from '../../support/deals';
-import { nextAction } from '../../support/api-deal';
+import { eventually } from '../../support/kit';
+import { nextAction } from '../../../fixtures/deal-events';
 import { httpClient } from '../../support/http';
 import { startTestStack, type TestStack } from '../../support/stack';
 
@@ -139,7 +139,7 @@ describe('a write the database refuses for good', () => {
   it('[IN1][DL1] a timer whose write is refused blocks the deal instead of retrying, and the deal goes on', async () => {
     const id = await newLead();
     await refuseInserts('tasks', `NEW.opportunity_id = '${id}' AND NEW.kind = 'next_action_overdue'`);
-    const soon = await api().post(`/v1/opportunities/${id}/events`, { type: 'SET_NEXT_ACTION', nextAction: nextAction(rep.id, 'Call back', 2) });
+    const soon = await api().post(`/v1/opportunities/${id}/events`, { type: 'SET_NEXT_ACTION', nextAction: nextAction(rep.id, { description: 'Call back', dueInSeconds: 2 }) });
     expect(soon.status).toBe(200);
 
     const blocked = await eventually(async () => (await view(id)).blocked ?? undefined, 20_000);

@@ -1,7 +1,7 @@
 /** The JSON body shape limit, the canonical JSON of the idempotency hash, and money totals. */
 import { bodyShapeIssue, MAX_BODY_DEPTH, MAX_BODY_NODES } from '../../../api/body-shape';
 import { canonicalJson } from '../../../api/idempotency';
-import { CLIENT_ATTACHMENTS, MAX_QUANTITY, MAX_TOTAL_CENTS, MAX_UNIT_PRICE_CENTS, totalCents, totalCentsOf } from '../../../api/schemas/attachments';
+import { CLIENT_ATTACHMENTS, MAX_QUANTITY, MAX_TOTAL_CENTS, MAX_UNIT_PRICE_CENTS, totalCents, totalCentsOf } from '../../../machines/opportunity/attachments';
 
 const nested = (depth: number): unknown => {
   let value: unknown = 1;

@@ -29,12 +29,12 @@ import {
   unmetGates,
   type Stage,
 } from '../../../machines/opportunity';
-import { allFacts, allHandoffRecords, at, nextAction, ops, rep } from './support';
+import { allFacts, allHandoffRecords, at, nextActionAt, ops, rep } from './support';
 
 type Snap = SnapshotFrom<typeof dealMachine>;
 
 const input = { opportunityId: 'opp-graph', ownerId: 'rep-1', source: 'web', at: at(0) };
-const common = { actor: rep, at: at(1), nextAction: nextAction(1) };
+const common = { actor: rep, at: at(1), nextAction: nextActionAt(1) };
 const raw: Record<string, unknown>[] = [
   { type: 'RECORD_QUALIFICATION', facts: allFacts(QUALIFICATION_FACTS) },
   { type: 'RECORD_CONSENT', consent: 'granted', contactTimingValid: true, sourceContextValid: true, decisionPathVerified: true },

@@ -19,13 +19,14 @@ const BASE = Date.UTC(2025, 0, 6, 9, 0, 0);
 /** A deterministic ISO datetime `n` minutes after the test epoch. */
 export const at = (n: number): string => new Date(BASE + n * 60_000).toISOString();
 
-export const nextAction = (n = 0) => ({ description: `Follow up #${n}`, dueAt: at(n + 1_440), ownerId: 'rep-1' });
+/** A next action on the test clock, due a day after minute `n` (integration tests use real time: fixtures/deal-events.ts). */
+export const nextActionAt = (n = 0) => ({ description: `Follow up #${n}`, dueAt: at(n + 1_440), ownerId: 'rep-1' });
 
 let clock = 0;
 /** A well-formed event of `type` with the common fields (a fresh `at` and a next action) plus `extra`. */
 export function ev(type: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
   clock += 1;
-  return { type, actor: rep, at: at(clock), nextAction: nextAction(clock), ...extra };
+  return { type, actor: rep, at: at(clock), nextAction: nextActionAt(clock), ...extra };
 }
 /** The same, without a next action. */
 export function bare(type: string, extra: Record<string, unknown> = {}): Record<string, unknown> {

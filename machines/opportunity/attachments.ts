@@ -5,19 +5,23 @@
  * caller sends with the CLIENT schemas; the deal workflow passes the attachments on to
  * `recordSideRecords`, which reads them with the STORED schemas (client fields plus what
  * the API adds itself, such as a proposal link's token hash).
+ *
+ * Import this module by its own path: the index does not re-export it, because the worker
+ * deep-freezes whatever the index's exports reach and a frozen zod schema cannot parse
+ * (see `eventSchemas` in events.ts). The workflow never loads it.
  */
 import { z } from 'zod';
-import { eventSchemas, line, safeTextCheck, text, type EventType } from '../../machines/opportunity';
-import { SUMMARY_KINDS, VISIBILITIES } from '../../db/schema/enums';
+import { eventSchemas, line, safeTextCheck, text } from './events';
+import { SUMMARY_KINDS, VISIBILITIES, type EventType } from './vocabulary';
 
-export const visibilitySchema = z.enum(VISIBILITIES).meta({ description: 'Only `client_safe` text can ever reach a client, and only once approved (K1)' });
+const visibilitySchema = z.enum(VISIBILITIES).meta({ description: 'Only `client_safe` text can ever reach a client, and only once approved (K1)' });
 
 /*
  * Money caps. A line's total (quantity x unit price) is at most 1e5 x 1e10 = 1e15 cents, and
  * a proposal's total is capped at the same 1e15 cents: both stay exact integers below
  * Number.MAX_SAFE_INTEGER (about 9.007e15) and far inside Postgres' bigint (about 9.22e18).
  */
-export const MAX_LINE_ITEMS = 200;
+const MAX_LINE_ITEMS = 200;
 export const MAX_QUANTITY = 100_000;
 export const MAX_UNIT_PRICE_CENTS = 10_000_000_000;
 export const MAX_TOTAL_CENTS = 1_000_000_000_000_000;
@@ -37,7 +41,7 @@ export function totalCentsOf(items: readonly Priced[]): bigint {
 /** `totalCentsOf` as the Number a response carries: exact for every amount the caps admit. */
 export const totalCents = (items: readonly Priced[]): number => Number(totalCentsOf(items));
 
-export const lineItemSchema = z.strictObject({
+const lineItemSchema = z.strictObject({
   description: text(500),
   quantity: z.int().min(1).max(MAX_QUANTITY).default(1).meta({ description: `1 to ${MAX_QUANTITY.toLocaleString('en-US')}` }),
   unitPriceCents: z.int().min(0).max(MAX_UNIT_PRICE_CENTS).meta({ description: `0 to ${MAX_UNIT_PRICE_CENTS.toLocaleString('en-US')} cents` }),
@@ -63,7 +67,7 @@ const lineItemsSchema = z
 /** A URL a caller gives: the URL format, and like every string no control characters or lone surrogates. */
 const urlSchema = z.url().max(2_000).superRefine(safeTextCheck(false));
 
-export const summaryDraftSchema = z.strictObject({
+const summaryDraftSchema = z.strictObject({
   kind: z.enum(SUMMARY_KINDS),
   body: text(5_000),
 });

@@ -1,5 +1,23 @@
+/**
+ * The read model of a deal (the `opportunities` row) as a pure function of what its
+ * workflow holds: the activities write it, and the API answers a retried request with it.
+ */
 import { explain, type DealState } from '../machines/opportunity';
-import type { DealBlock, DealFlags } from '../workflows/deal/messages';
+
+/** The workflow's flags the row carries (DealFlags in workflows/deal/messages.ts). */
+interface Flags {
+  overdue: boolean;
+  decisionOverdue: boolean;
+  dormant: boolean;
+}
+
+/** A write refused for good, flagged on the deal until its next accepted event (DealBlock in workflows/deal/messages.ts). */
+interface Block {
+  code: string;
+  detail: string;
+  what: string;
+  at: string;
+}
 
 const toDate = (value: string | null | undefined): Date | null => (value ? new Date(value) : null);
 
@@ -46,14 +64,14 @@ export function projectionOf(opportunityId: string, version: number, deal: DealS
 }
 
 /** The read model's columns of a blocked deal (all null once it is not). */
-export const blockColumnsOf = (block: DealBlock | null) => ({
+export const blockColumnsOf = (block: Block | null) => ({
   blockedCode: block?.code ?? null,
   blockedDetail: block ? `${block.what}: ${block.detail}` : null,
   blockedAt: block ? new Date(block.at) : null,
 });
 
 /** The read model's flag columns from the workflow's flags: overdue covers a passed decision deadline too. */
-export const flagColumnsOf = (flags: Pick<DealFlags, 'overdue' | 'decisionOverdue' | 'dormant'>, block: DealBlock | null) => ({
+export const flagColumnsOf = (flags: Flags, block: Block | null) => ({
   overdue: flags.overdue || flags.decisionOverdue,
   dormant: flags.dormant,
   ...blockColumnsOf(block),

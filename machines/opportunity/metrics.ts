@@ -1,8 +1,8 @@
-import { HANDOFF_RECORDS, STAGES, type Stage } from '../../machines/opportunity/vocabulary';
+import { HANDOFF_RECORDS, STAGES, type Stage } from './vocabulary';
 
 /*
  * M1: the five measures of the guide, as pure functions of the event log over a period
- * [from, to). The SQL in ./metrics.ts only fetches facts; every definition lives here.
+ * [from, to). The SQL in db/queries/funnel.ts only fetches facts; every definition lives here.
  *
  * A "move into S" is an opportunity_events row with stage_after = S and stage_before <> S.
  * A deal "enters lead" in the period when it was created in it (opportunities.created_at)

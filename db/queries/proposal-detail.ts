@@ -1,0 +1,23 @@
+import type { Db } from '../client';
+import type { ApprovalRow, ProposalLineItemRow, ProposalRow, ProposalSectionRow } from '../schema';
+import { listProposalApprovals } from './approvals';
+import { listLineItems, listProposalSections } from './proposal-content';
+import { getProposal } from './proposals';
+
+export interface ProposalDetail {
+  proposal: ProposalRow;
+  sections: ProposalSectionRow[];
+  lineItems: ProposalLineItemRow[];
+  approvals: ApprovalRow[];
+}
+
+/** A proposal with its sections, line items and approvals: the internal proposal resource. */
+export async function getProposalDetail(db: Db, proposalId: string): Promise<ProposalDetail | null> {
+  const proposal = await getProposal(db, proposalId);
+  if (!proposal) return null;
+  // One after another: inside a transaction `db` is a single connection (pg deprecates overlapping queries on one).
+  const sections = await listProposalSections(db, proposalId);
+  const lineItems = await listLineItems(db, proposalId);
+  const approvals = await listProposalApprovals(db, proposalId);
+  return { proposal, sections, lineItems, approvals };
+}
