@@ -23,11 +23,16 @@ const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}
 
 /** A relative import of the top-level `folder` (the code uses no path aliases), except the sub-paths `unless` matches. */
 const into = (folder, unless = '') => `^(\\.\\./)+${folder}${unless ? `(?!${unless})` : ''}(/|$)`;
-const refuse = (folders, why, options = {}) => folders.map((folder) => ({ regex: into(folder), message: why, ...options }));
+const refuse = (folders, why, options = {}) =>
+  folders.map((folder) => ({ regex: into(folder), message: why, ...options }));
 const ROOT = 'infra/ and scripts/ are the composition root: they import this layer, not the other way round';
 const belowTheRoot = [
   { regex: into('infra', '/logger$'), message: `${ROOT} (the logger by \`import type\` only).` },
-  { regex: '^(\\.\\./)+infra/logger$', message: 'The logger is a port below the composition root: `import type` only.', allowTypeImports: true },
+  {
+    regex: '^(\\.\\./)+infra/logger$',
+    message: 'The logger is a port below the composition root: `import type` only.',
+    allowTypeImports: true,
+  },
   ...refuse(['scripts'], `${ROOT}.`),
 ];
 /** Workflow modules other than `modules` (a regex alternation) by `import type` only. */
@@ -36,7 +41,8 @@ const workflowsOnlyThrough = (modules, why) => ({
   message: `${why}; anything else of workflows/ by \`import type\` only.`,
   allowTypeImports: true,
 });
-const notTestCode = (where) => refuse(['test', 'bench', 'fixtures'], `${where} does not import test or benchmark code.`);
+const notTestCode = (where) =>
+  refuse(['test', 'bench', 'fixtures'], `${where} does not import test or benchmark code.`);
 
 /** The one `no-restricted-imports` of a folder (a later config block would replace, not add to, an earlier one's). */
 const layer = (folder, patterns, { pure = false } = {}) => ({
@@ -45,7 +51,12 @@ const layer = (folder, patterns, { pure = false } = {}) => ({
     'no-restricted-imports': [
       'error',
       {
-        paths: pure ? nodeBuiltins.map((name) => ({ name, message: `No Node builtins in ${folder}/: it must stay deterministic and pure.` })) : [],
+        paths: pure
+          ? nodeBuiltins.map((name) => ({
+              name,
+              message: `No Node builtins in ${folder}/: it must stay deterministic and pure.`,
+            }))
+          : [],
         patterns,
       },
     ],
@@ -53,7 +64,17 @@ const layer = (folder, patterns, { pure = false } = {}) => ({
 });
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', '.data/**', '.tools/**', 'coverage/**', 'db/migrations/**', 'test/artifacts/**', 'api/static/**'] },
+  {
+    ignores: [
+      'node_modules/**',
+      '.data/**',
+      '.tools/**',
+      'coverage/**',
+      'db/migrations/**',
+      'test/artifacts/**',
+      'api/static/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -63,7 +84,9 @@ export default tseslint.config(
   },
   {
     files: ['*.js', '*.cjs'],
-    languageOptions: { globals: { module: 'writable', require: 'readonly', process: 'readonly', __dirname: 'readonly' } },
+    languageOptions: {
+      globals: { module: 'writable', require: 'readonly', process: 'readonly', __dirname: 'readonly' },
+    },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   {
@@ -71,18 +94,36 @@ export default tseslint.config(
     files: ['test/**/*.ts', 'bench/**/*.ts'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
   },
-  layer('machines', [...refuse(['workflows', 'activities', 'db', 'api', 'infra', 'scripts', 'test', 'bench', 'fixtures'], 'machines/ is the domain core: it imports nothing of ours.')], {
-    pure: true,
-  }),
+  layer(
+    'machines',
+    [
+      ...refuse(
+        ['workflows', 'activities', 'db', 'api', 'infra', 'scripts', 'test', 'bench', 'fixtures'],
+        'machines/ is the domain core: it imports nothing of ours.',
+      ),
+    ],
+    {
+      pure: true,
+    },
+  ),
   layer(
     'workflows',
     [
-      ...refuse(['activities'], 'Workflow code reaches activities through proxyActivities: `import type` only.', { allowTypeImports: true }),
-      ...refuse(['db', 'api', 'infra', 'scripts', 'test', 'bench', 'fixtures'], 'Workflow code is replayed and must stay deterministic: it imports machines/ only.'),
+      ...refuse(['activities'], 'Workflow code reaches activities through proxyActivities: `import type` only.', {
+        allowTypeImports: true,
+      }),
+      ...refuse(
+        ['db', 'api', 'infra', 'scripts', 'test', 'bench', 'fixtures'],
+        'Workflow code is replayed and must stay deterministic: it imports machines/ only.',
+      ),
     ],
     { pure: true },
   ),
-  layer('db', [...refuse(['workflows', 'activities', 'api'], 'db/ builds on machines/ only.'), ...belowTheRoot, ...notTestCode('db/')]),
+  layer('db', [
+    ...refuse(['workflows', 'activities', 'api'], 'db/ builds on machines/ only.'),
+    ...belowTheRoot,
+    ...notTestCode('db/'),
+  ]),
   layer('activities', [
     workflowsOnlyThrough('messages', 'Activities see a workflow through its messages module'),
     ...refuse(['api'], 'Activities build on db/, machines/ and workflow messages, never on the API.'),
@@ -90,13 +131,25 @@ export default tseslint.config(
     ...notTestCode('activities/'),
   ]),
   layer('api', [
-    workflowsOnlyThrough('messages|search-attributes', 'The API sees a workflow through its messages and search attributes'),
-    ...refuse(['activities'], 'The API builds on db/, machines/ and workflow messages; it reaches activities only through workflows.'),
+    workflowsOnlyThrough(
+      'messages|search-attributes',
+      'The API sees a workflow through its messages and search attributes',
+    ),
+    ...refuse(
+      ['activities'],
+      'The API builds on db/, machines/ and workflow messages; it reaches activities only through workflows.',
+    ),
     ...belowTheRoot,
     ...notTestCode('api/'),
   ]),
   layer('infra', notTestCode('infra/')),
   layer('scripts', notTestCode('scripts/')),
-  layer('fixtures', refuse(['workflows', 'activities', 'db', 'api', 'infra', 'scripts', 'test', 'bench'], 'fixtures/ is test data: it builds on machines/ only.')),
+  layer(
+    'fixtures',
+    refuse(
+      ['workflows', 'activities', 'db', 'api', 'infra', 'scripts', 'test', 'bench'],
+      'fixtures/ is test data: it builds on machines/ only.',
+    ),
+  ),
   layer('bench', refuse(['test'], 'Benchmarks do not import tests; share test data through fixtures/.')),
 );

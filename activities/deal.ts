@@ -111,7 +111,10 @@ async function writeDealEvent(db: Db, input: RecordDealEventInput): Promise<void
     await appendEvent(db, event);
   } else if (!hasSideRecords(input.eventType)) {
     // Most events write no side records: one statement, where a transaction took four round trips.
-    await appendEventAndProject(db, event, { ...projectionOf(input.opportunityId, input.version, input.state), ...flags });
+    await appendEventAndProject(db, event, {
+      ...projectionOf(input.opportunityId, input.version, input.state),
+      ...flags,
+    });
   } else {
     await inTransaction(db, async (tx) => {
       const inserted = await appendEvent(tx, event);
@@ -137,7 +140,10 @@ function recordingActivities({ db, logger }: ActivityDeps) {
 
     async recordDealEvent(input: RecordDealEventInput): Promise<void> {
       await writeDealEvent(db, input);
-      logger.debug({ opportunityId: input.opportunityId, event: input.eventType, version: input.version }, 'deal event recorded');
+      logger.debug(
+        { opportunityId: input.opportunityId, event: input.eventType, version: input.version },
+        'deal event recorded',
+      );
     },
   };
 }
@@ -157,7 +163,12 @@ function timerActivities({ db }: ActivityDeps) {
     async flagOverdueWithTask(input: { opportunityId: string; task: TaskInput }): Promise<void> {
       await inTransaction(db, async (tx) => {
         await setOpportunityFlags(tx, { id: input.opportunityId, overdue: true });
-        await ensureTaskRow(tx, { ...input.task, opportunityId: input.opportunityId, kind: input.task.kind as never, dueAt: new Date(input.task.dueAt) });
+        await ensureTaskRow(tx, {
+          ...input.task,
+          opportunityId: input.opportunityId,
+          kind: input.task.kind as never,
+          dueAt: new Date(input.task.dueAt),
+        });
       });
     },
 

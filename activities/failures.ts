@@ -28,10 +28,15 @@ function permanentFailureOf(error: unknown): WriteRejection | undefined {
   const sqlState = sqlStateOf(error);
   const message = error instanceof Error ? error.message : String(error);
   // Drizzle prefixes the query text; the database's own sentence is what a person needs.
-  const detail = (((error as { cause?: { message?: string } }).cause?.message ?? message) || 'write refused').slice(0, 500);
-  if (sqlState) return PERMANENT_CLASSES.has(sqlState.slice(0, 2)) ? { code: `sqlstate_${sqlState}`, detail } : undefined;
+  const detail = (((error as { cause?: { message?: string } }).cause?.message ?? message) || 'write refused').slice(
+    0,
+    500,
+  );
+  if (sqlState)
+    return PERMANENT_CLASSES.has(sqlState.slice(0, 2)) ? { code: `sqlstate_${sqlState}`, detail } : undefined;
   const name = error instanceof Error ? (error.constructor?.name ?? error.name) : '';
-  if (PERMANENT_JS_ERRORS.has(name) || PERMANENT_JS_ERRORS.has((error as Error)?.name)) return { code: `invalid_value`, detail };
+  if (PERMANENT_JS_ERRORS.has(name) || PERMANENT_JS_ERRORS.has((error as Error)?.name))
+    return { code: `invalid_value`, detail };
   return undefined;
 }
 
@@ -56,6 +61,9 @@ type AsyncFunctions = Record<string, (...args: never[]) => Promise<unknown>>;
 /** Every activity of `activities` with its permanent failures made non-retryable. */
 export function withPermanentFailures<T extends AsyncFunctions>(activities: T): T {
   return Object.fromEntries(
-    Object.entries(activities).map(([name, run]) => [name, (...args: never[]) => rejectingPermanentFailures(() => run(...args))]),
+    Object.entries(activities).map(([name, run]) => [
+      name,
+      (...args: never[]) => rejectingPermanentFailures(() => run(...args)),
+    ]),
   ) as T;
 }

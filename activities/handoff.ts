@@ -22,13 +22,18 @@ const keyOf = (input: StepInput, what: string) => `${input.opportunityId}:handof
 /** What each handoff step ensures; every write is keyed by the deal and the step, so a retry is a no-op. */
 function handoffSteps({ db, clock }: ActivityDeps): Record<HandoffStep, (input: StepInput) => Promise<unknown>> {
   /** Every record hangs off the client; ensuring it again is a cheap idempotent read. */
-  const clientOf = (input: StepInput) => ensureClient(db, { key: keyOf(input, 'client'), opportunityId: input.opportunityId, name: input.company });
+  const clientOf = (input: StepInput) =>
+    ensureClient(db, { key: keyOf(input, 'client'), opportunityId: input.opportunityId, name: input.company });
   /** A record keyed by its step that only needs the client. */
   const clientRecord =
-    <T>(ensure: (db: ActivityDeps['db'], row: { key: string; opportunityId: string; clientId: string }) => Promise<T>, what: string) =>
+    <T>(
+      ensure: (db: ActivityDeps['db'], row: { key: string; opportunityId: string; clientId: string }) => Promise<T>,
+      what: string,
+    ) =>
     async (input: StepInput) =>
       ensure(db, { key: keyOf(input, what), opportunityId: input.opportunityId, clientId: (await clientOf(input)).id });
-  const onboardingOwnerOf = (input: StepInput) => input.deal.context.contract.onboardingOwner ?? input.deal.context.ownerId;
+  const onboardingOwnerOf = (input: StepInput) =>
+    input.deal.context.contract.onboardingOwner ?? input.deal.context.ownerId;
 
   return {
     client: clientOf,
@@ -46,11 +51,25 @@ function handoffSteps({ db, clock }: ActivityDeps): Record<HandoffStep, (input: 
     },
     onboarding_tasks: async (input) => {
       const contract = input.deal.context.contract;
-      const task = { opportunityId: input.opportunityId, kind: 'onboarding_handoff' as const, ownerId: onboardingOwnerOf(input) };
+      const task = {
+        opportunityId: input.opportunityId,
+        kind: 'onboarding_handoff' as const,
+        ownerId: onboardingOwnerOf(input),
+      };
       const dueAt = contract.kickoffDate ? new Date(contract.kickoffDate) : clock();
-      await ensureTask(db, { ...task, key: keyOf(input, 'task:kickoff'), title: `Run the kickoff with ${input.company}`, dueAt });
+      await ensureTask(db, {
+        ...task,
+        key: keyOf(input, 'task:kickoff'),
+        title: `Run the kickoff with ${input.company}`,
+        dueAt,
+      });
       for (const [index, blocker] of (contract.launchBlockers ?? []).entries()) {
-        await ensureTask(db, { ...task, key: keyOf(input, `task:blocker:${index}`), title: `Clear launch blocker: ${blocker}`, dueAt });
+        await ensureTask(db, {
+          ...task,
+          key: keyOf(input, `task:blocker:${index}`),
+          title: `Clear launch blocker: ${blocker}`,
+          dueAt,
+        });
       }
     },
     portal_user: clientRecord(ensurePortalUser, 'portal_user'),
@@ -77,9 +96,18 @@ export function createHandoffActivities(deps: ActivityDeps) {
       const runKey = `${input.dealWorkflowId}:handoff:${input.step}`;
       try {
         await steps[input.step](input);
-        await recordAutomationRun(db, { key: runKey, opportunityId: input.opportunityId, step: input.step, status: 'succeeded', detail: {} });
+        await recordAutomationRun(db, {
+          key: runKey,
+          opportunityId: input.opportunityId,
+          step: input.step,
+          status: 'succeeded',
+          detail: {},
+        });
       } catch (error) {
-        logger.warn({ err: error, step: input.step, opportunityId: input.opportunityId }, 'handoff step failed; Temporal will retry');
+        logger.warn(
+          { err: error, step: input.step, opportunityId: input.opportunityId },
+          'handoff step failed; Temporal will retry',
+        );
         await recordAutomationRun(db, {
           key: `${runKey}:failed:${clock().toISOString()}`,
           opportunityId: input.opportunityId,

@@ -16,7 +16,12 @@ export interface ActivityDeps {
 /** Every activity the worker registers, wired with real dependencies. */
 export function createActivities(deps: ActivityDeps) {
   // A write the database refuses for good fails at once (non-retryable); an outage keeps retrying.
-  const activities = { ...createDealActivities(deps), ...createHandoffActivities(deps), ...createMetricsActivities(deps), ...createMaintenanceActivities(deps) };
+  const activities = {
+    ...createDealActivities(deps),
+    ...createHandoffActivities(deps),
+    ...createMetricsActivities(deps),
+    ...createMaintenanceActivities(deps),
+  };
   return withPermanentFailures(countActivities(activities, deps.counters));
 }
 

@@ -39,18 +39,26 @@ type Ctx<T extends EventType> = Base & { event: DealEventOf<T> };
 type Writer<T extends EventType> = (ctx: Ctx<T>) => Promise<void>;
 
 /** The attachments of this event as the API stored them, or undefined when none (or not readable). */
-function attachmentsOf<K extends keyof StoredAttachments>(input: RecordDealEventInput, type: K): StoredAttachments[K] | undefined {
+function attachmentsOf<K extends keyof StoredAttachments>(
+  input: RecordDealEventInput,
+  type: K,
+): StoredAttachments[K] | undefined {
   if (input.attachments === undefined) return undefined;
   const parsed = (STORED_ATTACHMENTS[type] as z.ZodType).safeParse(input.attachments);
   return parsed.success ? (parsed.data as StoredAttachments[K]) : undefined;
 }
 
-const proposalOf = (ctx: Base) => ensureCurrentProposal(ctx.db, { opportunityId: ctx.input.opportunityId, createdBy: ctx.by });
+const proposalOf = (ctx: Base) =>
+  ensureCurrentProposal(ctx.db, { opportunityId: ctx.input.opportunityId, createdBy: ctx.by });
 
 async function draftSummaries(ctx: Base, type: 'SUBMIT_FOR_APPROVAL' | 'APPROVE_CLIENT_SAFE_SUMMARY'): Promise<void> {
   const summaries = attachmentsOf(ctx.input, type)?.summaries ?? [];
   for (const summary of summaries) {
-    await upsertClientSafeSummary(ctx.db, { opportunityId: ctx.input.opportunityId, ...summary, visibility: 'client_safe' });
+    await upsertClientSafeSummary(ctx.db, {
+      opportunityId: ctx.input.opportunityId,
+      ...summary,
+      visibility: 'client_safe',
+    });
   }
 }
 
@@ -58,8 +66,20 @@ const decide =
   (kind: ApprovalKind, decision: ApprovalDecision) =>
   async (ctx: Base): Promise<void> => {
     const proposal = await proposalOf(ctx);
-    const note = ctx.event.type === 'REJECT' ? ctx.event.reason : ctx.event.type === 'APPROVE' ? (attachmentsOf(ctx.input, 'APPROVE')?.note ?? null) : null;
-    await recordApproval(ctx.db, { key: `${ctx.input.key}:approval`, proposalId: proposal.id, kind, decision, approvedBy: ctx.by, note });
+    const note =
+      ctx.event.type === 'REJECT'
+        ? ctx.event.reason
+        : ctx.event.type === 'APPROVE'
+          ? (attachmentsOf(ctx.input, 'APPROVE')?.note ?? null)
+          : null;
+    await recordApproval(ctx.db, {
+      key: `${ctx.input.key}:approval`,
+      proposalId: proposal.id,
+      kind,
+      decision,
+      approvedBy: ctx.by,
+      note,
+    });
   };
 
 const WRITERS: { [T in EventType]?: Writer<T> } = {
@@ -76,7 +96,8 @@ const WRITERS: { [T in EventType]?: Writer<T> } = {
       body: section.body,
       visibility: section.visibility,
     });
-    if (ctx.event.section === 'pricing' && section.lineItems) await replaceLineItems(ctx.db, proposal.id, section.lineItems);
+    if (ctx.event.section === 'pricing' && section.lineItems)
+      await replaceLineItems(ctx.db, proposal.id, section.lineItems);
   },
   SUBMIT_FOR_APPROVAL: async (ctx) => {
     const proposal = await proposalOf(ctx);
@@ -105,13 +126,23 @@ const WRITERS: { [T in EventType]?: Writer<T> } = {
       createdBy: ctx.by,
     });
     const deadline = ctx.event.decisionDeadline ? new Date(ctx.event.decisionDeadline) : undefined;
-    if (sent) await recordProposalSent(ctx.db, { proposalId: proposal.id, linkTokenHash: sent.linkTokenHash, sentAt: ctx.at, decisionDeadline: deadline });
-    await recordProposalTracking(ctx.db, proposal.id, { probability: ctx.event.probability, decisionDeadline: deadline });
+    if (sent)
+      await recordProposalSent(ctx.db, {
+        proposalId: proposal.id,
+        linkTokenHash: sent.linkTokenHash,
+        sentAt: ctx.at,
+        decisionDeadline: deadline,
+      });
+    await recordProposalTracking(ctx.db, proposal.id, {
+      probability: ctx.event.probability,
+      decisionDeadline: deadline,
+    });
     await attachProposalRecords(ctx.db, proposal.id, { communicationId: message.id });
   },
   RECORD_VIEW: async (ctx) => {
     const view = attachmentsOf(ctx.input, 'RECORD_VIEW');
-    if (view) await recordProposalView(ctx.db, { linkTokenHash: view.linkTokenHash, viewedAt: new Date(view.viewedAt) });
+    if (view)
+      await recordProposalView(ctx.db, { linkTokenHash: view.linkTokenHash, viewedAt: new Date(view.viewedAt) });
   },
   RECORD_OBJECTION: async (ctx) => {
     const proposal = await getCurrentProposal(ctx.db, ctx.input.opportunityId);
@@ -131,7 +162,12 @@ const WRITERS: { [T in EventType]?: Writer<T> } = {
     });
   },
   RECORD_DISCOVERY: (ctx) =>
-    recordDiscoveryNotes(ctx.db, { key: ctx.input.key, opportunityId: ctx.input.opportunityId, facts: ctx.event.facts, recordedBy: ctx.by }),
+    recordDiscoveryNotes(ctx.db, {
+      key: ctx.input.key,
+      opportunityId: ctx.input.opportunityId,
+      facts: ctx.event.facts,
+      recordedBy: ctx.by,
+    }),
   RECORD_AUDIT_EVIDENCE: async (ctx) => {
     const details = attachmentsOf(ctx.input, 'RECORD_AUDIT_EVIDENCE');
     await recordAuditEvidence(ctx.db, {
@@ -145,7 +181,14 @@ const WRITERS: { [T in EventType]?: Writer<T> } = {
   },
   RECORD_CONTRACT: async (ctx) => {
     const { contractState, paymentState, kickoffDate, onboardingOwner, launchBlockers } = ctx.event;
-    await upsertContract(ctx.db, { opportunityId: ctx.input.opportunityId, contractState, paymentState, kickoffDate, onboardingOwner, launchBlockers });
+    await upsertContract(ctx.db, {
+      opportunityId: ctx.input.opportunityId,
+      contractState,
+      paymentState,
+      kickoffDate,
+      onboardingOwner,
+      launchBlockers,
+    });
   },
   COMPLETE_HANDOFF: async (ctx) => {
     // S2: the proposal is attached to the client and project the handoff made.

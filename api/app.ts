@@ -49,13 +49,19 @@ export function createApp(deps: AppDeps): Express {
   app.set('trust proxy', false);
   app.use(requestMetrics());
   app.use(helmet());
-  app.use(express.json({ limit: deps.config.bodyLimit, strict: true, type: ['application/json', 'application/*+json'] }));
+  app.use(
+    express.json({ limit: deps.config.bodyLimit, strict: true, type: ['application/json', 'application/*+json'] }),
+  );
   // Before anything that recurses over the body (the Idempotency-Key hash, zod).
   app.use(bodyShapeLimit());
   app.use(healthRoutes(deps));
   const authThrottle = failedAuthThrottle(deps.config.authFailuresPerMinute);
   // Prometheus scrape target: METRICS_TOKEN, or an admin or ops token.
-  app.get('/metrics', metricsAccess(deps.db, { metricsToken: deps.config.metricsToken, throttle: authThrottle }), metricsEndpoint(deps.moreMetrics));
+  app.get(
+    '/metrics',
+    metricsAccess(deps.db, { metricsToken: deps.config.metricsToken, throttle: authThrottle }),
+    metricsEndpoint(deps.moreMetrics),
+  );
   // The read-only ops page (M1, DL1): static files; it calls the API with the token the user enters.
   app.use(express.static(path.join(__dirname, 'static'), { index: 'index.html', fallthrough: true }));
 

@@ -52,13 +52,17 @@ export function authenticate(db: Db, throttle: FailedAuthThrottle): RequestHandl
 }
 
 /** Compares secrets in constant time (hashed first, so their lengths do not leak either). */
-export const sameSecret = (given: string, expected: string): boolean => timingSafeEqual(createHash('sha256').update(given).digest(), createHash('sha256').update(expected).digest());
+export const sameSecret = (given: string, expected: string): boolean =>
+  timingSafeEqual(createHash('sha256').update(given).digest(), createHash('sha256').update(expected).digest());
 
 /**
  * Who may scrape `/metrics`: the scraper's own `METRICS_TOKEN` when one is set, or the token
  * of an admin or ops user. Anyone else who can reach the port gets 401 or 403.
  */
-export function metricsAccess(db: Db, options: { metricsToken?: string; throttle: FailedAuthThrottle }): RequestHandler {
+export function metricsAccess(
+  db: Db,
+  options: { metricsToken?: string; throttle: FailedAuthThrottle },
+): RequestHandler {
   const asUser = authenticate(db, options.throttle);
   return async (req, res, next) => {
     res.set('Cache-Control', 'no-store');
@@ -70,7 +74,8 @@ export function metricsAccess(db: Db, options: { metricsToken?: string; throttle
       return;
     }
     await asUser(req, res, () => undefined);
-    if (!['admin', 'ops'].includes(principalOf(req).role)) throw forbidden('Metrics need an admin or ops token, or METRICS_TOKEN');
+    if (!['admin', 'ops'].includes(principalOf(req).role))
+      throw forbidden('Metrics need an admin or ops token, or METRICS_TOKEN');
     next();
   };
 }

@@ -38,6 +38,10 @@ export function bodyShapeLimit(): RequestHandler {
   return (req, _res, next) => {
     const issue = bodyShapeIssue(req.body);
     if (issue === undefined) return next();
-    next(new DomainError('body_too_complex', 422, `The body is too complex: ${issue}`, { errors: [{ field: 'body', message: issue }] }));
+    next(
+      new DomainError('body_too_complex', 422, `The body is too complex: ${issue}`, {
+        errors: [{ field: 'body', message: issue }],
+      }),
+    );
   };
 }

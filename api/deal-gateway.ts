@@ -53,15 +53,23 @@ function toDomainError(error: unknown): unknown {
   const details = (cause.details?.[0] ?? {}) as Record<string, unknown>;
   switch (cause.type) {
     case DEAL_FAILURES.gatesUnmet:
-      return new DomainError('transition_refused', 409, cause.message, { stage: details.stage, unmetGates: details.unmetGates });
+      return new DomainError('transition_refused', 409, cause.message, {
+        stage: details.stage,
+        unmetGates: details.unmetGates,
+      });
     case DEAL_FAILURES.versionMismatch:
       return new DomainError('version_mismatch', 412, cause.message, { currentVersion: details.actual });
     case DEAL_FAILURES.writeRejected:
       // What was sent cannot be stored: nothing of it was applied, and the deal is flagged for ops.
-      return new DomainError('write_rejected', 422, cause.message, { errors: [{ field: 'body', message: String(details.detail ?? cause.message) }], rejection: details.code });
+      return new DomainError('write_rejected', 422, cause.message, {
+        errors: [{ field: 'body', message: String(details.detail ?? cause.message) }],
+        rejection: details.code,
+      });
     case DEAL_FAILURES.invalidEvent: {
       const issues = (details.issues ?? []) as { path: string; message: string }[];
-      return new DomainError('invalid_event', 422, cause.message, { errors: issues.map((i) => ({ field: i.path, message: i.message })) });
+      return new DomainError('invalid_event', 422, cause.message, {
+        errors: issues.map((i) => ({ field: i.path, message: i.message })),
+      });
     }
     default:
       return error;
@@ -86,7 +94,8 @@ function requestBounds(client: Client, waitSeconds: number) {
     try {
       return await client.withDeadline(until, call);
     } catch (error) {
-      if (error instanceof WorkflowUpdateRPCTimeoutOrCancelledError || isGrpcDeadlineError(error)) throw dealNotAnswering(waitSeconds);
+      if (error instanceof WorkflowUpdateRPCTimeoutOrCancelledError || isGrpcDeadlineError(error))
+        throw dealNotAnswering(waitSeconds);
       throw toDomainError(error);
     }
   }
@@ -178,7 +187,8 @@ export function createDealGateway(client: Client, options: DealGatewayOptions) {
         }),
       );
       const since = Date.now() - withinMs;
-      return (pollers ?? []).filter((p) => p.lastAccessTime && Number(p.lastAccessTime.seconds ?? 0) * 1_000 >= since).length;
+      return (pollers ?? []).filter((p) => p.lastAccessTime && Number(p.lastAccessTime.seconds ?? 0) * 1_000 >= since)
+        .length;
     },
   };
 }

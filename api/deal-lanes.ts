@@ -20,7 +20,11 @@ export function createDealLanes(options: { maxWaitingPerDeal: number }): DealLan
       const lane = lanes.get(dealId) ?? { tail: Promise.resolve(), waiting: 0 };
       if (lane.waiting >= options.maxWaitingPerDeal) {
         return Promise.reject(
-          new DomainError('deal_busy', 429, `More than ${options.maxWaitingPerDeal} changes to this opportunity are waiting; retry after the Retry-After seconds`),
+          new DomainError(
+            'deal_busy',
+            429,
+            `More than ${options.maxWaitingPerDeal} changes to this opportunity are waiting; retry after the Retry-After seconds`,
+          ),
         );
       }
       lane.waiting += 1;

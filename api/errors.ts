@@ -42,15 +42,32 @@ const TITLES: Record<number, string> = {
 };
 
 /** SQLSTATEs and socket codes of a Postgres that is away or going away (not of a bad query). */
-const PG_OUTAGE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN', '57P01', '57P02', '57P03', '53300']);
+const PG_OUTAGE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  '57P01',
+  '57P02',
+  '57P03',
+  '53300',
+]);
 /** What node-postgres says when a connection breaks or the pool cannot get one in time. */
-const PG_OUTAGE_MESSAGE = /connection terminated|timeout exceeded when trying to connect|client has encountered a connection error|connection ended unexpectedly/i;
+const PG_OUTAGE_MESSAGE =
+  /connection terminated|timeout exceeded when trying to connect|client has encountered a connection error|connection ended unexpectedly/i;
 const GRPC_UNAVAILABLE = 14;
 
 /** The error and its causes (drizzle and the Temporal client wrap the driver's error). */
 function causeChain(error: unknown): { code?: unknown; message?: unknown; metadata?: unknown }[] {
   const chain = [];
-  for (let e = error, depth = 0; e && typeof e === 'object' && depth < 6; e = (e as { cause?: unknown }).cause, depth += 1) {
+  for (
+    let e = error, depth = 0;
+    e && typeof e === 'object' && depth < 6;
+    e = (e as { cause?: unknown }).cause, depth += 1
+  ) {
     chain.push(e as { code?: unknown; message?: unknown; metadata?: unknown });
   }
   return chain;
@@ -66,34 +83,64 @@ export function outageOf(error: unknown): DomainError | undefined {
       (typeof e.code === 'string' && (PG_OUTAGE_CODES.has(e.code) || /^08[0-9A-Z]{3}$/.test(e.code))) ||
       (e instanceof Error && PG_OUTAGE_MESSAGE.test(e.message));
     if (isPgOutage) {
-      return new DomainError('database_unavailable', 503, 'The database is not reachable right now; retry after the Retry-After seconds (with the same Idempotency-Key, a retry is safe)', {}, 5);
+      return new DomainError(
+        'database_unavailable',
+        503,
+        'The database is not reachable right now; retry after the Retry-After seconds (with the same Idempotency-Key, a retry is safe)',
+        {},
+        5,
+      );
     }
     if (e.code === GRPC_UNAVAILABLE && e.metadata !== undefined) {
-      return new DomainError('temporal_unavailable', 503, 'The workflow service is not reachable right now; retry after the Retry-After seconds (with the same Idempotency-Key, a retry is safe)', {}, 5);
+      return new DomainError(
+        'temporal_unavailable',
+        503,
+        'The workflow service is not reachable right now; retry after the Retry-After seconds (with the same Idempotency-Key, a retry is safe)',
+        {},
+        5,
+      );
     }
   }
   return undefined;
 }
 
 /** Body-parser and other http-errors style failures carry a status and a type. */
-function fromHttpError(error: { status?: number; statusCode?: number; type?: string; message?: string }): DomainError | undefined {
+function fromHttpError(error: {
+  status?: number;
+  statusCode?: number;
+  type?: string;
+  message?: string;
+}): DomainError | undefined {
   const status = error.status ?? error.statusCode;
   if (!status || status < 400 || status >= 500) return undefined;
-  if (error.type === 'entity.parse.failed') return badRequest('The body is not valid JSON', [{ field: 'body', message: 'invalid JSON' }], 400);
-  if (error.type === 'entity.too.large') return new DomainError('body_too_large', 413, 'The body is larger than the limit', { errors: [{ field: 'body', message: 'too large' }] });
+  if (error.type === 'entity.parse.failed')
+    return badRequest('The body is not valid JSON', [{ field: 'body', message: 'invalid JSON' }], 400);
+  if (error.type === 'entity.too.large')
+    return new DomainError('body_too_large', 413, 'The body is larger than the limit', {
+      errors: [{ field: 'body', message: 'too large' }],
+    });
   if (error.type === 'encoding.unsupported' || error.type === 'charset.unsupported') {
-    return new DomainError('unsupported_encoding', 415, error.message ?? 'Unsupported encoding', { errors: [{ field: 'body', message: 'unsupported encoding' }] });
+    return new DomainError('unsupported_encoding', 415, error.message ?? 'Unsupported encoding', {
+      errors: [{ field: 'body', message: 'unsupported encoding' }],
+    });
   }
-  return new DomainError('bad_request', status, error.message ?? 'Bad request', { errors: [{ field: 'body', message: error.message ?? 'bad request' }] });
+  return new DomainError('bad_request', status, error.message ?? 'Bad request', {
+    errors: [{ field: 'body', message: error.message ?? 'bad request' }],
+  });
 }
 
 export function problemMiddleware(logger: Logger): ErrorRequestHandler {
   return (error, req, res, _next) => {
     const outage = error instanceof DomainError ? undefined : outageOf(error);
     const known = error instanceof DomainError ? error : (outage ?? fromHttpError(error));
-    const problem = known ?? new DomainError('internal', 500, 'Something went wrong on our side; the request id helps us find it');
+    const problem =
+      known ?? new DomainError('internal', 500, 'Something went wrong on our side; the request id helps us find it');
     if (!known) logger.error({ err: error, method: req.method, url: req.originalUrl }, 'unhandled error');
-    if (outage) logger.warn({ err: error, method: req.method, url: req.originalUrl, code: outage.code }, 'dependency unavailable');
+    if (outage)
+      logger.warn(
+        { err: error, method: req.method, url: req.originalUrl, code: outage.code },
+        'dependency unavailable',
+      );
     if (problem.retryAfterSeconds !== undefined) res.set('Retry-After', String(problem.retryAfterSeconds));
     if (problem.status === 429 && !res.get('Retry-After')) res.set('Retry-After', '1');
     res

@@ -82,7 +82,8 @@ export function idempotencyKeyOf(req: Request): string | undefined {
 }
 
 /** A stable id for (principal, key): the Temporal update id and the seed of derived ids. */
-export const requestIdOf = (principal: Principal, key: string): string => `idem-${sha256(`${principal.userId}\n${key}`).slice(0, 40)}`;
+export const requestIdOf = (principal: Principal, key: string): string =>
+  `idem-${sha256(`${principal.userId}\n${key}`).slice(0, 40)}`;
 
 /** The running request renews its claim this often, well within CLAIM_LEASE_SECONDS. */
 const CLAIM_RENEW_MS = 2_000;
@@ -92,7 +93,12 @@ const CLAIM_RENEW_MS = 2_000;
  * request must reuse: kept with its in-flight claim, so a retry after a crash or a 503 hands
  * out the secret the first attempt already sent to the workflow. Without a key, `make()`.
  */
-export async function pendingSecretOf(db: Db, principal: Principal, key: string | undefined, make: () => string): Promise<string> {
+export async function pendingSecretOf(
+  db: Db,
+  principal: Principal,
+  key: string | undefined,
+  make: () => string,
+): Promise<string> {
   if (key === undefined) return make();
   const kept = await keepPendingSecret(db, { principal: principal.userId, key }, make());
   if (kept === undefined) throw new Error('The Idempotency-Key of this request has no claim in flight');
@@ -101,7 +107,10 @@ export async function pendingSecretOf(db: Db, principal: Principal, key: string 
 
 /** Seconds until an in-flight claim renewed at `renewedAt` may be taken over (1 at least). */
 const secondsUntilTakeover = (renewedAt: Date): number =>
-  Math.min(CLAIM_LEASE_SECONDS, Math.max(1, Math.ceil(CLAIM_LEASE_SECONDS - (Date.now() - renewedAt.getTime()) / 1_000)));
+  Math.min(
+    CLAIM_LEASE_SECONDS,
+    Math.max(1, Math.ceil(CLAIM_LEASE_SECONDS - (Date.now() - renewedAt.getTime()) / 1_000)),
+  );
 
 /** A refusal (4xx) happened before any effect; anything else may have reached the deal. */
 const refusedWithoutEffect = (error: unknown): boolean => error instanceof DomainError && error.status < 500;
@@ -122,7 +131,9 @@ export async function withIdempotency(
     const { row } = claim;
     if (row.route !== route || row.bodyHash !== bodyHash) {
       throw new DomainError('idempotency_key_reused', 422, 'This Idempotency-Key was used with another request', {
-        errors: [{ field: `headers.${IDEMPOTENCY_HEADER}`, message: `already used for ${row.route} with another body` }],
+        errors: [
+          { field: `headers.${IDEMPOTENCY_HEADER}`, message: `already used for ${row.route} with another body` },
+        ],
       });
     }
     if (row.status === null) {
@@ -154,6 +165,10 @@ export async function withIdempotency(
     throw error;
   }
   await endLease();
-  await completeIdempotencyKey(db, which, { status: reply.status ?? 200, response: reply.replayBody ?? reply.body, headers: reply.headers ?? {} });
+  await completeIdempotencyKey(db, which, {
+    status: reply.status ?? 200,
+    response: reply.replayBody ?? reply.body,
+    headers: reply.headers ?? {},
+  });
   return { reply, replayed: false };
 }

@@ -18,7 +18,13 @@ export function rateLimitPerToken(perMinute: number): RequestHandler {
       return match ? `token:${hashToken(match[1])}` : `ip:${ipKeyGenerator(req.ip ?? 'unknown')}`;
     },
     handler: (_req, _res, next, options) =>
-      next(new DomainError('rate_limited', 429, `More than ${String(options.limit)} requests a minute for this token; retry after the Retry-After seconds`)),
+      next(
+        new DomainError(
+          'rate_limited',
+          429,
+          `More than ${String(options.limit)} requests a minute for this token; retry after the Retry-After seconds`,
+        ),
+      ),
   });
 }
 
@@ -42,7 +48,10 @@ export interface FailedAuthThrottle {
  * failures count, so any number of valid requests from one address (a proxy, a test run)
  * is never held up by this.
  */
-export function failedAuthThrottle(perMinute: number = DEFAULT_AUTH_FAILURES_PER_MINUTE, now: () => number = Date.now): FailedAuthThrottle {
+export function failedAuthThrottle(
+  perMinute: number = DEFAULT_AUTH_FAILURES_PER_MINUTE,
+  now: () => number = Date.now,
+): FailedAuthThrottle {
   const windows = new Map<string, { failures: number; endsAt: number }>();
   const addressOf = (req: Request) => ipKeyGenerator(req.ip ?? 'unknown');
   const sweep = (at: number) => {

@@ -15,7 +15,11 @@ import { documentRoute, toOpenApiPath } from './openapi/registry';
 import { idempotencyKeySchema, ifMatchSchema } from './schemas/common';
 import { parse } from './validation';
 
-export interface RouteSpec<P extends ZodObject | undefined, Q extends ZodObject | undefined, B extends ZodType | undefined> {
+export interface RouteSpec<
+  P extends ZodObject | undefined,
+  Q extends ZodObject | undefined,
+  B extends ZodType | undefined,
+> {
   method: 'get' | 'post';
   path: string;
   summary: string;
@@ -49,24 +53,41 @@ export interface RouteInput<P, Q, B> {
 const HEADER_DOCS: Record<string, { description: string; schema: { type: 'string' } }> = {
   ETag: { description: 'The opportunity version, e.g. `"3"`', schema: { type: 'string' } },
   Location: { description: 'The new resource', schema: { type: 'string' } },
-  'Idempotent-Replayed': { description: '`true` when this is the stored answer of an earlier request with the same key', schema: { type: 'string' } },
+  'Idempotent-Replayed': {
+    description: '`true` when this is the stored answer of an earlier request with the same key',
+    schema: { type: 'string' },
+  },
 };
 
-function document(base: string, spec: RouteSpec<ZodObject | undefined, ZodObject | undefined, ZodType | undefined>): void {
+function document(
+  base: string,
+  spec: RouteSpec<ZodObject | undefined, ZodObject | undefined, ZodType | undefined>,
+): void {
   const isPublic = spec.roles === 'public';
   const statuses = new Set<number>([400, ...(isPublic ? [] : [401, 403]), 429, ...(spec.errors ?? [])]);
   if (spec.method === 'post') ['413', '415', '422'].forEach((s) => statuses.add(Number(s)));
   const headers: ZodType[] = [];
-  if (spec.method === 'post' && !isPublic) headers.push(idempotencyKeySchema.meta({ param: { name: 'Idempotency-Key', in: 'header' } } as never));
+  if (spec.method === 'post' && !isPublic)
+    headers.push(idempotencyKeySchema.meta({ param: { name: 'Idempotency-Key', in: 'header' } } as never));
   if (spec.ifMatch) headers.push(ifMatchSchema.meta({ param: { name: 'If-Match', in: 'header' } } as never));
   const contentType = spec.success.contentType ?? 'application/json';
-  const headerNames = [...(spec.success.headers ?? []), ...(spec.method === 'post' && !isPublic ? ['Idempotent-Replayed'] : [])];
+  const headerNames = [
+    ...(spec.success.headers ?? []),
+    ...(spec.method === 'post' && !isPublic ? ['Idempotent-Replayed'] : []),
+  ];
   documentRoute({
     method: spec.method,
     path: toOpenApiPath(`${base}${spec.path}`),
-    operationId: `${spec.method}${toOpenApiPath(`${base}${spec.path}`).replace(/[{}]/g, '').replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) => (c ? c.toUpperCase() : ''))}`,
+    operationId: `${spec.method}${toOpenApiPath(`${base}${spec.path}`)
+      .replace(/[{}]/g, '')
+      .replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) => (c ? c.toUpperCase() : ''))}`,
     summary: spec.summary,
-    description: [spec.description, isPublic ? 'No token needed.' : `Roles: ${(spec.roles as readonly UserRole[]).join(', ')}.`].filter(Boolean).join('\n\n'),
+    description: [
+      spec.description,
+      isPublic ? 'No token needed.' : `Roles: ${(spec.roles as readonly UserRole[]).join(', ')}.`,
+    ]
+      .filter(Boolean)
+      .join('\n\n'),
     tags: spec.tags,
     ...(isPublic ? { security: [] } : {}),
     request: {
@@ -89,15 +110,24 @@ function document(base: string, spec: RouteSpec<ZodObject | undefined, ZodObject
 /** A router whose routes are validated, authorized, idempotent and documented alike. */
 export function apiRouter(base: string, db: Db) {
   const router = Router();
-  function add<P extends ZodObject | undefined = undefined, Q extends ZodObject | undefined = undefined, B extends ZodType | undefined = undefined>(
-    spec: RouteSpec<P, Q, B>,
-    handler: (input: RouteInput<Infer<P>, Infer<Q>, Infer<B>>) => Promise<Reply>,
-  ): void {
+  function add<
+    P extends ZodObject | undefined = undefined,
+    Q extends ZodObject | undefined = undefined,
+    B extends ZodType | undefined = undefined,
+  >(spec: RouteSpec<P, Q, B>, handler: (input: RouteInput<Infer<P>, Infer<Q>, Infer<B>>) => Promise<Reply>): void {
     document(base, spec as RouteSpec<ZodObject | undefined, ZodObject | undefined, ZodType | undefined>);
     router[spec.method](spec.path, async (req, res) => {
-      const principal = spec.roles === 'public' ? ({ userId: 'public', role: 'portal', clientId: null } as Principal) : principalOf(req);
-      if (spec.roles !== 'public' && !spec.roles.includes(principal.role)) throw forbidden(`This needs one of the roles ${spec.roles.join(', ')}`);
-      if (spec.body && req.body === undefined && (Number(req.get('content-length') ?? 0) > 0 || req.get('transfer-encoding'))) {
+      const principal =
+        spec.roles === 'public'
+          ? ({ userId: 'public', role: 'portal', clientId: null } as Principal)
+          : principalOf(req);
+      if (spec.roles !== 'public' && !spec.roles.includes(principal.role))
+        throw forbidden(`This needs one of the roles ${spec.roles.join(', ')}`);
+      if (
+        spec.body &&
+        req.body === undefined &&
+        (Number(req.get('content-length') ?? 0) > 0 || req.get('transfer-encoding'))
+      ) {
         throw new DomainError('unsupported_media_type', 415, 'Send the body as application/json', {
           errors: [{ field: 'headers.content-type', message: 'expected application/json' }],
         });

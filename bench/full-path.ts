@@ -21,19 +21,38 @@ async function rowsOf(db: import('../db/client').Db, opportunityId: string): Pro
   );
   const counts: Record<string, number> = { opportunities: 1 };
   for (const { table_name } of tables) {
-    const { rows } = await db.$client.query(`select count(*)::int as n from "${table_name}" where opportunity_id = $1`, [opportunityId]);
+    const { rows } = await db.$client.query(
+      `select count(*)::int as n from "${table_name}" where opportunity_id = $1`,
+      [opportunityId],
+    );
     if (rows[0].n > 0) counts[table_name] = rows[0].n;
   }
-  const clients = await db.$client.query(`select count(*)::int as n from clients where key like $1`, [`${opportunityId}:%`]).catch(() => ({ rows: [{ n: 0 }] }));
+  const clients = await db.$client
+    .query(`select count(*)::int as n from clients where key like $1`, [`${opportunityId}:%`])
+    .catch(() => ({ rows: [{ n: 0 }] }));
   if (clients.rows[0].n > 0) counts.clients = clients.rows[0].n;
   return counts;
 }
 
-export async function runFullPath(options: { quick: boolean; runs?: number; stack?: BenchStackOptions; resultName?: string }) {
+export async function runFullPath(options: {
+  quick: boolean;
+  runs?: number;
+  stack?: BenchStackOptions;
+  resultName?: string;
+}) {
   const runs = options.runs ?? (options.quick ? 2 : 7);
   const stack = await startBenchStack(options.stack);
   try {
-    const samples: { wallMs: number; toWonMs: number; handoffMs: number; updates: number; historyEvents: number; handoffHistoryEvents: number; rows: Record<string, number>; totalRows: number }[] = [];
+    const samples: {
+      wallMs: number;
+      toWonMs: number;
+      handoffMs: number;
+      updates: number;
+      historyEvents: number;
+      handoffHistoryEvents: number;
+      rows: Record<string, number>;
+      totalRows: number;
+    }[] = [];
     for (let run = 0; run <= runs; run += 1) {
       const opportunityId = randomUUID();
       const started = performance.now();
@@ -70,7 +89,9 @@ export async function runFullPath(options: { quick: boolean; runs?: number; stac
         totalRows: Object.values(rows).reduce((a, b) => a + b, 0),
       };
       if (run > 0) samples.push(sample); // run 0 warms the worker up
-      process.stdout.write(`  run ${run}${run === 0 ? ' (warm-up)' : ''}: ${sample.wallMs.toFixed(0)} ms, ${sample.historyEvents}+${sample.handoffHistoryEvents} history events, ${sample.totalRows} rows\n`);
+      process.stdout.write(
+        `  run ${run}${run === 0 ? ' (warm-up)' : ''}: ${sample.wallMs.toFixed(0)} ms, ${sample.historyEvents}+${sample.handoffHistoryEvents} history events, ${sample.totalRows} rows\n`,
+      );
     }
     const summary = {
       runs,
@@ -88,11 +109,32 @@ export async function runFullPath(options: { quick: boolean; runs?: number; stac
     process.stdout.write(
       `${table(
         ['wall ms', 'to won ms', 'handoff ms', 'updates', 'ms/update', 'history (deal+handoff)', 'DB rows'],
-        [[summary.wallMs, summary.toWonMs, summary.handoffMs, summary.updatesIncludingOpen, summary.msPerUpdate, `${summary.dealHistoryEvents}+${summary.handoffHistoryEvents}`, summary.totalRows]],
+        [
+          [
+            summary.wallMs,
+            summary.toWonMs,
+            summary.handoffMs,
+            summary.updatesIncludingOpen,
+            summary.msPerUpdate,
+            `${summary.dealHistoryEvents}+${summary.handoffHistoryEvents}`,
+            summary.totalRows,
+          ],
+        ],
       )}\n`,
     );
-    process.stdout.write(`rows: ${Object.entries(summary.rows).map(([k, v]) => `${k}=${v}`).join(' ')}\n`);
-    const result = { bench: 'full-path', quick: options.quick, date: new Date().toISOString(), machine: machine(), summary, samples };
+    process.stdout.write(
+      `rows: ${Object.entries(summary.rows)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(' ')}\n`,
+    );
+    const result = {
+      bench: 'full-path',
+      quick: options.quick,
+      date: new Date().toISOString(),
+      machine: machine(),
+      summary,
+      samples,
+    };
     process.stdout.write(`written ${writeResult(options.resultName ?? 'full-path', result)}\n`);
     return result;
   } finally {

@@ -23,7 +23,11 @@ function rssOf(pid: number): number {
   return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) * 1024;
 }
 
-async function openDeals(stack: BenchStack, dueAts: number[], label: string): Promise<{ ids: string[]; seconds: number }> {
+async function openDeals(
+  stack: BenchStack,
+  dueAts: number[],
+  label: string,
+): Promise<{ ids: string[]; seconds: number }> {
   const ids = dueAts.map(() => randomUUID());
   let next = 0;
   const started = performance.now();
@@ -43,7 +47,9 @@ async function openDeals(stack: BenchStack, dueAts: number[], label: string): Pr
         });
         if (performance.now() - lastReport > 10_000) {
           lastReport = performance.now();
-          process.stdout.write(`    ${next}/${ids.length} started, ${(next / ((lastReport - started) / 1000)).toFixed(0)}/s, worker RSS ${(rssOf(stack.pids.worker) / MiB).toFixed(0)} MiB\n`);
+          process.stdout.write(
+            `    ${next}/${ids.length} started, ${(next / ((lastReport - started) / 1000)).toFixed(0)}/s, worker RSS ${(rssOf(stack.pids.worker) / MiB).toFixed(0)} MiB\n`,
+          );
         }
       }
     }),
@@ -55,10 +61,17 @@ async function runOne(count: number, options: { quick: boolean; stack?: BenchSta
   const stack = await startBenchStack(options.stack);
   const rssCurve: { t: number; rssMiB: number }[] = [];
   const t0 = Date.now();
-  const sampler = setInterval(() => rssCurve.push({ t: Math.round((Date.now() - t0) / 1000), rssMiB: round(rssOf(stack.pids.worker) / MiB) }), 5_000);
+  const sampler = setInterval(
+    () => rssCurve.push({ t: Math.round((Date.now() - t0) / 1000), rssMiB: round(rssOf(stack.pids.worker) / MiB) }),
+    5_000,
+  );
   try {
     // Warm-up and calibration: deals due tomorrow, never fire during the bench.
-    const warm = await openDeals(stack, Array.from({ length: 100 }, () => Date.now() + 86_400_000), 'Warm-up');
+    const warm = await openDeals(
+      stack,
+      Array.from({ length: 100 }, () => Date.now() + 86_400_000),
+      'Warm-up',
+    );
     const calibratedRate = 100 / warm.seconds;
     const before = await stack.workerStats();
 
@@ -66,12 +79,16 @@ async function runOne(count: number, options: { quick: boolean; stack?: BenchSta
     const fireStart = Date.now() + ((1.2 * count) / calibratedRate) * 1000 + 10_000;
     const fireWindowS = count / fireRate;
     const dueAts = Array.from({ length: count }, (_, i) => Math.round(fireStart + (i / count) * fireWindowS * 1000));
-    process.stdout.write(`  ${count} deals: calibrated start rate ${calibratedRate.toFixed(0)}/s; timers fire from +${((fireStart - Date.now()) / 1000).toFixed(0)} s over ${fireWindowS.toFixed(0)} s\n`);
+    process.stdout.write(
+      `  ${count} deals: calibrated start rate ${calibratedRate.toFixed(0)}/s; timers fire from +${((fireStart - Date.now()) / 1000).toFixed(0)} s over ${fireWindowS.toFixed(0)} s\n`,
+    );
     const opened = await openDeals(stack, dueAts, 'Open deals');
     const startRate = count / opened.seconds;
     const firedDuringStart = Date.now() > fireStart;
     const afterStart = await stack.workerStats();
-    process.stdout.write(`  started ${count} in ${opened.seconds.toFixed(1)} s (${startRate.toFixed(0)}/s); worker RSS ${(before.rss / MiB).toFixed(0)} → ${(afterStart.rss / MiB).toFixed(0)} MiB\n`);
+    process.stdout.write(
+      `  started ${count} in ${opened.seconds.toFixed(1)} s (${startRate.toFixed(0)}/s); worker RSS ${(before.rss / MiB).toFixed(0)} → ${(afterStart.rss / MiB).toFixed(0)} MiB\n`,
+    );
 
     const idSet = opened.ids;
     const dueById = new Map(idSet.map((id, i) => [id, dueAts[i]]));
@@ -89,7 +106,9 @@ async function runOne(count: number, options: { quick: boolean; stack?: BenchSta
     const lateness = sortNumbers(fired.map((r) => Number(r.created_ms) - dueById.get(r.opportunity_id)!));
     const afterFire = await stack.workerStats();
     const breakdown = await timerBreakdown(stack.temporal, dueById);
-    process.stdout.write(`  lateness by phase (${breakdown.sampled} deals sampled), p50/p99 ms: ${(['server', 'pickup', 'workflowTask', 'activity'] as const).map((p) => `${p} ${breakdown[p].p50}/${breakdown[p].p99}`).join(', ')}\n`);
+    process.stdout.write(
+      `  lateness by phase (${breakdown.sampled} deals sampled), p50/p99 ms: ${(['server', 'pickup', 'workflowTask', 'activity'] as const).map((p) => `${p} ${breakdown[p].p50}/${breakdown[p].p99}`).join(', ')}\n`,
+    );
     const cachedLimit = (options.stack?.workerOptions?.maxCachedWorkflows as number | undefined) ?? 'default';
     const result = {
       deals: count,
@@ -100,7 +119,12 @@ async function runOne(count: number, options: { quick: boolean; stack?: BenchSta
       firedDuringStart,
       timersFired: fired.length,
       latenessByPhaseMs: breakdown,
-      latenessMs: { p50: round(percentile(lateness, 50)), p99: round(percentile(lateness, 99)), max: round(lateness[lateness.length - 1] ?? NaN), min: round(lateness[0] ?? NaN) },
+      latenessMs: {
+        p50: round(percentile(lateness, 50)),
+        p99: round(percentile(lateness, 99)),
+        max: round(lateness[lateness.length - 1] ?? NaN),
+        min: round(lateness[0] ?? NaN),
+      },
       workerMemoryMiB: {
         before: round(before.rss / MiB),
         afterStart: round(afterStart.rss / MiB),
@@ -121,13 +145,30 @@ async function runOne(count: number, options: { quick: boolean; stack?: BenchSta
   }
 }
 
-export async function runOpenDeals(options: { quick: boolean; counts: number[]; stack?: BenchStackOptions; resultName?: string }) {
+export async function runOpenDeals(options: {
+  quick: boolean;
+  counts: number[];
+  stack?: BenchStackOptions;
+  resultName?: string;
+}) {
   const results = [];
   for (const count of options.counts) results.push(await runOne(count, options));
   process.stdout.write('\nOpen deals with a pending timer (one worker)\n');
   process.stdout.write(
     `${table(
-      ['deals', 'start/s', 'RSS before MiB', 'after start', 'after fire', 'growth/deal KiB', 'heap after start', 'fired', 'late p50 ms', 'late p99 ms', 'late max ms'],
+      [
+        'deals',
+        'start/s',
+        'RSS before MiB',
+        'after start',
+        'after fire',
+        'growth/deal KiB',
+        'heap after start',
+        'fired',
+        'late p50 ms',
+        'late p99 ms',
+        'late max ms',
+      ],
       results.map((r) => [
         r.deals,
         r.startRatePerSecond,
@@ -143,7 +184,14 @@ export async function runOpenDeals(options: { quick: boolean; counts: number[]; 
       ]),
     )}\n`,
   );
-  const result = { bench: 'open-deals', quick: options.quick, date: new Date().toISOString(), machine: machine(), settings: { stack: options.stack ?? {} }, results };
+  const result = {
+    bench: 'open-deals',
+    quick: options.quick,
+    date: new Date().toISOString(),
+    machine: machine(),
+    settings: { stack: options.stack ?? {} },
+    results,
+  };
   process.stdout.write(`written ${writeResult(options.resultName ?? 'open-deals', result)}\n`);
   return result;
 }

@@ -30,12 +30,20 @@ async function main(): Promise<void> {
   };
   const quick = flag('quick');
   const names = args.filter((a) => (BENCHES as readonly string[]).includes(a)) as BenchName[];
-  const unknown = args.filter((a) => !a.startsWith('--') && !(BENCHES as readonly string[]).includes(a) && a !== value('worker-options') && a !== value('open-deals'));
+  const unknown = args.filter(
+    (a) =>
+      !a.startsWith('--') &&
+      !(BENCHES as readonly string[]).includes(a) &&
+      a !== value('worker-options') &&
+      a !== value('open-deals'),
+  );
   if (unknown.length) {
     process.stderr.write(`unknown bench ${unknown.join(', ')}; choose from ${BENCHES.join(', ')}\n`);
     process.exit(2);
   }
-  const workerOptions = value('worker-options') ? (JSON.parse(value('worker-options')!) as Record<string, unknown>) : undefined;
+  const workerOptions = value('worker-options')
+    ? (JSON.parse(value('worker-options')!) as Record<string, unknown>)
+    : undefined;
   const cpuProfDir = flag('cpu-prof') ? fs.mkdtempSync(path.join(os.tmpdir(), 'opportunity-path-prof-')) : undefined;
   const stack = { workerOptions, cpuProfDir };
   const suffix = workerOptions ? '-tuned' : '';
@@ -43,18 +51,32 @@ async function main(): Promise<void> {
   for (const name of names.length ? names : BENCHES) {
     process.stdout.write(`\n=== ${name}${quick ? ' (quick)' : ''} ===\n`);
     warnIfBusy();
-    if (name === 'transitions') await runTransitions({ quick, stack, noFloor: flag('no-floor'), resultName: `transitions${quick ? '-quick' : ''}${suffix}` });
+    if (name === 'transitions')
+      await runTransitions({
+        quick,
+        stack,
+        noFloor: flag('no-floor'),
+        resultName: `transitions${quick ? '-quick' : ''}${suffix}`,
+      });
     if (name === 'open-deals') {
       const counts = value('open-deals')?.split(',').map(Number) ?? (quick ? [200] : [1_000, 10_000]);
       // A run with its own counts writes a file of its own, so it never replaces the default run's figures.
       const countsSuffix = value('open-deals') ? `-${counts.join('-')}` : '';
-      await runOpenDeals({ quick, counts, stack, resultName: `open-deals${quick ? '-quick' : ''}${countsSuffix}${suffix}` });
+      await runOpenDeals({
+        quick,
+        counts,
+        stack,
+        resultName: `open-deals${quick ? '-quick' : ''}${countsSuffix}${suffix}`,
+      });
     }
-    if (name === 'sequential') await runSequential({ quick, stack, resultName: `sequential${quick ? '-quick' : ''}${suffix}` });
-    if (name === 'full-path') await runFullPath({ quick, stack, resultName: `full-path${quick ? '-quick' : ''}${suffix}` });
+    if (name === 'sequential')
+      await runSequential({ quick, stack, resultName: `sequential${quick ? '-quick' : ''}${suffix}` });
+    if (name === 'full-path')
+      await runFullPath({ quick, stack, resultName: `full-path${quick ? '-quick' : ''}${suffix}` });
     if (cpuProfDir) {
       process.stdout.write(summariseProfiles(cpuProfDir, `profile-${name}${suffix}`));
-      for (const entry of fs.readdirSync(cpuProfDir)) fs.rmSync(path.join(cpuProfDir, entry), { recursive: true, force: true });
+      for (const entry of fs.readdirSync(cpuProfDir))
+        fs.rmSync(path.join(cpuProfDir, entry), { recursive: true, force: true });
     }
   }
   if (cpuProfDir) fs.rmSync(cpuProfDir, { recursive: true, force: true });

@@ -11,26 +11,52 @@ import { percentile, round, sortNumbers } from './lib/stats';
 
 const FACTS = ['source', 'service_fit', 'urgency', 'decision_owner', 'contact_path', 'budget_signal'] as const;
 
-export async function runSequential(options: { quick: boolean; count?: number; stack?: BenchStackOptions; resultName?: string }) {
+export async function runSequential(options: {
+  quick: boolean;
+  count?: number;
+  stack?: BenchStackOptions;
+  resultName?: string;
+}) {
   const count = options.count ?? (options.quick ? 100 : 300);
   const stack = await startBenchStack(options.stack);
   try {
     const auth = { authorization: `Bearer ${stack.adminToken}` };
-    const created = await postJson(`${stack.apiUrl}/v1/opportunities`, { title: 'Sequential', company: 'Sequential Co', source: 'referral' }, auth);
+    const created = await postJson(
+      `${stack.apiUrl}/v1/opportunities`,
+      { title: 'Sequential', company: 'Sequential Co', source: 'referral' },
+      auth,
+    );
     if (!created.ok) throw new Error(`could not open a deal: ${created.detail}`);
     const id = String(created.json.id);
     const latencies: number[] = [];
     for (let n = 0; n < count + 10; n += 1) {
       const body = { type: 'RECORD_QUALIFICATION', facts: { [FACTS[n % FACTS.length]]: `Fact ${n}` } };
       const started = performance.now();
-      const answer = await postJson(`${stack.apiUrl}/v1/opportunities/${id}/events`, body, { ...auth, 'idempotency-key': randomUUID() });
+      const answer = await postJson(`${stack.apiUrl}/v1/opportunities/${id}/events`, body, {
+        ...auth,
+        'idempotency-key': randomUUID(),
+      });
       if (!answer.ok) throw new Error(`update ${n} failed: ${answer.detail}`);
       if (n >= 10) latencies.push(performance.now() - started); // the first ten warm up
     }
     const sorted = sortNumbers(latencies);
-    const summary = { updates: count, p50: round(percentile(sorted, 50)), p99: round(percentile(sorted, 99)), max: round(sorted.at(-1)!), mean: round(latencies.reduce((a, b) => a + b, 0) / count) };
-    process.stdout.write(`\n${table(['updates', 'p50 ms', 'p99 ms', 'max ms', 'mean ms'], [[summary.updates, summary.p50, summary.p99, summary.max, summary.mean]])}\n`);
-    const file = writeResult(options.resultName ?? 'sequential', { bench: 'sequential', quick: options.quick, date: new Date().toISOString(), machine: machine(), summary });
+    const summary = {
+      updates: count,
+      p50: round(percentile(sorted, 50)),
+      p99: round(percentile(sorted, 99)),
+      max: round(sorted.at(-1)!),
+      mean: round(latencies.reduce((a, b) => a + b, 0) / count),
+    };
+    process.stdout.write(
+      `\n${table(['updates', 'p50 ms', 'p99 ms', 'max ms', 'mean ms'], [[summary.updates, summary.p50, summary.p99, summary.max, summary.mean]])}\n`,
+    );
+    const file = writeResult(options.resultName ?? 'sequential', {
+      bench: 'sequential',
+      quick: options.quick,
+      date: new Date().toISOString(),
+      machine: machine(),
+      summary,
+    });
     process.stdout.write(`written ${file}\n`);
     return summary;
   } finally {

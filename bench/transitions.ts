@@ -28,12 +28,22 @@ export interface TransitionsOptions {
   resultName?: string;
 }
 
-type Mode = 'baseline' | 'stack-many-deals' | 'stack-single-deal' | 'floor-update+activity' | 'floor-update+local-activity';
-const MODES: Mode[] = ['baseline', 'stack-many-deals', 'stack-single-deal', 'floor-update+activity', 'floor-update+local-activity'];
+type Mode =
+  'baseline' | 'stack-many-deals' | 'stack-single-deal' | 'floor-update+activity' | 'floor-update+local-activity';
+const MODES: Mode[] = [
+  'baseline',
+  'stack-many-deals',
+  'stack-single-deal',
+  'floor-update+activity',
+  'floor-update+local-activity',
+];
 const DEALS_PER_CLIENT = 4;
 
 const FACTS = ['source', 'service_fit', 'urgency', 'decision_owner', 'contact_path', 'budget_signal'] as const;
-const eventBody = (n: number) => ({ type: 'RECORD_QUALIFICATION', facts: { [FACTS[n % FACTS.length]]: `Fact ${n} ${randomUUID().slice(0, 8)}` } });
+const eventBody = (n: number) => ({
+  type: 'RECORD_QUALIFICATION',
+  facts: { [FACTS[n % FACTS.length]]: `Fact ${n} ${randomUUID().slice(0, 8)}` },
+});
 
 async function mapLimit<T, R>(items: T[], limit: number, run: (item: T, index: number) => Promise<R>): Promise<R[]> {
   const results: R[] = new Array(items.length);
@@ -61,11 +71,19 @@ export async function runTransitions(options: TransitionsOptions) {
     const maxClients = Math.max(...levels);
     const dealCount = maxClients * DEALS_PER_CLIENT + 1;
     process.stdout.write(`transitions: opening ${dealCount} deals\n`);
-    const deals = await mapLimit(Array.from({ length: dealCount }, (_, i) => i), 20, async (i) => {
-      const created = await postJson(`${stack.apiUrl}/v1/opportunities`, { title: `Bench deal ${i}`, company: `Bench Co ${i}`, source: 'referral' }, auth);
-      if (!created.ok) throw new Error(`could not open a deal: ${created.detail}`);
-      return String(created.json.id);
-    });
+    const deals = await mapLimit(
+      Array.from({ length: dealCount }, (_, i) => i),
+      20,
+      async (i) => {
+        const created = await postJson(
+          `${stack.apiUrl}/v1/opportunities`,
+          { title: `Bench deal ${i}`, company: `Bench Co ${i}`, source: 'referral' },
+          auth,
+        );
+        if (!created.ok) throw new Error(`could not open a deal: ${created.detail}`);
+        return String(created.json.id);
+      },
+    );
     const single = deals.pop()!;
     const baselineIds = Array.from({ length: dealCount }, () => randomUUID());
     await stack.db.$client.query(`insert into bench_baseline_deals (id) select unnest($1::uuid[])`, [baselineIds]);
@@ -73,20 +91,32 @@ export async function runTransitions(options: TransitionsOptions) {
 
     // The Temporal floor: trivial workflows answering an update after one no-op activity (regular or local).
     const floorIds = await Promise.all(
-      deals.map(async () => (await stack.temporal.workflow.start('floorWorkflow', { taskQueue: stack.floorTaskQueue, workflowId: `floor-${randomUUID()}` })).workflowId),
+      deals.map(
+        async () =>
+          (
+            await stack.temporal.workflow.start('floorWorkflow', {
+              taskQueue: stack.floorTaskQueue,
+              workflowId: `floor-${randomUUID()}`,
+            })
+          ).workflowId,
+      ),
     );
 
     const sendFor = (mode: Mode, clients: number) => {
       const perClient = Math.max(1, Math.floor(deals.length / clients));
-      const dealOf = (ids: string[], client: number, n: number) => ids[(client * perClient + (n % perClient)) % ids.length];
+      const dealOf = (ids: string[], client: number, n: number) =>
+        ids[(client * perClient + (n % perClient)) % ids.length];
       return async (client: number, n: number) => {
         const body = eventBody(n);
         const headers = { ...auth, 'idempotency-key': randomUUID() };
         if (mode.startsWith('floor')) {
-          await stack.temporal.workflow.getHandle(dealOf(floorIds, client, n)).executeUpdate(echoUpdate, { args: [{ mode: mode === 'floor-update+activity' ? 'activity' : 'local' }] });
+          await stack.temporal.workflow
+            .getHandle(dealOf(floorIds, client, n))
+            .executeUpdate(echoUpdate, { args: [{ mode: mode === 'floor-update+activity' ? 'activity' : 'local' }] });
           return { ok: true };
         }
-        if (mode === 'baseline') return postJson(`${stack.baselineUrl}/v1/baseline/${dealOf(baselineIds, client, n)}/events`, body, headers);
+        if (mode === 'baseline')
+          return postJson(`${stack.baselineUrl}/v1/baseline/${dealOf(baselineIds, client, n)}/events`, body, headers);
         const id = mode === 'stack-single-deal' ? single : dealOf(deals, client, n);
         return postJson(`${stack.apiUrl}/v1/opportunities/${id}/events`, body, headers);
       };
@@ -121,7 +151,9 @@ export async function runTransitions(options: TransitionsOptions) {
           p50Ms: round(median(results.map((r) => r.p50))),
           p99Ms: round(median(results.map((r) => r.p99))),
           errors: results.reduce((sum, r) => sum + r.errors, 0),
-          cpuCores: Object.fromEntries(cpuKeys.map((k) => [k, round(median(results.map((r) => r.cpuCores[k] ?? 0)), 2)])),
+          cpuCores: Object.fromEntries(
+            cpuKeys.map((k) => [k, round(median(results.map((r) => r.cpuCores[k] ?? 0)), 2)]),
+          ),
         };
       }),
     );
@@ -129,10 +161,16 @@ export async function runTransitions(options: TransitionsOptions) {
       const base = summary.find((s) => s.mode === 'baseline' && s.clients === clients)!;
       const many = summary.find((s) => s.mode === 'stack-many-deals' && s.clients === clients)!;
       const single = summary.find((s) => s.mode === 'stack-single-deal' && s.clients === clients)!;
-      return { clients, manyDealsToBaseline: round(many.perSecond / base.perSecond, 3), singleDealToBaseline: round(single.perSecond / base.perSecond, 3) };
+      return {
+        clients,
+        manyDealsToBaseline: round(many.perSecond / base.perSecond, 3),
+        singleDealToBaseline: round(single.perSecond / base.perSecond, 3),
+      };
     });
 
-    process.stdout.write(`\nTransitions (median of ${runs} run(s), ${measureMs / 1000} s measured after ${warmupMs / 1000} s warm-up)\n`);
+    process.stdout.write(
+      `\nTransitions (median of ${runs} run(s), ${measureMs / 1000} s measured after ${warmupMs / 1000} s warm-up)\n`,
+    );
     process.stdout.write(
       `${table(
         ['clients', 'mode', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'cores: worker/api/postgres/temporal/load'],
@@ -143,18 +181,33 @@ export async function runTransitions(options: TransitionsOptions) {
           s.p50Ms,
           s.p99Ms,
           s.errors,
-          ['worker', 'api', 'postgres', 'temporal', 'load+main'].map((k) => (s.cpuCores[k] ?? 0).toFixed(2)).join(' / '),
+          ['worker', 'api', 'postgres', 'temporal', 'load+main']
+            .map((k) => (s.cpuCores[k] ?? 0).toFixed(2))
+            .join(' / '),
         ]),
       )}\n\n`,
     );
-    process.stdout.write(`${table(['clients', 'many deals / baseline', 'single deal / baseline'], ratios.map((r) => [r.clients, r.manyDealsToBaseline.toFixed(3), r.singleDealToBaseline.toFixed(3)]))}\n`);
+    process.stdout.write(
+      `${table(
+        ['clients', 'many deals / baseline', 'single deal / baseline'],
+        ratios.map((r) => [r.clients, r.manyDealsToBaseline.toFixed(3), r.singleDealToBaseline.toFixed(3)]),
+      )}\n`,
+    );
 
     const result = {
       bench: 'transitions',
       quick: options.quick,
       date: new Date().toISOString(),
       machine: machine(),
-      settings: { levels, runs, measureMs, warmupMs, event: 'RECORD_QUALIFICATION with a fresh Idempotency-Key per request', dealsPerClient: DEALS_PER_CLIENT, stack: options.stack ?? {} },
+      settings: {
+        levels,
+        runs,
+        measureMs,
+        warmupMs,
+        event: 'RECORD_QUALIFICATION with a fresh Idempotency-Key per request',
+        dealsPerClient: DEALS_PER_CLIENT,
+        stack: options.stack ?? {},
+      },
       summary,
       ratios,
       runs: raw,

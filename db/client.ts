@@ -22,7 +22,8 @@ export function createDb(url: string, options: DbOptions = {}): Db {
     connectionTimeoutMillis: 5_000,
   });
   const logger = options.logger ?? pino({ name: 'db', level: 'warn' });
-  const logError = (error: Error) => logger.warn({ err: error, code: (error as { code?: string }).code }, 'Postgres connection error');
+  const logError = (error: Error) =>
+    logger.warn({ err: error, code: (error as { code?: string }).code }, 'Postgres connection error');
   // An 'error' event without a listener kills the process. The pool listens on idle clients
   // only; a checked-out client between queries (a transaction, an activity) emits on itself
   // when Postgres goes away, so every client gets a listener. The pool discards broken clients,

@@ -30,8 +30,19 @@ export async function startApiServer(options: {
 }): Promise<ApiServerHandle> {
   const connection = await Connection.connect({ address: options.temporalAddress });
   const temporal = new Client({ connection, namespace: options.namespace });
-  const deals = createDealGateway(temporal, { taskQueue: options.taskQueue, policy: options.policy, updateWaitSeconds: options.api.updateWaitSeconds });
-  const app = createApp({ db: options.db, temporal, deals, logger: options.logger, config: { ...options.api, temporalNamespace: options.namespace }, moreMetrics: options.moreMetrics });
+  const deals = createDealGateway(temporal, {
+    taskQueue: options.taskQueue,
+    policy: options.policy,
+    updateWaitSeconds: options.api.updateWaitSeconds,
+  });
+  const app = createApp({
+    db: options.db,
+    temporal,
+    deals,
+    logger: options.logger,
+    config: { ...options.api, temporalNamespace: options.namespace },
+    moreMetrics: options.moreMetrics,
+  });
   const listening = await listen(http.createServer(app), options.host, options.port).catch(async (error: unknown) => {
     await connection.close();
     throw error;

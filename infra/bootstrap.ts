@@ -9,7 +9,12 @@ import { hashToken, newToken } from '../api/auth';
 export async function bootstrapAdmin(db: Db, adminToken?: string): Promise<{ created: boolean; token?: string }> {
   if ((await countAdmins(db)) > 0) return { created: false };
   const token = adminToken ?? newToken();
-  const admin = await createUser(db, { name: 'Administrator', email: 'admin@localhost', role: 'admin', clientId: null });
+  const admin = await createUser(db, {
+    name: 'Administrator',
+    email: 'admin@localhost',
+    role: 'admin',
+    clientId: null,
+  });
   await createApiToken(db, { userId: admin.id, tokenHash: hashToken(token), label: 'bootstrap admin' });
   return { created: true, token };
 }

@@ -77,7 +77,8 @@ export function apiConfigFromConfig(config: Config): ApiConfig {
 /** An API alone takes more connections (one per request in flight); a worker's activities fewer. */
 function poolOf(options: ServiceOptions): DbOptions {
   const apiAlone = options.api && !options.worker;
-  const applicationName = options.api && options.worker ? 'opportunity-path' : apiAlone ? 'opportunity-path-api' : 'opportunity-path-worker';
+  const applicationName =
+    options.api && options.worker ? 'opportunity-path' : apiAlone ? 'opportunity-path-api' : 'opportunity-path-worker';
   return { max: apiAlone ? 20 : 10, applicationName, logger: options.logger, ...options.pool };
 }
 
@@ -91,7 +92,13 @@ interface RunningWorkerRole {
 }
 
 /** The worker, the Schedules it owns, and its metrics port. */
-async function startWorkerRole(config: Config, db: Db, role: WorkerRole, options: ServiceOptions, onStop: OnStop): Promise<RunningWorkerRole> {
+async function startWorkerRole(
+  config: Config,
+  db: Db,
+  role: WorkerRole,
+  options: ServiceOptions,
+  onStop: OnStop,
+): Promise<RunningWorkerRole> {
   const address = required(config, 'TEMPORAL_ADDRESS');
   const metrics = createWorkerMetrics({ processMetrics: !options.api });
   const { maxConcurrentActivityTaskExecutions, ...tuning } = role.tuning ?? {};
@@ -128,7 +135,12 @@ async function startWorkerRole(config: Config, db: Db, role: WorkerRole, options
     });
   }
   if (config.WORKER_METRICS_PORT !== 'off') {
-    const server = await serveWorkerMetrics(metrics, { host: config.HOST, port: config.WORKER_METRICS_PORT, token: config.METRICS_TOKEN, logger: options.logger });
+    const server = await serveWorkerMetrics(metrics, {
+      host: config.HOST,
+      port: config.WORKER_METRICS_PORT,
+      token: config.METRICS_TOKEN,
+      logger: options.logger,
+    });
     if (server) onStop(() => server.close());
     running.metricsUrl = server && `${server.url}/metrics`;
   }
@@ -139,11 +151,13 @@ async function startWorkerRole(config: Config, db: Db, role: WorkerRole, options
 export async function startServices(config: Config, options: ServiceOptions): Promise<Services> {
   const stops: (() => Promise<unknown>)[] = [];
   const stopAll = async () => {
-    for (const stop of stops.splice(0).reverse()) await stop().catch((error) => options.logger.error({ err: error }, 'stop failed'));
+    for (const stop of stops.splice(0).reverse())
+      await stop().catch((error) => options.logger.error({ err: error }, 'stop failed'));
   };
   const onStop: OnStop = (stop) => stops.push(stop);
   // The API's client speaks gRPC from JavaScript; only a worker needs the core runtime.
-  if (options.worker) installTemporalRuntime({ metricsAddress: metricsAddressFromConfig(config.TEMPORAL_METRICS_ADDRESS) });
+  if (options.worker)
+    installTemporalRuntime({ metricsAddress: metricsAddressFromConfig(config.TEMPORAL_METRICS_ADDRESS) });
   try {
     const temporalAddress = required(config, 'TEMPORAL_ADDRESS');
     const db = createDb(required(config, 'DATABASE_URL'), poolOf(options));

@@ -3,9 +3,7 @@ import { z } from 'zod';
 import { DEFAULT_AUTH_FAILURES_PER_MINUTE } from '../api/rate-limit';
 
 const seconds = z.coerce.number().positive();
-const booleanFlag = z
-  .enum(['true', 'false', '1', '0'])
-  .transform((value) => value === 'true' || value === '1');
+const booleanFlag = z.enum(['true', 'false', '1', '0']).transform((value) => value === 'true' || value === '1');
 
 /** Every setting the app reads, with safe defaults for the embedded mode. */
 export const configSchema = z.object({
@@ -15,7 +13,10 @@ export const configSchema = z.object({
   DATA_DIR: z.string().min(1).default('.data'),
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
   EMBEDDED_POSTGRES_PORT: z.coerce.number().int().min(1).max(65535).default(54329),
-  TEMPORAL_ADDRESS: z.string().regex(/^[^:\s]+:\d+$/, 'expected host:port').optional(),
+  TEMPORAL_ADDRESS: z
+    .string()
+    .regex(/^[^:\s]+:\d+$/, 'expected host:port')
+    .optional(),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_CLI_PATH: z.string().min(1).optional(),
   TEMPORAL_PORT: z.coerce.number().int().min(1).max(65535).default(7233),
@@ -24,12 +25,21 @@ export const configSchema = z.object({
   TASK_QUEUE: z.string().min(1).default('opportunity-path'),
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).default(500),
   /** The Temporal core runtime's Prometheus exporter (host:port or off); unset: see `metricsDefaults`. */
-  TEMPORAL_METRICS_ADDRESS: z.union([z.literal('off'), z.string().regex(/^[^:\s]+:\d+$/, 'expected host:port or off')]).optional(),
+  TEMPORAL_METRICS_ADDRESS: z
+    .union([z.literal('off'), z.string().regex(/^[^:\s]+:\d+$/, 'expected host:port or off')])
+    .optional(),
   /** The worker's own Prometheus endpoint on HOST (a port, 0 for any free one, or off); unset: see `metricsDefaults`. */
-  WORKER_METRICS_PORT: z.union([z.literal('off'), z.coerce.number().int().min(0).max(65535)], { error: 'expected a port (0 for any free one) or off' }).optional(),
+  WORKER_METRICS_PORT: z
+    .union([z.literal('off'), z.coerce.number().int().min(0).max(65535)], {
+      error: 'expected a port (0 for any free one) or off',
+    })
+    .optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   ADMIN_TOKEN: z.string().min(24, 'must be at least 24 characters').optional(),
-  BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/).default('100kb'),
+  BODY_LIMIT: z
+    .string()
+    .regex(/^\d+(b|kb|mb)$/)
+    .default('100kb'),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(600),
   /** How long a request waits for its deal's workflow before answering 503 (a retry with the same Idempotency-Key is safe). */
   API_UPDATE_WAIT_SECONDS: seconds.max(600).default(15),
@@ -45,7 +55,10 @@ export const configSchema = z.object({
   POLICY_DORMANT_SECONDS: seconds.default(14 * 86_400),
   POLICY_AUTO_LOSE_ON_DEADLINE: booleanFlag.default(false),
 });
-export type Config = z.infer<typeof configSchema> & { TEMPORAL_METRICS_ADDRESS: string; WORKER_METRICS_PORT: number | 'off' };
+export type Config = z.infer<typeof configSchema> & {
+  TEMPORAL_METRICS_ADDRESS: string;
+  WORKER_METRICS_PORT: number | 'off';
+};
 
 /** Where `npm start` and `npm run worker` serve metrics unless told otherwise. */
 export const DEFAULT_TEMPORAL_METRICS_ADDRESS = '127.0.0.1:9464';
@@ -72,7 +85,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const defined = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
   const parsed = configSchema.safeParse(defined);
   if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((issue) => ({ field: issue.path.join('.'), message: issue.message })));
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => ({ field: issue.path.join('.'), message: issue.message })),
+    );
   }
   return { ...parsed.data, ...metricsDefaults(parsed.data), DATA_DIR: path.resolve(parsed.data.DATA_DIR) };
 }
@@ -80,6 +95,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 /** A setting an entry point cannot run without (DATABASE_URL for `npm run api`, ...). */
 export function required<K extends keyof Config>(config: Config, key: K): NonNullable<Config[K]> {
   const value = config[key];
-  if (value === undefined || value === null) throw new ConfigError([{ field: String(key), message: 'required for this entry point' }]);
+  if (value === undefined || value === null)
+    throw new ConfigError([{ field: String(key), message: 'required for this entry point' }]);
   return value as NonNullable<Config[K]>;
 }

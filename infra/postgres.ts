@@ -116,7 +116,8 @@ export interface RunAs {
 function postgresUser(): RunAs | null {
   if (process.getuid?.() !== 0) return null;
   try {
-    const id = (flag: string) => Number(execFileSync('id', [flag, 'postgres'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim());
+    const id = (flag: string) =>
+      Number(execFileSync('id', [flag, 'postgres'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim());
     return { uid: id('-u'), gid: id('-g') };
   } catch {
     // Not created yet: it will own nothing, so only the "other" permission bits apply to it.
@@ -186,7 +187,8 @@ export function clusterDirFor(input: {
 }): ClusterPlan {
   const asked = path.resolve(input.dataDir);
   if (!input.runAs) return { dataDir: asked };
-  const advice = 'move the project to a directory every user can enter (e.g. /opt or /srv), start it as a non-root user, or set DATABASE_URL to a running Postgres';
+  const advice =
+    'move the project to a directory every user can enter (e.g. /opt or /srv), start it as a non-root user, or set DATABASE_URL to a running Postgres';
   const binaryBlocked = input.binary ? firstBlockedDir(path.dirname(input.binary), input.runAs) : null;
   if (binaryBlocked) {
     throw new StartupError(
@@ -195,17 +197,25 @@ export function clusterDirFor(input: {
   }
   const blocked = firstBlockedDir(asked, input.runAs);
   if (!blocked) return { dataDir: asked };
-  const home = path.join(input.fallbackRoot ?? FALLBACK_ROOT, `opportunity-path-${createHash('sha256').update(asked).digest('hex').slice(0, 12)}`);
+  const home = path.join(
+    input.fallbackRoot ?? FALLBACK_ROOT,
+    `opportunity-path-${createHash('sha256').update(asked).digest('hex').slice(0, 12)}`,
+  );
   fs.mkdirSync(home, { recursive: true });
   // A shared folder: another user could have made this directory first, to meddle with the cluster.
   if (fs.statSync(home).uid !== (input.ownerUid ?? process.getuid?.())) {
-    throw new StartupError(`${home} exists but belongs to another user, so the embedded cluster cannot move there: remove it, or ${advice}`);
+    throw new StartupError(
+      `${home} exists but belongs to another user, so the embedded cluster cannot move there: remove it, or ${advice}`,
+    );
   }
   // Whatever the umask: the postgres user must enter it, and nobody else may write to it.
   fs.chmodSync(home, 0o755);
   const moved = path.join(home, 'pg');
   const stillBlocked = firstBlockedDir(moved, input.runAs);
-  if (stillBlocked) throw new StartupError(`the postgres user cannot enter ${blocked} nor ${stillBlocked} for the embedded cluster: ${advice}`);
+  if (stillBlocked)
+    throw new StartupError(
+      `the postgres user cannot enter ${blocked} nor ${stillBlocked} for the embedded cluster: ${advice}`,
+    );
   return { dataDir: moved, movedFrom: asked, blocked };
 }
 

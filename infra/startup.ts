@@ -15,7 +15,10 @@ export function describeStartupFailure(error: unknown): { line: string; exitCode
   if (error instanceof ConfigError) return { line: oneLine(error.message), exitCode: EXIT_CONFIG };
   if (error instanceof StartupError) return { line: `Start-up failed: ${oneLine(error.message)}`, exitCode: 1 };
   const message = error instanceof Error ? error.message : String(error);
-  return { line: `Start-up failed: ${oneLine(message || 'unknown error')} (run with LOG_LEVEL=debug for details)`, exitCode: 1 };
+  return {
+    line: `Start-up failed: ${oneLine(message || 'unknown error')} (run with LOG_LEVEL=debug for details)`,
+    exitCode: 1,
+  };
 }
 
 /**
@@ -24,7 +27,10 @@ export function describeStartupFailure(error: unknown): { line: string; exitCode
  * to), prints one line and exits. `details` receives the error for a debug log. Returns
  * `started` to call once start-up is over, after which errors take their normal course.
  */
-export function guardStartup(details: (error: unknown) => void = () => undefined): { fail(error: unknown): never; started(): void } {
+export function guardStartup(details: (error: unknown) => void = () => undefined): {
+  fail(error: unknown): never;
+  started(): void;
+} {
   const fail = (error: unknown): never => {
     details(error);
     const { line, exitCode } = describeStartupFailure(error);

@@ -7,9 +7,7 @@ export const TEMPORAL_CLI_MODULE = 'github.com/temporalio/cli/cmd/temporal@v1.5.
 export const REPO_ROOT = path.resolve(__dirname, '..');
 export const LOCAL_TEMPORAL_BIN = path.join(REPO_ROOT, '.tools', 'bin', 'temporal');
 
-export type TemporalCliSource =
-  | { kind: 'env' | 'path' | 'tools' | 'built'; path: string }
-  | { kind: 'download' };
+export type TemporalCliSource = { kind: 'env' | 'path' | 'tools' | 'built'; path: string } | { kind: 'download' };
 
 function onPath(command: string): string | undefined {
   for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
@@ -28,7 +26,9 @@ function onPath(command: string): string | undefined {
  * Finds the Temporal CLI in this order: TEMPORAL_CLI_PATH, `temporal` on PATH,
  * .tools/bin/temporal, a `go install` build when Go exists, else the SDK's download.
  */
-export function resolveTemporalCli(options: { cliPath?: string; log?: (line: string) => void } = {}): TemporalCliSource {
+export function resolveTemporalCli(
+  options: { cliPath?: string; log?: (line: string) => void } = {},
+): TemporalCliSource {
   const log = options.log ?? (() => undefined);
   if (options.cliPath) {
     if (!fs.existsSync(options.cliPath)) throw new Error(`TEMPORAL_CLI_PATH: no file at ${options.cliPath}`);

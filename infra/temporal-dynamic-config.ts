@@ -24,5 +24,8 @@ export const TEMPORAL_DYNAMIC_CONFIG: Readonly<Record<string, boolean | number |
 };
 
 export function dynamicConfigArgs(config: Readonly<Record<string, unknown>> = TEMPORAL_DYNAMIC_CONFIG): string[] {
-  return Object.entries(config).flatMap(([key, value]) => ['--dynamic-config-value', `${key}=${JSON.stringify(value)}`]);
+  return Object.entries(config).flatMap(([key, value]) => [
+    '--dynamic-config-value',
+    `${key}=${JSON.stringify(value)}`,
+  ]);
 }

@@ -34,7 +34,8 @@ export async function startTemporalDevServer(options: DevServerOptions = {}): Pr
   installTemporalRuntime();
   const env = await TestWorkflowEnvironment.createLocal({
     server: {
-      executable: source.kind === 'download' ? { type: 'cached-download' } : { type: 'existing-path', path: source.path },
+      executable:
+        source.kind === 'download' ? { type: 'cached-download' } : { type: 'existing-path', path: source.path },
       ip,
       port: options.port,
       ui: options.ui ?? false,

@@ -46,7 +46,8 @@ export function createWorkerMetrics(options: { processMetrics: boolean }): Worke
   };
 }
 
-const bearerOf = (req: http.IncomingMessage): string => /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1] ?? '';
+const bearerOf = (req: http.IncomingMessage): string =>
+  /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1] ?? '';
 
 /**
  * Serves `GET /metrics` on the worker's metrics port (WORKER_METRICS_PORT on HOST). With
@@ -80,7 +81,10 @@ export async function serveWorkerMetrics(
     return await listen(server, options.host, options.port);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
-    options.logger.warn({ host: options.host, port: options.port }, 'worker metrics not served: the port is taken (WORKER_METRICS_PORT)');
+    options.logger.warn(
+      { host: options.host, port: options.port },
+      'worker metrics not served: the port is taken (WORKER_METRICS_PORT)',
+    );
     return undefined;
   }
 }

@@ -1,4 +1,11 @@
-import { bundleWorkflowCode, NativeConnection, Worker, type WorkerOptions, type WorkflowBundleOption, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import {
+  bundleWorkflowCode,
+  NativeConnection,
+  Worker,
+  type WorkerOptions,
+  type WorkflowBundleOption,
+  type WorkflowBundleWithSourceMap,
+} from '@temporalio/worker';
 import { createActivities, type DealActivities } from '../activities';
 import { UNCOUNTED, type ActivityCounters } from '../activities/metrics';
 import type { Db } from '../db/client';
@@ -33,7 +40,11 @@ export type WorkerTuning = Partial<Pick<WorkerOptions, (typeof WORKER_TUNING_OPT
 
 /** Bundling takes seconds; callers that start several workers share one bundle. */
 export function bundleWorkflows(): Promise<WorkflowBundleWithSourceMap> {
-  return bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, ...WORKFLOW_BUNDLER_OPTIONS, logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} } as never });
+  return bundleWorkflowCode({
+    workflowsPath: WORKFLOWS_PATH,
+    ...WORKFLOW_BUNDLER_OPTIONS,
+    logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} } as never,
+  });
 }
 
 export interface WorkerHandle {
@@ -66,11 +77,20 @@ export async function startWorker(options: {
     connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
-    ...(options.bundle ? { workflowBundle: options.bundle } : { workflowsPath: WORKFLOWS_PATH, bundlerOptions: WORKFLOW_BUNDLER_OPTIONS }),
+    ...(options.bundle
+      ? { workflowBundle: options.bundle }
+      : { workflowsPath: WORKFLOWS_PATH, bundlerOptions: WORKFLOW_BUNDLER_OPTIONS }),
     activities: wrap(
-      createActivities({ db: options.db, logger: options.logger.child({ component: 'activities' }), clock: () => new Date(), counters: options.counters ?? UNCOUNTED }),
+      createActivities({
+        db: options.db,
+        logger: options.logger.child({ component: 'activities' }),
+        clock: () => new Date(),
+        counters: options.counters ?? UNCOUNTED,
+      }),
     ),
-    ...(options.maxConcurrentActivityTaskExecutions ? { maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions } : {}),
+    ...(options.maxConcurrentActivityTaskExecutions
+      ? { maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions }
+      : {}),
     ...options.workerOptions,
   });
   const done = worker.run().finally(() => connection.close());

@@ -6,7 +6,10 @@ import { guardStartup } from '../infra/startup';
  * Shared start-up for the production entry points: validated config, logger, clean exit.
  * A start-up failure is one line on stderr and exit 1 (78: bad configuration), never a stack trace.
  */
-export function run(name: string, main: (config: Config, logger: Logger) => Promise<(() => Promise<void>) | void>): void {
+export function run(
+  name: string,
+  main: (config: Config, logger: Logger) => Promise<(() => Promise<void>) | void>,
+): void {
   let logger: Logger | undefined;
   const startup = guardStartup((error) => logger?.debug({ err: error }, 'start-up failed'));
   (async () => {
@@ -20,10 +23,13 @@ export function run(name: string, main: (config: Config, logger: Logger) => Prom
       if (stopping) return;
       stopping = true;
       logger?.info({ signal }, 'stopping');
-      stop().then(() => process.exit(0), (error) => {
-        logger?.error({ err: error }, 'stop failed');
-        process.exit(1);
-      });
+      stop().then(
+        () => process.exit(0),
+        (error) => {
+          logger?.error({ err: error }, 'stop failed');
+          process.exit(1);
+        },
+      );
     };
     process.on('SIGINT', () => onSignal('SIGINT'));
     process.on('SIGTERM', () => onSignal('SIGTERM'));

@@ -29,12 +29,22 @@ export interface ResolvedPeriod {
  * Fills the defaults and checks the order and length of a period; a bad one is a 4xx naming
  * `from` or `to` under `prefix` (`query.` or the body's empty prefix).
  */
-export function resolvePeriod(value: { from?: string; to?: string }, defaultDays: number, prefix: string, status: 400 | 422): ResolvedPeriod {
+export function resolvePeriod(
+  value: { from?: string; to?: string },
+  defaultDays: number,
+  prefix: string,
+  status: 400 | 422,
+): ResolvedPeriod {
   const to = value.to ? new Date(value.to) : new Date();
   const from = value.from ? new Date(value.from) : new Date(to.getTime() - defaultDays * DAY_MS);
-  if (from >= to) throw badRequest('The period is invalid', [{ field: `${prefix}to`, message: 'must be after from' }], status);
+  if (from >= to)
+    throw badRequest('The period is invalid', [{ field: `${prefix}to`, message: 'must be after from' }], status);
   if (to.getTime() - from.getTime() > MAX_PERIOD_DAYS * DAY_MS) {
-    throw badRequest('The period is invalid', [{ field: `${prefix}from`, message: `the period may span at most ${MAX_PERIOD_DAYS} days` }], status);
+    throw badRequest(
+      'The period is invalid',
+      [{ field: `${prefix}from`, message: `the period may span at most ${MAX_PERIOD_DAYS} days` }],
+      status,
+    );
   }
   return { from, to };
 }
@@ -42,20 +52,26 @@ export function resolvePeriod(value: { from?: string; to?: string }, defaultDays
 export const funnelQuery = z.strictObject({
   ...period,
   ownerId: ownerIdField.optional().meta({ description: "Only deals of this owner (the deal's current owner)." }),
-  service: text(200).optional().meta({ description: 'Only deals whose qualification fact `service_fit` is this text (`unspecified` when not recorded).' }),
+  service: text(200).optional().meta({
+    description: 'Only deals whose qualification fact `service_fit` is this text (`unspecified` when not recorded).',
+  }),
 });
 
-export const snapshotBody = z.strictObject(period).meta({ description: 'The period the snapshot covers. Default: the 24 hours before now.' });
+export const snapshotBody = z
+  .strictObject(period)
+  .meta({ description: 'The period the snapshot covers. Default: the 24 hours before now.' });
 
 export const SNAPSHOT_KINDS = ['funnel', 'reporting_baseline'] as const;
 export const snapshotsQuery = z.strictObject({
   ...pageQuery,
-  kind: z.enum(SNAPSHOT_KINDS).default('funnel').meta({ description: '`funnel` (scheduled and on-demand funnel metrics) or `reporting_baseline` (one per handed-off deal).' }),
+  kind: z.enum(SNAPSHOT_KINDS).default('funnel').meta({
+    description: '`funnel` (scheduled and on-demand funnel metrics) or `reporting_baseline` (one per handed-off deal).',
+  }),
 });
 
 export const stuckQuery = z.strictObject({
   ...pageQuery,
-  ownerId: ownerIdField.optional().meta({ description: "Only deals of this owner." }),
+  ownerId: ownerIdField.optional().meta({ description: 'Only deals of this owner.' }),
 });
 
 const rateSchema = (name: keyof typeof RATE_DEFINITIONS) =>
@@ -66,8 +82,15 @@ const rateSchema = (name: keyof typeof RATE_DEFINITIONS) =>
 export const funnelReportSchema = z.object({
   counts: z
     .object(Object.fromEntries(STAGES.map((s) => [s, z.int()])) as Record<(typeof STAGES)[number], z.ZodInt>)
-    .meta({ description: 'Distinct deals that entered each stage in the period (lead: created or reactivated in it).' }),
-  rates: z.object(Object.fromEntries(RATE_NAMES.map((name) => [name, rateSchema(name)])) as Record<(typeof RATE_NAMES)[number], ReturnType<typeof rateSchema>>),
+    .meta({
+      description: 'Distinct deals that entered each stage in the period (lead: created or reactivated in it).',
+    }),
+  rates: z.object(
+    Object.fromEntries(RATE_NAMES.map((name) => [name, rateSchema(name)])) as Record<
+      (typeof RATE_NAMES)[number],
+      ReturnType<typeof rateSchema>
+    >,
+  ),
   handoffRecords: rateSchema('handoffRecords'),
 });
 
@@ -80,7 +103,11 @@ export const funnelSchema = z
     byOwner: z.array(funnelReportSchema.extend({ ownerId: z.string() })),
     byService: z.array(funnelReportSchema.extend({ service: z.string() })),
   })
-  .meta({ id: 'Funnel', description: 'Funnel counts and the five measures of the guide (M1) over [from, to), in total, per owner and per service (service_fit).' });
+  .meta({
+    id: 'Funnel',
+    description:
+      'Funnel counts and the five measures of the guide (M1) over [from, to), in total, per owner and per service (service_fit).',
+  });
 
 export const snapshotSchema = z
   .object({
@@ -90,9 +117,14 @@ export const snapshotSchema = z
     periodStart: isoDateTime.nullable(),
     periodEnd: isoDateTime.nullable(),
     capturedAt: isoDateTime,
-    values: z.record(z.string(), z.unknown()).meta({ description: 'For `funnel`: the Funnel of the period plus `trigger` (schedule or api).' }),
+    values: z
+      .record(z.string(), z.unknown())
+      .meta({ description: 'For `funnel`: the Funnel of the period plus `trigger` (schedule or api).' }),
   })
-  .meta({ id: 'MetricSnapshot', description: 'An immutable point-in-time metric snapshot (the database refuses UPDATE and DELETE).' });
+  .meta({
+    id: 'MetricSnapshot',
+    description: 'An immutable point-in-time metric snapshot (the database refuses UPDATE and DELETE).',
+  });
 export const snapshotPageSchema = pageOf(snapshotSchema);
 
 export const stuckDealSchema = z
@@ -113,7 +145,10 @@ export const stuckDealSchema = z
       }),
     ),
     since: isoDateTime.meta({ description: 'The earliest `since` of its reasons.' }),
-    links: z.object({ self: z.string(), workflow: z.string().nullable().meta({ description: "The deal's workflow in the Temporal UI." }) }),
+    links: z.object({
+      self: z.string(),
+      workflow: z.string().nullable().meta({ description: "The deal's workflow in the Temporal UI." }),
+    }),
   })
   .meta({ id: 'StuckDeal' });
 export const stuckPageSchema = pageOf(stuckDealSchema);

@@ -3,7 +3,12 @@ import type { ResponseConfig } from '@asteasolutions/zod-to-openapi';
 import { problemComponent } from './registry';
 
 const EXAMPLES: Record<number, { code: string; title: string; detail: string; extra?: Record<string, unknown> }> = {
-  400: { code: 'malformed_request', title: 'Bad Request', detail: 'The body is not valid JSON', extra: { errors: [{ field: 'body', message: 'invalid JSON' }] } },
+  400: {
+    code: 'malformed_request',
+    title: 'Bad Request',
+    detail: 'The body is not valid JSON',
+    extra: { errors: [{ field: 'body', message: 'invalid JSON' }] },
+  },
   401: { code: 'unauthorized', title: 'Unauthorized', detail: 'A valid bearer token is required' },
   403: { code: 'forbidden', title: 'Forbidden', detail: 'This needs one of the roles admin, ops' },
   404: { code: 'not_found', title: 'Not Found', detail: 'The opportunity was not found' },
@@ -14,11 +19,36 @@ const EXAMPLES: Record<number, { code: string; title: string; detail: string; ex
     extra: { stage: 'lead', unmetGates: ['decision_owner', 'budget_signal'] },
   },
   410: { code: 'gone', title: 'Gone', detail: 'This proposal link no longer works; a newer version was sent' },
-  412: { code: 'version_mismatch', title: 'Precondition Failed', detail: 'Version 2 is stale; the deal is at 3', extra: { currentVersion: 3 } },
-  413: { code: 'body_too_large', title: 'Content Too Large', detail: 'The body is larger than the limit', extra: { errors: [{ field: 'body', message: 'too large' }] } },
-  415: { code: 'unsupported_media_type', title: 'Unsupported Media Type', detail: 'Send application/json', extra: { errors: [{ field: 'headers.content-type', message: 'expected application/json' }] } },
-  422: { code: 'invalid_request', title: 'Unprocessable Content', detail: 'The request body is invalid', extra: { errors: [{ field: 'stage', message: 'unknown field "stage"' }] } },
-  429: { code: 'rate_limited', title: 'Too Many Requests', detail: 'Too many requests for this token (or, as deal_busy, too many changes waiting on one opportunity); retry after the Retry-After seconds' },
+  412: {
+    code: 'version_mismatch',
+    title: 'Precondition Failed',
+    detail: 'Version 2 is stale; the deal is at 3',
+    extra: { currentVersion: 3 },
+  },
+  413: {
+    code: 'body_too_large',
+    title: 'Content Too Large',
+    detail: 'The body is larger than the limit',
+    extra: { errors: [{ field: 'body', message: 'too large' }] },
+  },
+  415: {
+    code: 'unsupported_media_type',
+    title: 'Unsupported Media Type',
+    detail: 'Send application/json',
+    extra: { errors: [{ field: 'headers.content-type', message: 'expected application/json' }] },
+  },
+  422: {
+    code: 'invalid_request',
+    title: 'Unprocessable Content',
+    detail: 'The request body is invalid',
+    extra: { errors: [{ field: 'stage', message: 'unknown field "stage"' }] },
+  },
+  429: {
+    code: 'rate_limited',
+    title: 'Too Many Requests',
+    detail:
+      'Too many requests for this token (or, as deal_busy, too many changes waiting on one opportunity); retry after the Retry-After seconds',
+  },
   503: {
     code: 'deal_not_answering',
     title: 'Service Unavailable',
@@ -34,7 +64,15 @@ export function problemResponse(status: number): ResponseConfig {
     content: {
       'application/problem+json': {
         schema: problemComponent,
-        example: e && { type: `https://opportunity-path.dev/problems/${e.code}`, title: e.title, status, detail: e.detail, code: e.code, instance: '/v1/...', ...e.extra },
+        example: e && {
+          type: `https://opportunity-path.dev/problems/${e.code}`,
+          title: e.title,
+          status,
+          detail: e.detail,
+          code: e.code,
+          instance: '/v1/...',
+          ...e.extra,
+        },
       },
     },
   };

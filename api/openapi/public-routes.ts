@@ -2,7 +2,13 @@
 import { z } from 'zod';
 import { documentRoute } from './registry';
 
-const plain = (path: string, summary: string, description: string, schema: z.ZodType, contentType = 'application/json') =>
+const plain = (
+  path: string,
+  summary: string,
+  description: string,
+  schema: z.ZodType,
+  contentType = 'application/json',
+) =>
   documentRoute({
     method: 'get',
     path,
@@ -15,8 +21,20 @@ const plain = (path: string, summary: string, description: string, schema: z.Zod
 
 export function documentPublicRoutes(): void {
   plain('/health/live', 'Liveness', 'The process is up', z.object({ status: z.literal('live') }));
-  const checks = z.object({ status: z.enum(['ready', 'not_ready']), checks: z.object({ postgres: z.enum(['up', 'down']), temporal: z.enum(['up', 'down']), workers: z.enum(['up', 'down']) }) });
-  plain('/health/ready', 'Readiness', 'Postgres and Temporal answer and a worker polls the deals\' task queue (503 with the same body when not)', checks);
+  const checks = z.object({
+    status: z.enum(['ready', 'not_ready']),
+    checks: z.object({
+      postgres: z.enum(['up', 'down']),
+      temporal: z.enum(['up', 'down']),
+      workers: z.enum(['up', 'down']),
+    }),
+  });
+  plain(
+    '/health/ready',
+    'Readiness',
+    "Postgres and Temporal answer and a worker polls the deals' task queue (503 with the same body when not)",
+    checks,
+  );
   plain('/openapi.json', 'This OpenAPI 3.1 document', 'The document', z.record(z.string(), z.unknown()));
   plain('/docs', 'A page that renders this document', 'HTML', z.string(), 'text/html');
 }

@@ -13,7 +13,8 @@ const CONTEXT_RECORDS = Object.entries(initialContext({ opportunityId: '', owner
 /** The machine's reading of a stored snapshot; null when it is not a state of the deal machine. */
 function explained(snapshot: unknown): { deal: DealState; explanation: Explanation } | null {
   const deal = snapshot as DealState | null;
-  if (typeof deal !== 'object' || deal === null || typeof deal.context !== 'object' || deal.context === null) return null;
+  if (typeof deal !== 'object' || deal === null || typeof deal.context !== 'object' || deal.context === null)
+    return null;
   if (!(STAGES as readonly string[]).includes(deal.stage)) return null;
   const context = deal.context as unknown as Record<string, unknown>;
   if (CONTEXT_RECORDS.some((key) => typeof context[key] !== 'object' || context[key] === null)) return null;
@@ -43,8 +44,14 @@ export function opportunityResource(row: OpportunityRow, temporalUi: TemporalUiC
   const found = explained(row.snapshot);
   const explanation = found?.explanation ?? {
     pauses: {
-      followUp: { paused: row.followUpPauseReasons.length > 0, reasons: row.followUpPauseReasons as Explanation['pauses']['followUp']['reasons'] },
-      proposalWork: { paused: row.proposalPauseReasons.length > 0, reasons: row.proposalPauseReasons as Explanation['pauses']['proposalWork']['reasons'] },
+      followUp: {
+        paused: row.followUpPauseReasons.length > 0,
+        reasons: row.followUpPauseReasons as Explanation['pauses']['followUp']['reasons'],
+      },
+      proposalWork: {
+        paused: row.proposalPauseReasons.length > 0,
+        reasons: row.proposalPauseReasons as Explanation['pauses']['proposalWork']['reasons'],
+      },
     },
     allowedEvents: [],
     nextStage: null,

@@ -3,8 +3,24 @@
  * due date, scope state, client-safe status and next action, plus its own data and whether
  * it is ready.
  */
-import { DISCOVERY_FACTS, GATE_CHECKS, HANDOFF_FACTS, PROPOSAL_SECTIONS, QUALIFICATION_FACTS, type DealState, type GuardedGate } from '../../machines/opportunity';
-import type { ApprovalRow, AuditEvidenceRow, ContractRow, DiscoveryNoteRow, OnboardingChecklistRow, OpportunityRow, ProposalRow } from '../../db/schema';
+import {
+  DISCOVERY_FACTS,
+  GATE_CHECKS,
+  HANDOFF_FACTS,
+  PROPOSAL_SECTIONS,
+  QUALIFICATION_FACTS,
+  type DealState,
+  type GuardedGate,
+} from '../../machines/opportunity';
+import type {
+  ApprovalRow,
+  AuditEvidenceRow,
+  ContractRow,
+  DiscoveryNoteRow,
+  OnboardingChecklistRow,
+  OpportunityRow,
+  ProposalRow,
+} from '../../db/schema';
 import type { OutputName } from '../schemas/records';
 import { dealStateOf, iso, opportunityResource } from './opportunity';
 import { approvalStateResource, contractResource, proposalVersionResource } from './records';
@@ -32,12 +48,28 @@ const BUILDERS: Record<OutputName, (s: OutputSources, deal: DealState) => Built>
   }),
   'discovery-notes': (s, deal) => ({
     ready: met(deal, DISCOVERY_FACTS),
-    data: { facts: deal.context.discovery, notes: s.notes.map((n) => ({ id: n.id, fact: n.fact, body: n.body, recordedBy: n.recordedBy, recordedAt: iso(n.createdAt) })) },
+    data: {
+      facts: deal.context.discovery,
+      notes: s.notes.map((n) => ({
+        id: n.id,
+        fact: n.fact,
+        body: n.body,
+        recordedBy: n.recordedBy,
+        recordedAt: iso(n.createdAt),
+      })),
+    },
   }),
   'audit-proof': (s, deal) => ({
     ready: deal.context.auditEvidence.length > 0,
     data: {
-      evidence: s.evidence.map((e) => ({ id: e.id, kind: e.kind, summary: e.summary, sourceUrl: e.sourceUrl, recordedBy: e.recordedBy, recordedAt: iso(e.createdAt) })),
+      evidence: s.evidence.map((e) => ({
+        id: e.id,
+        kind: e.kind,
+        summary: e.summary,
+        sourceUrl: e.sourceUrl,
+        recordedBy: e.recordedBy,
+        recordedAt: iso(e.createdAt),
+      })),
     },
   }),
   'proposal-draft': (s) => ({
@@ -50,11 +82,17 @@ const BUILDERS: Record<OutputName, (s: OutputSources, deal: DealState) => Built>
   },
   'contract-handoff': (s, deal) => ({
     ready: met(deal, HANDOFF_FACTS),
-    data: { contract: contractResource(deal, s.contract), handoff: deal.context.handoff, handedOffAt: deal.context.handedOffAt },
+    data: {
+      contract: contractResource(deal, s.contract),
+      handoff: deal.context.handoff,
+      handedOffAt: deal.context.handedOffAt,
+    },
   }),
   'onboarding-checklist': (s) => ({
     ready: s.checklist !== null,
-    data: { checklist: s.checklist ? { id: s.checklist.id, ownerId: s.checklist.ownerId, items: s.checklist.items } : null },
+    data: {
+      checklist: s.checklist ? { id: s.checklist.id, ownerId: s.checklist.ownerId, items: s.checklist.items } : null,
+    },
   }),
   'won-or-lost-reason': (_s, deal) => ({
     ready: ['won', 'handed_off', 'lost'].includes(deal.stage),

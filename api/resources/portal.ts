@@ -8,7 +8,11 @@ import { iso } from './opportunity';
  */
 
 const section = (t: PortalText) => ({ kind: t.kind, body: t.body });
-const lineItem = (t: PortalText) => ({ description: t.body, quantity: t.quantity ?? 1, unitPriceCents: t.unitPriceCents ?? 0 });
+const lineItem = (t: PortalText) => ({
+  description: t.body,
+  quantity: t.quantity ?? 1,
+  unitPriceCents: t.unitPriceCents ?? 0,
+});
 
 function split(texts: PortalText[]) {
   const items = texts.filter((t) => t.source === 'line_item');

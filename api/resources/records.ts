@@ -13,7 +13,12 @@ import type {
 import { totalCents } from '../../machines/opportunity/attachments';
 import { iso } from './opportunity';
 
-const approvalStamp = (r: { visibility: string; approvedBy: string | null; approvedAt: Date | null; approvedVersion: number | null }) => ({
+const approvalStamp = (r: {
+  visibility: string;
+  approvedBy: string | null;
+  approvedAt: Date | null;
+  approvedVersion: number | null;
+}) => ({
   visibility: r.visibility,
   approvedBy: r.approvedBy,
   approvedAt: iso(r.approvedAt),
@@ -71,7 +76,13 @@ export function proposalResource(input: {
   return {
     ...proposalVersionResource(p),
     opportunityId: opportunity.id,
-    sections: input.sections.map((s) => ({ id: s.id, section: s.section, body: s.body, ...approvalStamp(s), updatedAt: iso(s.updatedAt) })),
+    sections: input.sections.map((s) => ({
+      id: s.id,
+      section: s.section,
+      body: s.body,
+      ...approvalStamp(s),
+      updatedAt: iso(s.updatedAt),
+    })),
     lineItems: input.lineItems.map((li) => ({
       id: li.id,
       position: li.position,
@@ -86,7 +97,11 @@ export function proposalResource(input: {
     records: {
       lead: { id: opportunity.id, href: base },
       client: clientId ? { id: clientId } : null,
-      service: p.serviceId ? { id: p.serviceId } : input.clientService ? { id: input.clientService.id, clientServiceId: input.clientService.id } : null,
+      service: p.serviceId
+        ? { id: p.serviceId }
+        : input.clientService
+          ? { id: input.clientService.id, clientServiceId: input.clientService.id }
+          : null,
       project: projectId ? { id: projectId } : null,
       approval: p.approvalId ? { id: p.approvalId, href: `${base}/approvals` } : null,
       communication: p.communicationId ? { id: p.communicationId } : null,

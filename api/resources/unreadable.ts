@@ -9,7 +9,8 @@ import { DomainError } from '../errors';
 const isReadableDate = (value: Date): boolean => Number.isFinite(value.getTime());
 
 /** ISO 8601 of a timestamp; null when there is none or when it cannot be shown (see `unreadableColumns`). */
-export const iso = (value: Date | null | undefined): string | null => (value instanceof Date && isReadableDate(value) ? value.toISOString() : null);
+export const iso = (value: Date | null | undefined): string | null =>
+  value instanceof Date && isReadableDate(value) ? value.toISOString() : null;
 
 /** The keys of a row whose timestamp cannot be shown: such a row renders those fields as null. */
 export function unreadableColumns(row: object): string[] {
@@ -23,4 +24,9 @@ export function unreadableColumns(row: object): string[] {
  * machine snapshot is not one): a clear 500 naming the record and the fields, for ops to repair.
  */
 export const unreadableRecord = (id: string, fields: string[]) =>
-  new DomainError('unreadable_record', 500, `The stored record ${id} cannot be read (${fields.join(', ')}); ask ops to repair it`, { id, fields });
+  new DomainError(
+    'unreadable_record',
+    500,
+    `The stored record ${id} cannot be read (${fields.join(', ')}); ask ops to repair it`,
+    { id, fields },
+  );

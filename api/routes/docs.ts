@@ -13,7 +13,10 @@ export function docsRoutes(): Router {
   router.get('/docs', (_req, res) => {
     // The page's one inline script needs its own CSP (helmet's default forbids inline scripts).
     res
-      .set('Content-Security-Policy', `default-src 'none'; connect-src 'self'; script-src 'sha256-${DOCS_PAGE.scriptHash}'; style-src 'unsafe-inline'`)
+      .set(
+        'Content-Security-Policy',
+        `default-src 'none'; connect-src 'self'; script-src 'sha256-${DOCS_PAGE.scriptHash}'; style-src 'unsafe-inline'`,
+      )
       .type('html')
       .send(DOCS_PAGE.html);
   });

@@ -40,10 +40,14 @@ function checkAttachments(request: EventRequest): void {
   if (request.type !== 'RECORD_PROPOSAL_SECTION') return;
   const hasItems = request.attachments?.lineItems !== undefined;
   if (request.section === 'pricing' && !hasItems) {
-    throw badRequest('Pricing lives in line items', [{ field: 'attachments.lineItems', message: 'the pricing section needs at least one line item' }]);
+    throw badRequest('Pricing lives in line items', [
+      { field: 'attachments.lineItems', message: 'the pricing section needs at least one line item' },
+    ]);
   }
   if (request.section !== 'pricing' && hasItems) {
-    throw badRequest('Only the pricing section has line items', [{ field: 'attachments.lineItems', message: `not allowed for section ${request.section}` }]);
+    throw badRequest('Only the pricing section has line items', [
+      { field: 'attachments.lineItems', message: `not allowed for section ${request.section}` },
+    ]);
   }
 }
 
@@ -56,13 +60,22 @@ async function sendEvent(deps: AppDeps, { req, principal, params, body, idempote
   const expectedVersion = expectedVersionOf(req);
   await opportunityFor(deps.db, principal, params.id);
   const { attachments, ...fields } = request;
-  const parsed = parseDealEvent({ ...fields, actor: { id: principal.userId, role: principal.role }, at: new Date().toISOString() });
+  const parsed = parseDealEvent({
+    ...fields,
+    actor: { id: principal.userId, role: principal.role },
+    at: new Date().toISOString(),
+  });
   if (!parsed.ok) {
-    throw badRequest('The event is invalid', parsed.issues.map((i) => ({ field: i.path === '(event)' ? 'body' : i.path, message: i.message })));
+    throw badRequest(
+      'The event is invalid',
+      parsed.issues.map((i) => ({ field: i.path === '(event)' ? 'body' : i.path, message: i.message })),
+    );
   }
   // Every attempt of one request sends the same token: the workflow keeps the hash of the first.
   const linkToken =
-    request.type === 'SEND_PROPOSAL' ? await pendingSecretOf(deps.db, principal, idempotencyKey, () => randomBytes(32).toString('base64url')) : undefined;
+    request.type === 'SEND_PROPOSAL'
+      ? await pendingSecretOf(deps.db, principal, idempotencyKey, () => randomBytes(32).toString('base64url'))
+      : undefined;
   const stored = linkToken ? { ...attachments, linkTokenHash: hashToken(linkToken) } : attachments;
   const view = await deps.deals.apply(params.id, parsed.event, {
     requestId: idempotencyKey ? requestIdOf(principal, idempotencyKey) : randomUUID(),

@@ -19,7 +19,10 @@ export function healthRoutes({ db, temporal, deals }: AppDeps): Router {
   let workers: { status: Promise<Status>; at: number } | undefined;
   const check = async (probe: () => Promise<unknown>): Promise<Status> => {
     try {
-      await Promise.race([probe(), new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), PROBE_TIMEOUT_MS))]);
+      await Promise.race([
+        probe(),
+        new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), PROBE_TIMEOUT_MS)),
+      ]);
       return 'up';
     } catch {
       return 'down';
@@ -30,7 +33,8 @@ export function healthRoutes({ db, temporal, deals }: AppDeps): Router {
       workers = {
         at: Date.now(),
         status: check(async () => {
-          if ((await deals.workersPolling(WORKER_SEEN_WITHIN_MS, PROBE_TIMEOUT_MS)) === 0) throw new Error('no worker polls the task queue');
+          if ((await deals.workersPolling(WORKER_SEEN_WITHIN_MS, PROBE_TIMEOUT_MS)) === 0)
+            throw new Error('no worker polls the task queue');
         }),
       };
     }
@@ -48,7 +52,9 @@ export function healthRoutes({ db, temporal, deals }: AppDeps): Router {
       workerStatus(),
     ]);
     const ready = postgres === 'up' && temporalStatus === 'up' && worker === 'up';
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not_ready', checks: { postgres, temporal: temporalStatus, workers: worker } });
+    res
+      .status(ready ? 200 : 503)
+      .json({ status: ready ? 'ready' : 'not_ready', checks: { postgres, temporal: temporalStatus, workers: worker } });
   });
   return router;
 }

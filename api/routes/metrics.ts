@@ -2,7 +2,15 @@ import { randomUUID } from 'node:crypto';
 import { funnelMetrics } from '../../db/queries/funnel';
 import { captureFunnelSnapshot, listMetricSnapshots, type MetricSnapshotRow } from '../../db/queries/metric-snapshots';
 import type { AppDeps } from '../app';
-import { funnelQuery, funnelSchema, resolvePeriod, snapshotBody, snapshotPageSchema, snapshotSchema, snapshotsQuery } from '../metrics/schemas';
+import {
+  funnelQuery,
+  funnelSchema,
+  resolvePeriod,
+  snapshotBody,
+  snapshotPageSchema,
+  snapshotSchema,
+  snapshotsQuery,
+} from '../metrics/schemas';
 import { iso } from '../resources/unreadable';
 import { apiRouter } from '../route-kit';
 import { pageReply } from './pagination';
@@ -47,7 +55,8 @@ export function metricsRoutes({ db, logger }: AppDeps) {
       method: 'get',
       path: '/metrics/snapshots',
       summary: 'List metric snapshots, newest first (M1, H1 metric_snapshots)',
-      description: 'Funnel snapshots are written by the Temporal Schedule `metrics-snapshots` (every METRICS_SCHEDULE_INTERVAL_SECONDS) and on demand.',
+      description:
+        'Funnel snapshots are written by the Temporal Schedule `metrics-snapshots` (every METRICS_SCHEDULE_INTERVAL_SECONDS) and on demand.',
       tags: ['Metrics'],
       roles: OPS,
       query: snapshotsQuery,
@@ -63,11 +72,16 @@ export function metricsRoutes({ db, logger }: AppDeps) {
       method: 'post',
       path: '/metrics/snapshots',
       summary: 'Capture a funnel snapshot now (M1)',
-      description: 'Stores the funnel of the period as an immutable snapshot. The snapshot key derives from the Idempotency-Key, so a retry stores nothing new.',
+      description:
+        'Stores the funnel of the period as an immutable snapshot. The snapshot key derives from the Idempotency-Key, so a retry stores nothing new.',
       tags: ['Metrics'],
       roles: OPS,
       body: snapshotBody,
-      success: { status: 201, description: 'The snapshot (200 when this key had already captured it)', schema: snapshotSchema },
+      success: {
+        status: 201,
+        description: 'The snapshot (200 when this key had already captured it)',
+        schema: snapshotSchema,
+      },
     },
     async ({ principal, body, idempotencyKey }) => {
       const period = resolvePeriod(body, 1, '', 422);

@@ -9,7 +9,12 @@ import { requestIdOf } from '../idempotency';
 import { opportunityResource } from '../resources/opportunity';
 import { apiRouter, type RouteInput } from '../route-kit';
 import { idParams } from '../schemas/common';
-import { createOpportunityBody, listOpportunitiesQuery, opportunityPageSchema, opportunitySchema } from '../schemas/opportunity';
+import {
+  createOpportunityBody,
+  listOpportunitiesQuery,
+  opportunityPageSchema,
+  opportunitySchema,
+} from '../schemas/opportunity';
 import { pageReply } from './pagination';
 
 const FIRST_ACTION_DUE_MS = 2 * 86_400_000;
@@ -22,10 +27,14 @@ type CreateInput = RouteInput<undefined, undefined, z.infer<typeof createOpportu
 /** Opens the lead a request asks for: the caller owns it unless ops or an admin names an owner. */
 async function openLead(deps: AppDeps, { principal, body, idempotencyKey }: CreateInput) {
   if (principal.role === 'rep' && body.ownerId && body.ownerId !== principal.userId) {
-    throw badRequest('A rep owns the deals it creates', [{ field: 'ownerId', message: 'a rep cannot assign another owner' }]);
+    throw badRequest('A rep owns the deals it creates', [
+      { field: 'ownerId', message: 'a rep cannot assign another owner' },
+    ]);
   }
   const ownerId = principal.role === 'rep' ? principal.userId : (body.ownerId ?? principal.userId);
-  const opportunityId = idempotencyKey ? uuidFromSeed(`opportunity\n${principal.userId}\n${idempotencyKey}`) : randomUUID();
+  const opportunityId = idempotencyKey
+    ? uuidFromSeed(`opportunity\n${principal.userId}\n${idempotencyKey}`)
+    : randomUUID();
   const view = await deps.deals.open(
     {
       opportunityId,
@@ -60,7 +69,8 @@ function listRoute(deps: AppDeps, add: AddRoute, respond: Respond): void {
     },
     async ({ principal, query }) => {
       const ownerId = principal.role === 'rep' ? principal.userId : query.ownerId;
-      if (principal.role === 'rep' && query.ownerId && query.ownerId !== principal.userId) return { body: { items: [], nextCursor: null } };
+      if (principal.role === 'rep' && query.ownerId && query.ownerId !== principal.userId)
+        return { body: { items: [], nextCursor: null } };
       return pageReply(() => listOpportunities(deps.db, { ...query, ownerId }), respond, {
         logger: deps.logger,
         kind: 'opportunity',
@@ -76,7 +86,8 @@ function createRoute(deps: AppDeps, add: AddRoute, respond: Respond): void {
       method: 'post',
       path: '/opportunities',
       summary: 'Create a lead and start its deal workflow',
-      description: 'With an `Idempotency-Key` the new id is derived from the caller and the key, so a retry can never create two deals.',
+      description:
+        'With an `Idempotency-Key` the new id is derived from the caller and the key, so a retry can never create two deals.',
       tags: ['Opportunities'],
       roles: INTERNAL,
       body: createOpportunityBody,

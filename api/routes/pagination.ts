@@ -10,7 +10,8 @@ export async function pageFrom<T>(query: () => Promise<T>): Promise<T> {
   try {
     return await query();
   } catch (error) {
-    if (error instanceof InvalidCursorError) throw badRequest('The cursor is not valid', [{ field: 'query.cursor', message: error.message }], 400);
+    if (error instanceof InvalidCursorError)
+      throw badRequest('The cursor is not valid', [{ field: 'query.cursor', message: error.message }], 400);
     throw error;
   }
 }
@@ -48,7 +49,11 @@ function logOnce(logger: Logger, kind: string, skipped: SkippedRow): void {
  * throws, or that holds a value the API cannot show, is left out of `items` and named in
  * `skipped` (and logged once), and the rest of the page is answered.
  */
-export function renderRows<T, R>(rows: T[], resource: (row: T) => R, options: RenderOptions<T, R>): { items: R[]; skipped: SkippedRow[] } {
+export function renderRows<T, R>(
+  rows: T[],
+  resource: (row: T) => R,
+  options: RenderOptions<T, R>,
+): { items: R[]; skipped: SkippedRow[] } {
   const idOf = options.idOf ?? ((row: T) => String((row as { id?: unknown }).id));
   const unreadable = options.unreadable ?? ((row: T) => unreadableColumns(row as object));
   const items: R[] = [];
@@ -79,10 +84,17 @@ export function listBody<R>(rendered: { items: R[]; skipped: SkippedRow[] }) {
 }
 
 /** The body of one page of a list: `listBody` and the cursor of the next page. */
-export const pageBody = <R>(rendered: { items: R[]; skipped: SkippedRow[] }, nextCursor: string | null) => ({ ...listBody(rendered), nextCursor });
+export const pageBody = <R>(rendered: { items: R[]; skipped: SkippedRow[] }, nextCursor: string | null) => ({
+  ...listBody(rendered),
+  nextCursor,
+});
 
 /** The reply of a list route: one page of rows as resources, and the cursor of the next page. */
-export async function pageReply<T, R>(query: () => Promise<Page<T>>, resource: (row: T) => R, options: RenderOptions<T, R>): Promise<Reply> {
+export async function pageReply<T, R>(
+  query: () => Promise<Page<T>>,
+  resource: (row: T) => R,
+  options: RenderOptions<T, R>,
+): Promise<Reply> {
   const page = await pageFrom(query);
   return { body: pageBody(renderRows(page.items, resource, options), page.nextCursor) };
 }

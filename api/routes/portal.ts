@@ -58,17 +58,22 @@ export function proposalLinkRoutes({ db, deals }: AppDeps) {
     async ({ params, res }) => {
       const tokenHash = hashToken(params.token);
       const status = await proposalLinkStatus(db, tokenHash);
-      if (status === 'gone') throw new DomainError('gone', 410, 'This proposal link no longer works; ask for the current one');
+      if (status === 'gone')
+        throw new DomainError('gone', 410, 'This proposal link no longer works; ask for the current one');
       const found = status === 'live' ? await portalProposalByLinkToken(db, tokenHash) : null;
       if (!found) throw notFound('The proposal link');
       const viewedAt = new Date();
       // One view a second per link: a double-click or an immediate retry has one effect.
       const requestId = `view-${tokenHash.slice(0, 32)}-${Math.floor(viewedAt.getTime() / 1_000)}`;
       await deals
-        .apply(found.proposal.opportunityId, { type: 'RECORD_VIEW', actor: LINK_ACTOR, at: viewedAt.toISOString() }, {
-          requestId,
-          attachments: { linkTokenHash: tokenHash, viewedAt: viewedAt.toISOString() },
-        })
+        .apply(
+          found.proposal.opportunityId,
+          { type: 'RECORD_VIEW', actor: LINK_ACTOR, at: viewedAt.toISOString() },
+          {
+            requestId,
+            attachments: { linkTokenHash: tokenHash, viewedAt: viewedAt.toISOString() },
+          },
+        )
         .catch(async (error: unknown) => {
           // The deal has moved past viewing (e.g. won): the view is still the client's, so it is recorded on the proposal.
           if (!(error instanceof DomainError)) throw error;

@@ -12,7 +12,13 @@ import { opportunityFor } from '../access';
 import { notFound } from '../errors';
 import { dealStateOf } from '../resources/opportunity';
 import { outputResource, type OutputSources } from '../resources/outputs';
-import { approvalStateResource, contractResource, proposalResource, proposalVersionResource, summaryResource } from '../resources/records';
+import {
+  approvalStateResource,
+  contractResource,
+  proposalResource,
+  proposalVersionResource,
+  summaryResource,
+} from '../resources/records';
 import { apiRouter } from '../route-kit';
 import { listBody, renderRows } from './pagination';
 import { idParams, skippedRowSchema } from '../schemas/common';
@@ -43,7 +49,16 @@ async function outputSources(db: Db, opportunity: OpportunityRow): Promise<Outpu
     getContract(db, opportunity.id),
     deliveryRecords(db, opportunity.id),
   ]);
-  return { opportunity, notes, evidence, proposal, sectionKinds: detail?.sections.map((s) => s.section) ?? [], approvals, contract, checklist: delivery.checklist };
+  return {
+    opportunity,
+    notes,
+    evidence,
+    proposal,
+    sectionKinds: detail?.sections.map((s) => s.section) ?? [],
+    approvals,
+    contract,
+    checklist: delivery.checklist,
+  };
 }
 
 type AddRoute = ReturnType<typeof apiRouter>['add'];
@@ -60,7 +75,15 @@ type ReadRoute = (path: string, doc: ReadDoc, build: (opportunity: OpportunityRo
 function dealReader(db: Db, add: AddRoute): ReadRoute {
   return (path, doc, build) =>
     add(
-      { method: 'get', path, roles: INTERNAL, params: idParams, errors: [404], ...doc, success: { status: 200, description: doc.summary, schema: doc.schema } },
+      {
+        method: 'get',
+        path,
+        roles: INTERNAL,
+        params: idParams,
+        errors: [404],
+        ...doc,
+        success: { status: 200, description: doc.summary, schema: doc.schema },
+      },
       async ({ principal, params }) => ({ body: await build(await opportunityFor(db, principal, params.id)) }),
     );
 }
@@ -88,8 +111,15 @@ function proposalReads({ db, logger }: AppDeps, read: ReadRoute): void {
 
   read(
     '/opportunities/:id/proposals',
-    { summary: 'Every version of the proposal, newest first (R1)', tags: ['Proposals'], schema: listOf(proposalVersionSchema) },
-    async (opportunity) => listBody(renderRows(await listProposals(db, opportunity.id), proposalVersionResource, { logger, kind: 'proposal' })),
+    {
+      summary: 'Every version of the proposal, newest first (R1)',
+      tags: ['Proposals'],
+      schema: listOf(proposalVersionSchema),
+    },
+    async (opportunity) =>
+      listBody(
+        renderRows(await listProposals(db, opportunity.id), proposalVersionResource, { logger, kind: 'proposal' }),
+      ),
   );
 }
 
@@ -97,20 +127,38 @@ function proposalReads({ db, logger }: AppDeps, read: ReadRoute): void {
 function approvalAndContractReads({ db, logger }: AppDeps, read: ReadRoute): void {
   read(
     '/opportunities/:id/approvals',
-    { summary: 'Approval state of the proposal and its client-safe summary (AP1)', tags: ['Approvals'], schema: approvalStateSchema },
+    {
+      summary: 'Approval state of the proposal and its client-safe summary (AP1)',
+      tags: ['Approvals'],
+      schema: approvalStateSchema,
+    },
     async (opportunity) => approvalStateResource(dealStateOf(opportunity), await listApprovals(db, opportunity.id)),
   );
 
   read(
     '/opportunities/:id/contract',
-    { summary: 'Contract and payment state, kickoff, onboarding owner, launch blockers (W2)', tags: ['Contracts'], schema: contractSchema },
+    {
+      summary: 'Contract and payment state, kickoff, onboarding owner, launch blockers (W2)',
+      tags: ['Contracts'],
+      schema: contractSchema,
+    },
     async (opportunity) => contractResource(dealStateOf(opportunity), await getContract(db, opportunity.id)),
   );
 
   read(
     '/opportunities/:id/client-safe-summaries',
-    { summary: 'The client-safe summaries of a deal and whether each is approved (K1)', tags: ['Approvals'], schema: listOf(summarySchema) },
-    async (opportunity) => listBody(renderRows(await listClientSafeSummaries(db, opportunity.id), summaryResource, { logger, kind: 'client-safe summary' })),
+    {
+      summary: 'The client-safe summaries of a deal and whether each is approved (K1)',
+      tags: ['Approvals'],
+      schema: listOf(summarySchema),
+    },
+    async (opportunity) =>
+      listBody(
+        renderRows(await listClientSafeSummaries(db, opportunity.id), summaryResource, {
+          logger,
+          kind: 'client-safe summary',
+        }),
+      ),
   );
 }
 
@@ -129,7 +177,8 @@ function outputReads(db: Db, add: AddRoute, read: ReadRoute): void {
     {
       method: 'get',
       path: '/opportunities/:id/outputs/:output',
-      summary: 'One output: qualified opportunity, discovery notes, audit proof, proposal draft, approval state, contract handoff, onboarding checklist, won or lost reason',
+      summary:
+        'One output: qualified opportunity, discovery notes, audit proof, proposal draft, approval state, contract handoff, onboarding checklist, won or lost reason',
       tags: ['Outputs'],
       roles: INTERNAL,
       params: outputParams,

@@ -31,7 +31,7 @@ export function taskRoutes({ db, logger }: AppDeps) {
       method: 'get',
       path: '/tasks',
       summary: 'List tasks by deal, owner, status and kind (TK1)',
-      description: "Soonest due first. A rep lists the tasks of its own deals (with `opportunityId`) or its own tasks.",
+      description: 'Soonest due first. A rep lists the tasks of its own deals (with `opportunityId`) or its own tasks.',
       tags: ['Tasks'],
       roles: INTERNAL,
       query: listTasksQuery,
@@ -61,7 +61,8 @@ export function taskRoutes({ db, logger }: AppDeps) {
     async ({ principal, params }) => {
       const task = await getTask(db, params.id);
       if (!task) throw notFound('The task');
-      if (!(principal.role === 'rep' && task.ownerId === principal.userId)) await opportunityFor(db, principal, task.opportunityId);
+      if (!(principal.role === 'rep' && task.ownerId === principal.userId))
+        await opportunityFor(db, principal, task.opportunityId);
       await completeTask(db, task.id);
       return { body: taskResource((await getTask(db, task.id))!) };
     },

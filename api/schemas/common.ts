@@ -96,9 +96,18 @@ export const idempotencyKeySchema = z
   .regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces')
   .meta({ example: 'a4f1c7e2-create-acme' });
 
-export const ifMatchSchema = z.string().regex(/^(\*|(W\/)?"\d+")$/, 'an ETag such as "3"').meta({ example: '"3"' });
+export const ifMatchSchema = z
+  .string()
+  .regex(/^(\*|(W\/)?"\d+")$/, 'an ETag such as "3"')
+  .meta({ example: '"3"' });
 
 const DATE_RANGE = `Years ${DATE_YEAR_MIN} to ${DATE_YEAR_MAX} (UTC).`;
-export const isoDateTime = eventSchemas().isoDateTime.meta({ description: `An RFC 3339 date-time with offset. ${DATE_RANGE}`, example: '2026-06-01T09:00:00Z' });
-export const isoDate = eventSchemas().isoDate.meta({ description: `An ISO date. ${DATE_RANGE}`, example: '2026-06-01' });
+export const isoDateTime = eventSchemas().isoDateTime.meta({
+  description: `An RFC 3339 date-time with offset. ${DATE_RANGE}`,
+  example: '2026-06-01T09:00:00Z',
+});
+export const isoDate = eventSchemas().isoDate.meta({
+  description: `An ISO date. ${DATE_RANGE}`,
+  example: '2026-06-01',
+});
 export const nullableIso = isoDateTime.nullable();

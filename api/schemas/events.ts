@@ -6,7 +6,11 @@
  */
 import { z } from 'zod';
 import { eventSchemas, type EventType } from '../../machines/opportunity';
-import { CLIENT_ATTACHMENTS, REQUIRED_ATTACHMENTS, type ClientAttachmentType } from '../../machines/opportunity/attachments';
+import {
+  CLIENT_ATTACHMENTS,
+  REQUIRED_ATTACHMENTS,
+  type ClientAttachmentType,
+} from '../../machines/opportunity/attachments';
 import { isoDateTime, nullableIso } from './common';
 
 const dealEventSchema = eventSchemas().dealEvent;
@@ -27,7 +31,9 @@ function requestBodyFor(schema: EventObject) {
 }
 
 /** The events a caller may send. */
-const callerEvents = dealEventSchema.options.filter((s) => !(SYSTEM_ONLY_EVENTS as readonly string[]).includes(typeOf(s)));
+const callerEvents = dealEventSchema.options.filter(
+  (s) => !(SYSTEM_ONLY_EVENTS as readonly string[]).includes(typeOf(s)),
+);
 
 export const eventRequestSchema = z
   .discriminatedUnion('type', callerEvents.map(requestBodyFor) as unknown as [z.ZodObject, ...z.ZodObject[]])
@@ -35,10 +41,16 @@ export const eventRequestSchema = z
     description: 'One machine event without `actor` and `at`, plus its attachments.',
     examples: [
       { type: 'RECORD_QUALIFICATION', facts: { source: 'Referral', decision_owner: 'COO Dana' } },
-      { type: 'QUALIFY', nextAction: { description: 'Book discovery call', dueAt: '2026-06-01T09:00:00Z', ownerId: 'rep-1' } },
+      {
+        type: 'QUALIFY',
+        nextAction: { description: 'Book discovery call', dueAt: '2026-06-01T09:00:00Z', ownerId: 'rep-1' },
+      },
     ],
   });
-export type EventRequest = z.infer<typeof eventRequestSchema> & { type: EventType; attachments?: Record<string, unknown> };
+export type EventRequest = z.infer<typeof eventRequestSchema> & {
+  type: EventType;
+  attachments?: Record<string, unknown>;
+};
 
 /** One entry of a deal's event timeline (E1). */
 export const timelineEntrySchema = z.object({

@@ -1,5 +1,13 @@
 import { z } from 'zod';
-import { EVENT_TYPES, FOLLOW_UP_PAUSE_REASONS, GATE_CODES, LOST_REASONS, PROPOSAL_PAUSE_REASONS, safeText, STAGES } from '../../machines/opportunity';
+import {
+  EVENT_TYPES,
+  FOLLOW_UP_PAUSE_REASONS,
+  GATE_CODES,
+  LOST_REASONS,
+  PROPOSAL_PAUSE_REASONS,
+  safeText,
+  STAGES,
+} from '../../machines/opportunity';
 import { documentSchema } from '../openapi/registry';
 import { isoDateTime, nullableIso, ownerIdField, pageOf, pageQuery, uuidExample } from './common';
 
@@ -62,14 +70,21 @@ export const opportunitySchema = documentSchema(
       dueAt: nullableIso,
       overdue: z.boolean(),
       dormant: z.boolean(),
-      blocked: z
-        .object({ code: z.string(), detail: z.string().nullable(), since: nullableIso })
-        .nullable()
-        .meta({ description: 'A write the database refused for good (its error code); cleared by the next accepted event. Ops have a task for it.' }),
+      blocked: z.object({ code: z.string(), detail: z.string().nullable(), since: nullableIso }).nullable().meta({
+        description:
+          'A write the database refused for good (its error code); cleared by the next accepted event. Ops have a task for it.',
+      }),
       scopeState: z.string(),
       clientSafeStatus: z.string(),
       decisionDeadline: nullableIso,
-      lost: z.object({ reason: z.enum(LOST_REASONS), detail: z.string().nullable(), reactivateAt: nullableIso, lostAt: nullableIso }).nullable(),
+      lost: z
+        .object({
+          reason: z.enum(LOST_REASONS),
+          detail: z.string().nullable(),
+          reactivateAt: nullableIso,
+          lostAt: nullableIso,
+        })
+        .nullable(),
       clientId: z.uuid().nullable(),
       workflowId: z.string(),
       links: z.record(z.string(), z.string()),
@@ -93,7 +108,10 @@ export const opportunitySchema = documentSchema(
         ownerId: 'b7e3…',
         source: 'referral',
         version: 0,
-        pauses: { followUp: { paused: true, reasons: ['consent', 'timing'] }, proposalWork: { paused: true, reasons: ['audit_evidence'] } },
+        pauses: {
+          followUp: { paused: true, reasons: ['consent', 'timing'] },
+          proposalWork: { paused: true, reasons: ['audit_evidence'] },
+        },
         allowedEvents: ['RECORD_QUALIFICATION', 'MARK_LOST'],
         nextStage: 'qualified',
         nextStageGates: ['source', 'service_fit', 'urgency'],

@@ -20,7 +20,14 @@ export const createUserBody = documentSchema(
 
 export const userSchema = documentSchema(
   'User',
-  z.object({ id: z.uuid(), name: z.string(), email: z.string(), role: z.enum(USER_ROLES), clientId: z.uuid().nullable(), createdAt: isoDateTime }),
+  z.object({
+    id: z.uuid(),
+    name: z.string(),
+    email: z.string(),
+    role: z.enum(USER_ROLES),
+    clientId: z.uuid().nullable(),
+    createdAt: isoDateTime,
+  }),
 );
 export const userPageSchema = documentSchema('UserPage', pageOf(userSchema));
 export const listUsersQuery = z.strictObject({ role: z.enum(USER_ROLES).optional(), ...pageQuery });
@@ -32,8 +39,24 @@ export const createTokenBody = documentSchema(
 export const tokenSchema = documentSchema(
   'NewToken',
   z
-    .object({ id: z.uuid(), userId: z.uuid(), label: z.string(), token: z.string().nullable(), note: z.string(), createdAt: isoDateTime })
-    .meta({ example: { id: uuidExample, userId: uuidExample, label: 'laptop', token: 'opp_…', note: 'Shown once: only its hash is stored', createdAt: '2026-06-01T09:00:00Z' } }),
+    .object({
+      id: z.uuid(),
+      userId: z.uuid(),
+      label: z.string(),
+      token: z.string().nullable(),
+      note: z.string(),
+      createdAt: isoDateTime,
+    })
+    .meta({
+      example: {
+        id: uuidExample,
+        userId: uuidExample,
+        label: 'laptop',
+        token: 'opp_…',
+        note: 'Shown once: only its hash is stored',
+        createdAt: '2026-06-01T09:00:00Z',
+      },
+    }),
 );
 
 export const taskSchema = documentSchema(

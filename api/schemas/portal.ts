@@ -4,12 +4,23 @@ import { nullableIso } from './common';
 
 const clientText = z.object({ kind: z.string(), body: z.string() });
 const clientLineItem = z.object({ description: z.string(), quantity: z.int(), unitPriceCents: z.int() });
-const approvedTexts = { sections: z.array(clientText), lineItems: z.array(clientLineItem), totalCents: z.int(), summaries: z.array(clientText) };
+const approvedTexts = {
+  sections: z.array(clientText),
+  lineItems: z.array(clientLineItem),
+  totalCents: z.int(),
+  summaries: z.array(clientText),
+};
 
 export const proposalLinkSchema = documentSchema(
   'ClientProposal',
   z
-    .object({ company: z.string(), version: z.int(), sentAt: nullableIso, decisionDeadline: nullableIso, ...approvedTexts })
+    .object({
+      company: z.string(),
+      version: z.int(),
+      sentAt: nullableIso,
+      decisionDeadline: nullableIso,
+      ...approvedTexts,
+    })
     .meta({
       example: {
         company: 'Acme Dental',
@@ -26,8 +37,13 @@ export const proposalLinkSchema = documentSchema(
 
 export const portalClientSchema = documentSchema(
   'PortalClient',
-  z.object({ clientId: z.uuid(), deals: z.array(z.object({ opportunityId: z.uuid(), proposalVersion: z.int().nullable(), ...approvedTexts })) }),
+  z.object({
+    clientId: z.uuid(),
+    deals: z.array(z.object({ opportunityId: z.uuid(), proposalVersion: z.int().nullable(), ...approvedTexts })),
+  }),
 );
 
-export const linkParams = z.strictObject({ token: z.string().regex(/^[A-Za-z0-9_-]{20,200}$/, 'not a proposal link token') });
+export const linkParams = z.strictObject({
+  token: z.string().regex(/^[A-Za-z0-9_-]{20,200}$/, 'not a proposal link token'),
+});
 export const clientParams = z.strictObject({ clientId: z.uuid() });

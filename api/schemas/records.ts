@@ -1,6 +1,13 @@
 /** Response schemas of a deal's records: proposal, approvals, contract, summaries, outputs. */
 import { z } from 'zod';
-import { CONTRACT_STATES, PAYMENT_STATES, PROPOSAL_SECTION_KINDS, STAGES, SUMMARY_KINDS, VISIBILITIES } from '../../machines/opportunity';
+import {
+  CONTRACT_STATES,
+  PAYMENT_STATES,
+  PROPOSAL_SECTION_KINDS,
+  STAGES,
+  SUMMARY_KINDS,
+  VISIBILITIES,
+} from '../../machines/opportunity';
 import { APPROVAL_DECISIONS, APPROVAL_KINDS, PROPOSAL_STATUSES } from '../../db/schema/enums';
 import { documentSchema } from '../openapi/registry';
 import { isoDate, isoDateTime, nullableIso } from './common';
@@ -52,9 +59,25 @@ export const proposalSchema = documentSchema(
   z.object({
     ...versionFields,
     opportunityId: z.uuid(),
-    sections: z.array(z.object({ id: z.uuid(), section: z.enum(PROPOSAL_SECTION_KINDS), body: z.string(), ...stamp, updatedAt: isoDateTime })),
+    sections: z.array(
+      z.object({
+        id: z.uuid(),
+        section: z.enum(PROPOSAL_SECTION_KINDS),
+        body: z.string(),
+        ...stamp,
+        updatedAt: isoDateTime,
+      }),
+    ),
     lineItems: z.array(
-      z.object({ id: z.uuid(), position: z.int(), description: z.string(), quantity: z.int(), unitPriceCents: z.int(), totalCents: z.int(), ...stamp }),
+      z.object({
+        id: z.uuid(),
+        position: z.int(),
+        description: z.string(),
+        quantity: z.int(),
+        unitPriceCents: z.int(),
+        totalCents: z.int(),
+        ...stamp,
+      }),
     ),
     totalCents: z.int(),
     approvals: z.array(approvalDecisionSchema),
@@ -69,7 +92,12 @@ export const approvalStateSchema = documentSchema(
     submittedBy: z.string().nullable(),
     submittedAt: nullableIso,
     proposal: z.object({ approved: z.boolean(), approvedBy: z.string().nullable(), approvedAt: nullableIso }),
-    clientSafeSummary: z.object({ approved: z.boolean(), approvedBy: z.string().nullable(), approvedAt: nullableIso, summaryId: z.string().nullable() }),
+    clientSafeSummary: z.object({
+      approved: z.boolean(),
+      approvedBy: z.string().nullable(),
+      approvedAt: nullableIso,
+      summaryId: z.string().nullable(),
+    }),
     rejections: z.array(z.object({ version: z.int(), reason: z.string(), at: isoDateTime, by: z.string() })),
     decisions: z.array(approvalDecisionSchema),
   }),

@@ -11,12 +11,16 @@
   ];
   var TOKEN_KEY = 'opportunity-path.token';
   var SVG = 'http://www.w3.org/2000/svg';
-  var $ = function (id) { return document.getElementById(id); };
+  var $ = function (id) {
+    return document.getElementById(id);
+  };
   var nextCursor = null;
 
   function el(tag, attrs, text) {
     var node = tag.indexOf('svg:') === 0 ? document.createElementNS(SVG, tag.slice(4)) : document.createElement(tag);
-    Object.keys(attrs || {}).forEach(function (k) { node.setAttribute(k, attrs[k]); });
+    Object.keys(attrs || {}).forEach(function (k) {
+      node.setAttribute(k, attrs[k]);
+    });
     if (text !== undefined) node.textContent = text;
     return node;
   }
@@ -30,7 +34,9 @@
     });
   }
 
-  function isoOf(input) { return input.value ? new Date(input.value).toISOString() : null; }
+  function isoOf(input) {
+    return input.value ? new Date(input.value).toISOString() : null;
+  }
 
   function withQuery(path, params) {
     var owner = $('owner').value.trim();
@@ -54,10 +60,26 @@
 
   // The API lists the stages in path order, so the page spells none of them out.
   function drawFunnel(counts) {
-    var width = 640, barHeight = 22, gap = 6, labelWidth = 90, valueWidth = 40;
+    var width = 640,
+      barHeight = 22,
+      gap = 6,
+      labelWidth = 90,
+      valueWidth = 40;
     var stages = Object.keys(counts);
-    var max = Math.max.apply(null, stages.map(function (s) { return counts[s]; }).concat([1]));
-    var svg = el('svg:svg', { width: width, height: stages.length * (barHeight + gap), role: 'img', 'aria-label': 'Deals that entered each stage' });
+    var max = Math.max.apply(
+      null,
+      stages
+        .map(function (s) {
+          return counts[s];
+        })
+        .concat([1]),
+    );
+    var svg = el('svg:svg', {
+      width: width,
+      height: stages.length * (barHeight + gap),
+      role: 'img',
+      'aria-label': 'Deals that entered each stage',
+    });
     stages.forEach(function (stage, i) {
       var y = i * (barHeight + gap);
       var w = Math.round((counts[stage] / max) * (width - labelWidth - valueWidth));
@@ -77,7 +99,11 @@
       var rate = pair[0] === 'handoffRecords' ? funnel.total.handoffRecords : funnel.total.rates[pair[0]];
       var shown = rate.value === null ? '—' : (rate.value * 100).toFixed(1) + '%';
       list.appendChild(el('dt', {}, pair[1]));
-      var dd = el('dd', { 'data-rate': pair[0], 'data-value': rate.value === null ? '' : String(rate.value) }, shown + ' ');
+      var dd = el(
+        'dd',
+        { 'data-rate': pair[0], 'data-value': rate.value === null ? '' : String(rate.value) },
+        shown + ' ',
+      );
       dd.appendChild(el('small', {}, '(' + rate.numerator + ' / ' + rate.denominator + ')'));
       list.appendChild(dd);
     });
@@ -93,11 +119,16 @@
       tr.appendChild(el('td', {}, deal.stage));
       tr.appendChild(el('td', {}, deal.ownerId));
       var why = el('ul');
-      deal.reasons.forEach(function (r) { why.appendChild(el('li', { 'data-reason': r.code }, r.why)); });
-      var cell = el('td'); cell.appendChild(why); tr.appendChild(cell);
+      deal.reasons.forEach(function (r) {
+        why.appendChild(el('li', { 'data-reason': r.code }, r.why));
+      });
+      var cell = el('td');
+      cell.appendChild(why);
+      tr.appendChild(cell);
       tr.appendChild(el('td', {}, new Date(deal.since).toLocaleString()));
       var link = el('td');
-      if (deal.links.workflow) link.appendChild(el('a', { href: deal.links.workflow, target: '_blank', rel: 'noopener' }, 'Temporal UI'));
+      if (deal.links.workflow)
+        link.appendChild(el('a', { href: deal.links.workflow, target: '_blank', rel: 'noopener' }, 'Temporal UI'));
       tr.appendChild(link);
       body.appendChild(tr);
     });
@@ -116,13 +147,23 @@
         $('status').textContent = 'Loaded ' + new Date().toLocaleTimeString();
         document.body.setAttribute('data-loaded', 'true');
       })
-      .catch(function (error) { $('status').textContent = 'Could not load: ' + error.message; });
+      .catch(function (error) {
+        $('status').textContent = 'Could not load: ' + error.message;
+      });
   }
 
-  $('token-form').addEventListener('submit', function (event) { event.preventDefault(); load(); });
+  $('token-form').addEventListener('submit', function (event) {
+    event.preventDefault();
+    load();
+  });
   $('more').addEventListener('click', function () {
-    api(stuckPath(nextCursor)).then(function (page) { drawStuck(page, true); });
+    api(stuckPath(nextCursor)).then(function (page) {
+      drawStuck(page, true);
+    });
   });
   var saved = localStorage.getItem(TOKEN_KEY);
-  if (saved) { $('token').value = saved; load(); }
+  if (saved) {
+    $('token').value = saved;
+    load();
+  }
 })();

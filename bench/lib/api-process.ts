@@ -22,7 +22,10 @@ async function main(): Promise<void> {
     },
   );
   const api = services.api!;
-  const baselineDb = createDb(process.env.DATABASE_URL!, { max: Number(process.env.BENCH_API_POOL ?? 10), applicationName: 'bench-baseline' });
+  const baselineDb = createDb(process.env.DATABASE_URL!, {
+    max: Number(process.env.BENCH_API_POOL ?? 10),
+    applicationName: 'bench-baseline',
+  });
   const baseline = http.createServer(baselineApp(baselineDb.$client));
   await new Promise<void>((resolve) => baseline.listen(0, '127.0.0.1', () => resolve()));
   const stop = () => {
@@ -33,7 +36,11 @@ async function main(): Promise<void> {
   };
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
-  process.send?.({ type: 'ready', apiUrl: api.url, baselineUrl: `http://127.0.0.1:${(baseline.address() as AddressInfo).port}` });
+  process.send?.({
+    type: 'ready',
+    apiUrl: api.url,
+    baselineUrl: `http://127.0.0.1:${(baseline.address() as AddressInfo).port}`,
+  });
 }
 
 main().catch((error) => {

@@ -47,7 +47,13 @@ export function baselineApp(pool: Pool) {
       await client.query({
         name: 'baseline_insert',
         text: `insert into bench_baseline_events (deal_id, version, idempotency_key, event_type, payload, occurred_at) values ($1, $2, $3, $4, $5, now())`,
-        values: [req.params.id, version, req.get('idempotency-key') ?? `${req.params.id}:${version}`, String(req.body?.type ?? 'EVENT'), JSON.stringify(req.body)],
+        values: [
+          req.params.id,
+          version,
+          req.get('idempotency-key') ?? `${req.params.id}:${version}`,
+          String(req.body?.type ?? 'EVENT'),
+          JSON.stringify(req.body),
+        ],
       });
       await client.query('commit');
       res.json({ id: req.params.id, version, stage });

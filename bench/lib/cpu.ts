@@ -32,7 +32,11 @@ function readProcs(): Proc[] {
 
 export type CpuGroups = Record<string, number>;
 
-function groupOf(proc: Proc, byPid: Map<number, Proc>, pids: { worker: number; api: number; main: number }): string | undefined {
+function groupOf(
+  proc: Proc,
+  byPid: Map<number, Proc>,
+  pids: { worker: number; api: number; main: number },
+): string | undefined {
   if (proc.pid === pids.worker) return 'worker';
   if (proc.pid === pids.api) return 'api';
   if (proc.pid === pids.main) return 'load+main';
@@ -47,7 +51,11 @@ function groupOf(proc: Proc, byPid: Map<number, Proc>, pids: { worker: number; a
   return undefined;
 }
 
-export function cpuSnapshot(pids: { worker: number; api: number; main: number }): Map<number, { group: string; ticks: number }> {
+export function cpuSnapshot(pids: {
+  worker: number;
+  api: number;
+  main: number;
+}): Map<number, { group: string; ticks: number }> {
   const procs = readProcs();
   const byPid = new Map(procs.map((p) => [p.pid, p]));
   const snapshot = new Map<number, { group: string; ticks: number }>();
@@ -59,7 +67,11 @@ export function cpuSnapshot(pids: { worker: number; api: number; main: number })
 }
 
 /** CPU seconds per group between two snapshots, as cores used over `seconds`. */
-export function cpuCores(before: ReturnType<typeof cpuSnapshot>, after: ReturnType<typeof cpuSnapshot>, seconds: number): CpuGroups {
+export function cpuCores(
+  before: ReturnType<typeof cpuSnapshot>,
+  after: ReturnType<typeof cpuSnapshot>,
+  seconds: number,
+): CpuGroups {
   const groups: CpuGroups = {};
   for (const [pid, now] of after) {
     const then = before.get(pid)?.ticks ?? 0;

@@ -64,8 +64,16 @@ export async function closedLoop(options: {
 }
 
 /** POST JSON; returns ok for 2xx. */
-export async function postJson(url: string, body: unknown, headers: Record<string, string>): Promise<{ ok: boolean; status: number; detail?: string; json?: any }> {
-  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+export async function postJson(
+  url: string,
+  body: unknown,
+  headers: Record<string, string>,
+): Promise<{ ok: boolean; status: number; detail?: string; json?: any }> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
   const text = await response.text();
   let json: any;
   try {
@@ -73,5 +81,10 @@ export async function postJson(url: string, body: unknown, headers: Record<strin
   } catch {
     json = undefined;
   }
-  return { ok: response.ok, status: response.status, json, ...(response.ok ? {} : { detail: `${response.status} ${text.slice(0, 200)}` }) };
+  return {
+    ok: response.ok,
+    status: response.status,
+    json,
+    ...(response.ok ? {} : { detail: `${response.status} ${text.slice(0, 200)}` }),
+  };
 }

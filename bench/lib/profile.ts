@@ -38,7 +38,12 @@ function areaOf(url: string, fn: string): string {
 function nameOf(url: string, fn: string, line: number): string {
   const clean = url.replace(/^file:\/\//, '');
   const nm = clean.lastIndexOf('node_modules/');
-  const where = nm >= 0 ? clean.slice(nm + 'node_modules/'.length) : clean.startsWith(root) ? path.relative(root, clean) : clean.split('/').slice(-2).join('/');
+  const where =
+    nm >= 0
+      ? clean.slice(nm + 'node_modules/'.length)
+      : clean.startsWith(root)
+        ? path.relative(root, clean)
+        : clean.split('/').slice(-2).join('/');
   return `${fn || '(anonymous)'} ${where ? `${where}:${line + 1}` : ''}`.trim();
 }
 
@@ -56,7 +61,11 @@ export function summariseProfile(file: string) {
     const area = areaOf(url, functionName);
     total += delta;
     selfByArea.set(area, (selfByArea.get(area) ?? 0) + delta);
-    if (area !== '(idle)') selfByFn.set(nameOf(url, functionName, lineNumber), (selfByFn.get(nameOf(url, functionName, lineNumber)) ?? 0) + delta);
+    if (area !== '(idle)')
+      selfByFn.set(
+        nameOf(url, functionName, lineNumber),
+        (selfByFn.get(nameOf(url, functionName, lineNumber)) ?? 0) + delta,
+      );
   });
   const idle = selfByArea.get('(idle)') ?? 0;
   const busy = total - idle;
@@ -66,7 +75,12 @@ export function summariseProfile(file: string) {
       .sort((a, b) => b[1] - a[1])
       .slice(0, n)
       .map(([k, ms]) => ({ name: k, ms: Math.round(ms), pctOfBusy: Number(((100 * ms) / busy).toFixed(1)) }));
-  return { wallMs: Math.round(total), busyMs: Math.round(busy), areas: top(selfByArea, 14), functions: top(selfByFn, 20) };
+  return {
+    wallMs: Math.round(total),
+    busyMs: Math.round(busy),
+    areas: top(selfByArea, 14),
+    functions: top(selfByFn, 20),
+  };
 }
 
 export function summariseProfiles(dir: string, name: string): string {
@@ -88,8 +102,18 @@ export function summariseProfiles(dir: string, name: string): string {
       const label = index === 0 ? proc : `${proc} thread ${index}`;
       json[label] = summary;
       out.push(`\nCPU profile: ${label}, busy ${summary.busyMs} ms of ${summary.wallMs} ms`);
-      out.push(table(['area (self time)', 'ms', '% busy'], summary.areas.map((a) => [a.name, a.ms, a.pctOfBusy])));
-      out.push(table(['hottest functions (self)', 'ms', '% busy'], summary.functions.slice(0, 12).map((a) => [a.name.slice(0, 110), a.ms, a.pctOfBusy])));
+      out.push(
+        table(
+          ['area (self time)', 'ms', '% busy'],
+          summary.areas.map((a) => [a.name, a.ms, a.pctOfBusy]),
+        ),
+      );
+      out.push(
+        table(
+          ['hottest functions (self)', 'ms', '% busy'],
+          summary.functions.slice(0, 12).map((a) => [a.name.slice(0, 110), a.ms, a.pctOfBusy]),
+        ),
+      );
     }
   }
   out.push(`written ${writeResult(name, json)}\n`);

@@ -4,7 +4,10 @@ import path from 'node:path';
 
 /** A plain text table. */
 export function table(headers: string[], rows: (string | number)[][]): string {
-  const cells = [headers, ...rows.map((r) => r.map((c) => (typeof c === 'number' ? (Number.isInteger(c) ? String(c) : c.toFixed(1)) : c)))];
+  const cells = [
+    headers,
+    ...rows.map((r) => r.map((c) => (typeof c === 'number' ? (Number.isInteger(c) ? String(c) : c.toFixed(1)) : c))),
+  ];
   const widths = headers.map((_, i) => Math.max(...cells.map((r) => String(r[i] ?? '').length)));
   const line = (r: (string | number)[]) => r.map((c, i) => String(c ?? '').padEnd(widths[i])).join('  ');
   return [line(cells[0]), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.slice(1).map(line)].join('\n');
@@ -26,7 +29,10 @@ export function machine() {
 /** Warns when the machine is busy with other work before a bench starts. */
 export function warnIfBusy(): void {
   const load = os.loadavg()[0];
-  if (load > 0.5 * os.cpus().length) process.stdout.write(`WARNING: load average ${load.toFixed(2)} on ${os.cpus().length} CPUs before the bench: other processes compete for the CPU and the figures will be lower\n`);
+  if (load > 0.5 * os.cpus().length)
+    process.stdout.write(
+      `WARNING: load average ${load.toFixed(2)} on ${os.cpus().length} CPUs before the bench: other processes compete for the CPU and the figures will be lower\n`,
+    );
 }
 
 export function writeResult(name: string, result: unknown): string {

@@ -51,8 +51,17 @@ export interface BenchStack {
 
 const root = path.resolve(__dirname, '../..');
 
-function forkChild(script: string, env: NodeJS.ProcessEnv, execArgv: string[]): { child: ChildProcess; ready: Promise<Record<string, unknown>> } {
-  const child = fork(path.join(__dirname, script), [], { cwd: root, env, execArgv: ['--import', 'tsx', ...execArgv], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+function forkChild(
+  script: string,
+  env: NodeJS.ProcessEnv,
+  execArgv: string[],
+): { child: ChildProcess; ready: Promise<Record<string, unknown>> } {
+  const child = fork(path.join(__dirname, script), [], {
+    cwd: root,
+    env,
+    execArgv: ['--import', 'tsx', ...execArgv],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   const ready = new Promise<Record<string, unknown>>((resolve, reject) => {
     const onMessage = (message: { type?: string }) => {
       if (message?.type === 'ready') {
@@ -78,7 +87,8 @@ async function stopChild(child: ChildProcess, timeoutMs = 20_000): Promise<void>
 export async function startBenchStack(options: BenchStackOptions = {}): Promise<BenchStack> {
   const stops: (() => Promise<unknown>)[] = [];
   const stopAll = async () => {
-    for (const stop of stops.reverse()) await stop().catch((error) => process.stderr.write(`bench stop: ${(error as Error).message}\n`));
+    for (const stop of stops.reverse())
+      await stop().catch((error) => process.stderr.write(`bench stop: ${(error as Error).message}\n`));
   };
   try {
     const tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'opportunity-path-bench-'));
@@ -90,9 +100,17 @@ export async function startBenchStack(options: BenchStackOptions = {}): Promise<
     fs.writeFileSync(bundlePath, (await bundleWorkflows()).code);
     const floorBundlePath = path.join(tmpDir, 'floor-bundle.js');
     const quiet = { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} } as never;
-    fs.writeFileSync(floorBundlePath, (await bundleWorkflowCode({ workflowsPath: require.resolve('./floor-workflows'), logger: quiet })).code);
+    fs.writeFileSync(
+      floorBundlePath,
+      (await bundleWorkflowCode({ workflowsPath: require.resolve('./floor-workflows'), logger: quiet })).code,
+    );
 
-    const postgres: RunningPostgres = await startEmbeddedPostgres({ dataDir: path.join(tmpDir, 'pg'), port: await freePort(), database: 'opportunity_bench', persistent: false });
+    const postgres: RunningPostgres = await startEmbeddedPostgres({
+      dataDir: path.join(tmpDir, 'pg'),
+      port: await freePort(),
+      database: 'opportunity_bench',
+      persistent: false,
+    });
     stops.push(() => postgres.stop());
     const db = createDb(postgres.url, { max: 8, applicationName: 'bench-main' });
     stops.push(() => closeDb(db));
@@ -101,7 +119,10 @@ export async function startBenchStack(options: BenchStackOptions = {}): Promise<
     const adminToken = newToken();
     await bootstrapAdmin(db, adminToken);
 
-    const temporalServer: RunningTemporal = await startTemporalDevServer({ port: await freePort(), cliPath: process.env.TEMPORAL_CLI_PATH });
+    const temporalServer: RunningTemporal = await startTemporalDevServer({
+      port: await freePort(),
+      cliPath: process.env.TEMPORAL_CLI_PATH,
+    });
     stops.push(() => temporalServer.stop());
 
     const taskQueue = `bench-${randomUUID().slice(0, 8)}`;
@@ -120,8 +141,11 @@ export async function startBenchStack(options: BenchStackOptions = {}): Promise<
       ...(options.workerOptions ? { BENCH_WORKER_OPTIONS: JSON.stringify(options.workerOptions) } : {}),
     };
     // One folder per process: tsx's loader thread writes a profile of its own next to the main thread's.
-    const prof = (name: string) => (options.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${path.join(options.cpuProfDir, name)}`] : []);
-    const workerEnv = options.workerMetricsPort ? { ...env, TEMPORAL_METRICS_ADDRESS: `127.0.0.1:${options.workerMetricsPort}` } : env;
+    const prof = (name: string) =>
+      options.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${path.join(options.cpuProfDir, name)}`] : [];
+    const workerEnv = options.workerMetricsPort
+      ? { ...env, TEMPORAL_METRICS_ADDRESS: `127.0.0.1:${options.workerMetricsPort}` }
+      : env;
     const worker = forkChild('worker-process.ts', workerEnv, ['--expose-gc', ...prof('worker')]);
     stops.push(() => stopChild(worker.child));
     const api = forkChild('api-process.ts', env, prof('api'));

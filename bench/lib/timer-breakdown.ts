@@ -19,7 +19,9 @@ async function phasesOf(client: Client, opportunityId: string, dueAt: number): P
   const events = history.events ?? [];
   const at = (index: number) => tsToMs(events[index].eventTime);
   // The overdue write, the workflow task that scheduled it, and the last timer that rang before.
-  const flagged = events.findIndex((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'flagOverdueWithTask');
+  const flagged = events.findIndex(
+    (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'flagOverdueWithTask',
+  );
   if (flagged < 0) return null;
   const eventIdOf = (index: number) => Number(events[index].eventId);
   const byId = (id: unknown) => events.findIndex((e) => Number(e.eventId) === Number(id));
@@ -28,7 +30,9 @@ async function phasesOf(client: Client, opportunityId: string, dueAt: number): P
   const scheduled = started < 0 ? -1 : byId(events[started].workflowTaskStartedEventAttributes?.scheduledEventId);
   let firedAt = scheduled;
   while (firedAt >= 0 && events[firedAt].timerFiredEventAttributes == null) firedAt -= 1;
-  const activityDone = events.findIndex((e) => Number(e.activityTaskCompletedEventAttributes?.scheduledEventId) === eventIdOf(flagged));
+  const activityDone = events.findIndex(
+    (e) => Number(e.activityTaskCompletedEventAttributes?.scheduledEventId) === eventIdOf(flagged),
+  );
   if ([firedAt, scheduled, started, completed, activityDone].some((i) => i < 0)) return null;
   return {
     server: at(firedAt) - dueAt,
@@ -38,14 +42,30 @@ async function phasesOf(client: Client, opportunityId: string, dueAt: number): P
   };
 }
 
-export async function timerBreakdown(client: Client, dueById: Map<string, number>, sampleSize = 300): Promise<TimerBreakdown> {
+export async function timerBreakdown(
+  client: Client,
+  dueById: Map<string, number>,
+  sampleSize = 300,
+): Promise<TimerBreakdown> {
   const ids = [...dueById.keys()];
   const step = Math.max(1, Math.floor(ids.length / sampleSize));
   const sample = ids.filter((_, i) => i % step === 0).slice(0, sampleSize);
-  const rows = (await Promise.all(sample.map((id) => phasesOf(client, id, dueById.get(id)!)))).filter((r) => r !== null);
+  const rows = (await Promise.all(sample.map((id) => phasesOf(client, id, dueById.get(id)!)))).filter(
+    (r) => r !== null,
+  );
   const summary = (phase: Phase) => {
     const sorted = sortNumbers(rows.map((r) => r[phase]));
-    return { p50: round(percentile(sorted, 50)), p99: round(percentile(sorted, 99)), max: round(sorted[sorted.length - 1] ?? NaN) };
+    return {
+      p50: round(percentile(sorted, 50)),
+      p99: round(percentile(sorted, 99)),
+      max: round(sorted[sorted.length - 1] ?? NaN),
+    };
   };
-  return { sampled: rows.length, server: summary('server'), pickup: summary('pickup'), workflowTask: summary('workflowTask'), activity: summary('activity') };
+  return {
+    sampled: rows.length,
+    server: summary('server'),
+    pickup: summary('pickup'),
+    workflowTask: summary('workflowTask'),
+    activity: summary('activity'),
+  };
 }

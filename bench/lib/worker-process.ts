@@ -12,7 +12,9 @@ import { WORKER_TUNING_OPTIONS } from '../../infra/worker';
 
 async function main(): Promise<void> {
   // Over the production worker's settings (scripts/worker.ts), from --worker-options.
-  const tuning = process.env.BENCH_WORKER_OPTIONS ? (JSON.parse(process.env.BENCH_WORKER_OPTIONS) as Record<string, unknown>) : {};
+  const tuning = process.env.BENCH_WORKER_OPTIONS
+    ? (JSON.parse(process.env.BENCH_WORKER_OPTIONS) as Record<string, unknown>)
+    : {};
   // The composition root forwards only these WorkerOptions; anything else would be silently ignored.
   const forwarded: readonly string[] = ['maxConcurrentActivityTaskExecutions', ...WORKER_TUNING_OPTIONS];
   const unsupported = Object.keys(tuning).filter((key) => !forwarded.includes(key));

@@ -1,6 +1,13 @@
 import { asc, eq } from 'drizzle-orm';
 import type { Db } from '../client';
-import { approvals, proposals, type ApprovalDecision, type ApprovalKind, type ApprovalRow, type ProposalRow } from '../schema';
+import {
+  approvals,
+  proposals,
+  type ApprovalDecision,
+  type ApprovalKind,
+  type ApprovalRow,
+  type ProposalRow,
+} from '../schema';
 import { stampSummaries } from './client-safe-summaries';
 import { stampClientSafeContent } from './proposal-content';
 import { getProposal, updateProposal } from './proposals';
@@ -45,7 +52,11 @@ async function applyDecision(db: Db, proposal: ProposalRow, approval: ApprovalRo
     await updateProposal(db, proposal.id, { status: 'draft' });
     return;
   }
-  await stampClientSafeContent(db, proposal.id, { approvedBy: approval.approvedBy, approvedAt: approval.decidedAt, approvedVersion: proposal.version });
+  await stampClientSafeContent(db, proposal.id, {
+    approvedBy: approval.approvedBy,
+    approvedAt: approval.decidedAt,
+    approvedVersion: proposal.version,
+  });
   await updateProposal(db, proposal.id, { status: 'approved', approvalId: approval.id });
 }
 

@@ -1,7 +1,17 @@
 import { and, count, eq, isNull, sql } from 'drizzle-orm';
 import type { Db } from '../client';
 import { apiTokens, users, type ApiTokenRow, type UserRole, type UserRow } from '../schema';
-import { decodeCursor, optionalAfter, optionalEquals, prepared, selectOne, toPage, uuidCursor, type Page, type PageRequest } from './support';
+import {
+  decodeCursor,
+  optionalAfter,
+  optionalEquals,
+  prepared,
+  selectOne,
+  toPage,
+  uuidCursor,
+  type Page,
+  type PageRequest,
+} from './support';
 
 export type { ApiTokenRow, UserRow };
 
@@ -38,13 +48,19 @@ export async function listUsers(db: Db, filter: PageRequest & { role?: UserRole 
 }
 
 /** Stores a token by its sha256 hex; the token itself never reaches the database. */
-export async function createApiToken(db: Db, token: { userId: string; tokenHash: string; label: string }): Promise<ApiTokenRow> {
+export async function createApiToken(
+  db: Db,
+  token: { userId: string; tokenHash: string; label: string },
+): Promise<ApiTokenRow> {
   const [row] = await db.insert(apiTokens).values(token).returning();
   return row;
 }
 
 /** The unrevoked token with this hash and its user (prepared: every request reads it). */
-export async function findActiveToken(db: Db, tokenHash: string): Promise<{ token: ApiTokenRow; user: UserRow } | null> {
+export async function findActiveToken(
+  db: Db,
+  tokenHash: string,
+): Promise<{ token: ApiTokenRow; user: UserRow } | null> {
   const statement = prepared(db, 'api_token_active', (d) =>
     d
       .select({ token: apiTokens, user: users })

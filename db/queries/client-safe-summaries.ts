@@ -16,8 +16,16 @@ export function upsertClientSafeSummary(
   return upsertUnlessUnchanged(db, clientSafeSummaries, input, {
     target: [clientSafeSummaries.opportunityId, clientSafeSummaries.kind],
     compared: [clientSafeSummaries.body, clientSafeSummaries.visibility],
-    set: { body: input.body, visibility: input.visibility, version: sql`${clientSafeSummaries.version} + 1`, updatedAt: sql`now()` },
-    existing: and(eq(clientSafeSummaries.opportunityId, input.opportunityId), eq(clientSafeSummaries.kind, input.kind))!,
+    set: {
+      body: input.body,
+      visibility: input.visibility,
+      version: sql`${clientSafeSummaries.version} + 1`,
+      updatedAt: sql`now()`,
+    },
+    existing: and(
+      eq(clientSafeSummaries.opportunityId, input.opportunityId),
+      eq(clientSafeSummaries.kind, input.kind),
+    )!,
   });
 }
 
@@ -32,5 +40,9 @@ export async function stampSummaries(db: Db, opportunityId: string, approvedBy: 
 }
 
 export function listClientSafeSummaries(db: Db, opportunityId: string): Promise<ClientSafeSummaryRow[]> {
-  return db.select().from(clientSafeSummaries).where(eq(clientSafeSummaries.opportunityId, opportunityId)).orderBy(asc(clientSafeSummaries.kind));
+  return db
+    .select()
+    .from(clientSafeSummaries)
+    .where(eq(clientSafeSummaries.opportunityId, opportunityId))
+    .orderBy(asc(clientSafeSummaries.kind));
 }

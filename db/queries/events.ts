@@ -32,12 +32,20 @@ export async function appendEvent(db: Db, row: NewOpportunityEvent): Promise<boo
 const eventCursor = z.object({ position: z.number().int().nonnegative() });
 
 /** A deal's history in log order, with an opaque keyset cursor (prepared). */
-export async function listEvents(db: Db, request: PageRequest & { opportunityId: string }): Promise<Page<OpportunityEventRow>> {
+export async function listEvents(
+  db: Db,
+  request: PageRequest & { opportunityId: string },
+): Promise<Page<OpportunityEventRow>> {
   const statement = prepared(db, 'opportunity_events_list', (d) =>
     d
       .select()
       .from(opportunityEvents)
-      .where(and(eq(opportunityEvents.opportunityId, sql.placeholder('opportunityId')), gt(opportunityEvents.position, sql.placeholder('after'))))
+      .where(
+        and(
+          eq(opportunityEvents.opportunityId, sql.placeholder('opportunityId')),
+          gt(opportunityEvents.position, sql.placeholder('after')),
+        ),
+      )
       .orderBy(opportunityEvents.position)
       .limit(sql.placeholder('limit')),
   );
@@ -48,6 +56,9 @@ export async function listEvents(db: Db, request: PageRequest & { opportunityId:
 
 /** How many events carry this idempotency key (0 or 1). */
 export async function countEventsByKey(db: Db, key: string): Promise<number> {
-  const [row] = await db.select({ n: count() }).from(opportunityEvents).where(eq(opportunityEvents.idempotencyKey, key));
+  const [row] = await db
+    .select({ n: count() })
+    .from(opportunityEvents)
+    .where(eq(opportunityEvents.idempotencyKey, key));
   return row.n;
 }

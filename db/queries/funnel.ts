@@ -1,5 +1,13 @@
 import { and, sql } from 'drizzle-orm';
-import { computeFunnel, wonInPeriod, type DealFacts, type Funnel, type FunnelFilter, type LogEntry, type Period } from '../../machines/opportunity/metrics';
+import {
+  computeFunnel,
+  wonInPeriod,
+  type DealFacts,
+  type Funnel,
+  type FunnelFilter,
+  type LogEntry,
+  type Period,
+} from '../../machines/opportunity/metrics';
 import { HANDOFF_RECORDS } from '../../machines/opportunity/vocabulary';
 import type { Db } from '../client';
 import { opportunities, opportunityEvents } from '../schema';
@@ -74,5 +82,11 @@ export async function funnelMetrics(db: Db, period: Period, filter: FunnelFilter
   const entries = await periodEntries(db, period);
   const ids = [...new Set(entries.map((e) => e.opportunityId))];
   const deals = await periodDeals(db, period, ids);
-  return computeFunnel({ period, filter, deals, entries, recordsPresent: await recordsPresent(db, wonInPeriod(entries)) });
+  return computeFunnel({
+    period,
+    filter,
+    deals,
+    entries,
+    recordsPresent: await recordsPresent(db, wonInPeriod(entries)),
+  });
 }

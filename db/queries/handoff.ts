@@ -73,7 +73,13 @@ export function ensureProject(
 
 export function ensurePortalUser(
   db: Db,
-  input: Keyed & { clientId: string; email?: string | null; name?: string | null; contactId?: string | null; userId?: string | null },
+  input: Keyed & {
+    clientId: string;
+    email?: string | null;
+    name?: string | null;
+    contactId?: string | null;
+    userId?: string | null;
+  },
 ): Promise<PortalUserRow> {
   return insertOnceByKey(db, portalUsers, input);
 }

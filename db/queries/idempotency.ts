@@ -16,7 +16,12 @@ type Which = { principal: string; key: string };
 
 /** An in-flight claim not renewed for this long was abandoned and may be taken over. */
 export const CLAIM_LEASE_SECONDS = 6;
-const whereKey = (which: Which) => and(eq(idempotencyKeys.principal, which.principal), eq(idempotencyKeys.key, which.key), isNull(idempotencyKeys.status));
+const whereKey = (which: Which) =>
+  and(
+    eq(idempotencyKeys.principal, which.principal),
+    eq(idempotencyKeys.key, which.key),
+    isNull(idempotencyKeys.status),
+  );
 
 /**
  * Claims a key for a request. An in-flight claim is a lease: its owner renews `created_at`
@@ -36,18 +41,29 @@ export async function claimIdempotencyKey(
     .onConflictDoUpdate({
       target: [idempotencyKeys.principal, idempotencyKeys.key],
       set: { createdAt: sql`now()` },
-      setWhere: and(isNull(idempotencyKeys.status), lt(idempotencyKeys.createdAt, stale), eq(idempotencyKeys.bodyHash, claim.bodyHash)),
+      setWhere: and(
+        isNull(idempotencyKeys.status),
+        lt(idempotencyKeys.createdAt, stale),
+        eq(idempotencyKeys.bodyHash, claim.bodyHash),
+      ),
     })
     .returning({ key: idempotencyKeys.key });
   if (rows.length > 0) return { claimed: true };
-  const row = await selectOne(db, idempotencyKeys, and(eq(idempotencyKeys.principal, claim.principal), eq(idempotencyKeys.key, claim.key))!);
+  const row = await selectOne(
+    db,
+    idempotencyKeys,
+    and(eq(idempotencyKeys.principal, claim.principal), eq(idempotencyKeys.key, claim.key))!,
+  );
   // Released between the insert and the read: try once more.
   return row ? { claimed: false, row } : claimIdempotencyKey(db, claim, leaseSeconds);
 }
 
 /** The owner of an in-flight claim renews its lease. */
 export async function renewIdempotencyKey(db: Db, which: Which): Promise<void> {
-  await db.update(idempotencyKeys).set({ createdAt: sql`now()` }).where(whereKey(which));
+  await db
+    .update(idempotencyKeys)
+    .set({ createdAt: sql`now()` })
+    .where(whereKey(which));
 }
 
 /**
@@ -101,8 +117,12 @@ export async function pruneIdempotencyKeys(db: Db, days: number, limit: number):
   const expired = db
     .select({ principal: idempotencyKeys.principal, key: idempotencyKeys.key })
     .from(idempotencyKeys)
-    .where(or(lt(idempotencyKeys.completedAt, old), and(isNull(idempotencyKeys.status), lt(idempotencyKeys.createdAt, old))))
+    .where(
+      or(lt(idempotencyKeys.completedAt, old), and(isNull(idempotencyKeys.status), lt(idempotencyKeys.createdAt, old))),
+    )
     .limit(limit);
-  const result = await db.delete(idempotencyKeys).where(sql`(${idempotencyKeys.principal}, ${idempotencyKeys.key}) in (${expired})`);
+  const result = await db
+    .delete(idempotencyKeys)
+    .where(sql`(${idempotencyKeys.principal}, ${idempotencyKeys.key}) in (${expired})`);
   return result.rowCount ?? 0;
 }

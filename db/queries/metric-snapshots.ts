@@ -4,7 +4,16 @@ import type { Period } from '../../machines/opportunity/metrics';
 import type { Db } from '../client';
 import { metricSnapshots, type MetricSnapshotRow } from '../schema';
 import { funnelMetrics } from './funnel';
-import { decodeCursor, insertIfAbsent, optionalEquals, prepared, selectOne, toPage, type Page, type PageRequest } from './support';
+import {
+  decodeCursor,
+  insertIfAbsent,
+  optionalEquals,
+  prepared,
+  selectOne,
+  toPage,
+  type Page,
+  type PageRequest,
+} from './support';
 
 export type { MetricSnapshotRow };
 
@@ -41,7 +50,10 @@ export async function captureFunnelSnapshot(
 const snapshotCursor = z.object({ id: z.uuid() });
 
 /** Snapshots of a kind, newest first, with an opaque keyset cursor (prepared). */
-export async function listMetricSnapshots(db: Db, request: PageRequest & { kind: string }): Promise<Page<MetricSnapshotRow>> {
+export async function listMetricSnapshots(
+  db: Db,
+  request: PageRequest & { kind: string },
+): Promise<Page<MetricSnapshotRow>> {
   const afterId = sql`${sql.placeholder('afterId')}::uuid`;
   const statement = prepared(db, 'metric_snapshots_list', (d) =>
     d

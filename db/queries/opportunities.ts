@@ -17,7 +17,9 @@ import {
 
 export type { OpportunityRow };
 
-export interface NewOpportunity extends Partial<Omit<OpportunityProjection, 'id' | 'version' | 'stage' | 'snapshot' | 'ownerId' | 'source'>> {
+export interface NewOpportunity extends Partial<
+  Omit<OpportunityProjection, 'id' | 'version' | 'stage' | 'snapshot' | 'ownerId' | 'source'>
+> {
   id: string;
   workflowId: string;
   title: string;
@@ -94,7 +96,10 @@ export async function setOpportunityFlags(db: Db, flags: { id: string } & Partia
 /** One opportunity (prepared). */
 export async function getOpportunity(db: Db, id: string): Promise<OpportunityRow | null> {
   const statement = prepared(db, 'opportunity_by_id', (d) =>
-    d.select().from(opportunities).where(eq(opportunities.id, sql.placeholder('id'))),
+    d
+      .select()
+      .from(opportunities)
+      .where(eq(opportunities.id, sql.placeholder('id'))),
   );
   const [row] = await statement.execute({ id });
   return row ?? null;

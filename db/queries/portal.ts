@@ -1,6 +1,12 @@
 import { and, asc, eq, or, sql } from 'drizzle-orm';
 import type { Db } from '../client';
-import { portalClientTexts, portalProposalLinks, proposals, type PortalClientTextRow, type PortalProposalLinkRow } from '../schema';
+import {
+  portalClientTexts,
+  portalProposalLinks,
+  proposals,
+  type PortalClientTextRow,
+  type PortalProposalLinkRow,
+} from '../schema';
 import { prepared } from './support';
 
 /*
@@ -31,7 +37,12 @@ const textColumns = {
   approvedAt: portalClientTexts.approvedAt,
 };
 
-const textOrder = [asc(portalClientTexts.opportunityId), asc(portalClientTexts.source), asc(portalClientTexts.kind), asc(portalClientTexts.position)];
+const textOrder = [
+  asc(portalClientTexts.opportunityId),
+  asc(portalClientTexts.source),
+  asc(portalClientTexts.kind),
+  asc(portalClientTexts.position),
+];
 
 /** What a proposal link shows: its live proposal, the approved text of that version and the deal's approved summaries. */
 export async function portalProposalByLinkToken(db: Db, tokenHash: string): Promise<PortalProposal | null> {

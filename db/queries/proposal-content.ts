@@ -1,7 +1,13 @@
 import { and, asc, eq, sql } from 'drizzle-orm';
 import type { ProposalSectionKind } from '../../machines/opportunity/vocabulary';
 import type { Db } from '../client';
-import { proposalLineItems, proposalSections, type ProposalLineItemRow, type ProposalSectionRow, type Visibility } from '../schema';
+import {
+  proposalLineItems,
+  proposalSections,
+  type ProposalLineItemRow,
+  type ProposalSectionRow,
+  type Visibility,
+} from '../schema';
 import { inTransaction, upsertUnlessUnchanged } from './support';
 
 export type { ProposalLineItemRow, ProposalSectionRow };
@@ -19,13 +25,24 @@ export function upsertProposalSection(
   return upsertUnlessUnchanged(db, proposalSections, input, {
     target: [proposalSections.proposalId, proposalSections.section],
     compared: [proposalSections.body, proposalSections.visibility],
-    set: { body: input.body, visibility: input.visibility, approvedBy: null, approvedAt: null, approvedVersion: null, updatedAt: sql`now()` },
+    set: {
+      body: input.body,
+      visibility: input.visibility,
+      approvedBy: null,
+      approvedAt: null,
+      approvedVersion: null,
+      updatedAt: sql`now()`,
+    },
     existing: and(eq(proposalSections.proposalId, input.proposalId), eq(proposalSections.section, input.section))!,
   });
 }
 
 export function listProposalSections(db: Db, proposalId: string): Promise<ProposalSectionRow[]> {
-  return db.select().from(proposalSections).where(eq(proposalSections.proposalId, proposalId)).orderBy(asc(proposalSections.section));
+  return db
+    .select()
+    .from(proposalSections)
+    .where(eq(proposalSections.proposalId, proposalId))
+    .orderBy(asc(proposalSections.section));
 }
 
 export interface NewLineItem {
@@ -56,7 +73,11 @@ export function replaceLineItems(db: Db, proposalId: string, items: NewLineItem[
 }
 
 export function listLineItems(db: Db, proposalId: string): Promise<ProposalLineItemRow[]> {
-  return db.select().from(proposalLineItems).where(eq(proposalLineItems.proposalId, proposalId)).orderBy(asc(proposalLineItems.position));
+  return db
+    .select()
+    .from(proposalLineItems)
+    .where(eq(proposalLineItems.proposalId, proposalId))
+    .orderBy(asc(proposalLineItems.position));
 }
 
 /** Who approved a version's client-safe content, when, and which version (K1). */
@@ -68,8 +89,14 @@ export interface ContentStamp {
 
 /** AP1: stamps the client-safe sections and line items of a proposal as approved. */
 export async function stampClientSafeContent(db: Db, proposalId: string, stamp: ContentStamp): Promise<void> {
-  await db.update(proposalSections).set(stamp).where(and(eq(proposalSections.proposalId, proposalId), eq(proposalSections.visibility, 'client_safe')));
-  await db.update(proposalLineItems).set(stamp).where(and(eq(proposalLineItems.proposalId, proposalId), eq(proposalLineItems.visibility, 'client_safe')));
+  await db
+    .update(proposalSections)
+    .set(stamp)
+    .where(and(eq(proposalSections.proposalId, proposalId), eq(proposalSections.visibility, 'client_safe')));
+  await db
+    .update(proposalLineItems)
+    .set(stamp)
+    .where(and(eq(proposalLineItems.proposalId, proposalId), eq(proposalLineItems.visibility, 'client_safe')));
 }
 
 /** A section or line item copied to another version, without its approval. */

@@ -36,7 +36,10 @@ export interface ProposalLinks {
 }
 
 /** The deal's current proposal, or version 1 when it has none. */
-export async function ensureCurrentProposal(db: Db, input: ProposalLinks & { opportunityId: string; createdBy: string }): Promise<ProposalRow> {
+export async function ensureCurrentProposal(
+  db: Db,
+  input: ProposalLinks & { opportunityId: string; createdBy: string },
+): Promise<ProposalRow> {
   const current = await getCurrentProposal(db, input.opportunityId);
   if (current) return current;
   await insertIfAbsent(db, proposals, { ...input, version: 1 }, [proposals.opportunityId, proposals.version]);
@@ -44,7 +47,11 @@ export async function ensureCurrentProposal(db: Db, input: ProposalLinks & { opp
 }
 
 /** Updates the given fields of a proposal; returns the row, or null when there is none. */
-export async function updateProposal(db: Db, proposalId: string, fields: Partial<typeof proposals.$inferInsert>): Promise<ProposalRow | null> {
+export async function updateProposal(
+  db: Db,
+  proposalId: string,
+  fields: Partial<typeof proposals.$inferInsert>,
+): Promise<ProposalRow | null> {
   const [row] = await db
     .update(proposals)
     .set({ ...definedOnly(fields), updatedAt: sql`now()` })
@@ -58,8 +65,15 @@ export function attachProposalRecords(db: Db, proposalId: string, links: Proposa
   return updateProposal(db, proposalId, links);
 }
 
-export function submitProposal(db: Db, input: { proposalId: string; submittedBy: string; submittedAt?: Date }): Promise<ProposalRow | null> {
-  return updateProposal(db, input.proposalId, { status: 'submitted', submittedBy: input.submittedBy, submittedAt: input.submittedAt ?? new Date() });
+export function submitProposal(
+  db: Db,
+  input: { proposalId: string; submittedBy: string; submittedAt?: Date },
+): Promise<ProposalRow | null> {
+  return updateProposal(db, input.proposalId, {
+    status: 'submitted',
+    submittedBy: input.submittedBy,
+    submittedAt: input.submittedAt ?? new Date(),
+  });
 }
 
 /** T1: the tracking fields of a proposal (any subset). */
@@ -70,12 +84,19 @@ export interface ProposalTracking {
   decisionDeadline?: Date | null;
 }
 
-export function recordProposalTracking(db: Db, proposalId: string, tracking: ProposalTracking): Promise<ProposalRow | null> {
+export function recordProposalTracking(
+  db: Db,
+  proposalId: string,
+  tracking: ProposalTracking,
+): Promise<ProposalRow | null> {
   return updateProposal(db, proposalId, tracking);
 }
 
 /** T1: the follow-up date of the deal's current proposal; returns whether there was one. */
-export async function recordProposalFollowUp(db: Db, input: { opportunityId: string; followUpAt: Date }): Promise<boolean> {
+export async function recordProposalFollowUp(
+  db: Db,
+  input: { opportunityId: string; followUpAt: Date },
+): Promise<boolean> {
   const current = await getCurrentProposal(db, input.opportunityId);
   return current !== null && (await recordProposalTracking(db, current.id, { followUpAt: input.followUpAt })) !== null;
 }
@@ -83,7 +104,13 @@ export async function recordProposalFollowUp(db: Db, input: { opportunityId: str
 /** T1: sent with a link (stored as the sha256 hex of its token). */
 export function recordProposalSent(
   db: Db,
-  input: { proposalId: string; linkTokenHash: string; sentAt: Date; followUpAt?: Date | null; decisionDeadline?: Date | null },
+  input: {
+    proposalId: string;
+    linkTokenHash: string;
+    sentAt: Date;
+    followUpAt?: Date | null;
+    decisionDeadline?: Date | null;
+  },
 ): Promise<ProposalRow | null> {
   const { proposalId, ...fields } = input;
   return updateProposal(db, proposalId, { ...fields, status: 'sent', linkRevokedAt: null });
@@ -93,7 +120,10 @@ export function recordProposalSent(
  * T1: someone opened the proposal link. Sets the first and last viewed dates of a live
  * link (sent, not revoked) and logs the visit in incoming_logs; null for a dead link.
  */
-export async function recordProposalView(db: Db, input: { linkTokenHash: string; viewedAt: Date }): Promise<ProposalRow | null> {
+export async function recordProposalView(
+  db: Db,
+  input: { linkTokenHash: string; viewedAt: Date },
+): Promise<ProposalRow | null> {
   return inTransaction(db, async (tx) => {
     const [row] = await tx
       .update(proposals)
@@ -115,7 +145,11 @@ export async function recordProposalView(db: Db, input: { linkTokenHash: string;
 }
 
 function liveLink(linkTokenHash: string): SQL {
-  return and(eq(proposals.linkTokenHash, linkTokenHash), eq(proposals.status, 'sent'), isNull(proposals.linkRevokedAt))!;
+  return and(
+    eq(proposals.linkTokenHash, linkTokenHash),
+    eq(proposals.status, 'sent'),
+    isNull(proposals.linkRevokedAt),
+  )!;
 }
 
 /**
@@ -123,16 +157,41 @@ function liveLink(linkTokenHash: string): SQL {
  * new version starts as a draft with the same attachments, sections and line items, none of
  * them approved. A retry returns the version already made.
  */
-export async function reviseSentProposal(db: Db, input: { proposalId: string; createdBy: string }): Promise<ProposalRow> {
+export async function reviseSentProposal(
+  db: Db,
+  input: { proposalId: string; createdBy: string },
+): Promise<ProposalRow> {
   return inTransaction(db, async (tx) => {
     const [old] = await tx.select().from(proposals).where(eq(proposals.id, input.proposalId)).for('update');
     if (!old) throw new Error(`proposal ${input.proposalId} not found`);
     if (old.status === 'superseded') return (await nextVersionOf(tx, old))!;
     await updateProposal(tx, old.id, { status: 'superseded', linkRevokedAt: new Date() });
-    const { opportunityId, clientId, serviceId, projectId, communicationId, followUpAt, objection, probability, decisionDeadline } = old;
+    const {
+      opportunityId,
+      clientId,
+      serviceId,
+      projectId,
+      communicationId,
+      followUpAt,
+      objection,
+      probability,
+      decisionDeadline,
+    } = old;
     const [next] = await tx
       .insert(proposals)
-      .values({ opportunityId, clientId, serviceId, projectId, communicationId, followUpAt, objection, probability, decisionDeadline, version: old.version + 1, createdBy: input.createdBy })
+      .values({
+        opportunityId,
+        clientId,
+        serviceId,
+        projectId,
+        communicationId,
+        followUpAt,
+        objection,
+        probability,
+        decisionDeadline,
+        version: old.version + 1,
+        createdBy: input.createdBy,
+      })
       .returning();
     await copyUnapprovedContent(tx, old.id, next.id);
     return next;
@@ -140,7 +199,11 @@ export async function reviseSentProposal(db: Db, input: { proposalId: string; cr
 }
 
 async function nextVersionOf(db: Db, proposal: ProposalRow): Promise<ProposalRow | undefined> {
-  return selectOne(db, proposals, and(eq(proposals.opportunityId, proposal.opportunityId), eq(proposals.version, proposal.version + 1))!);
+  return selectOne(
+    db,
+    proposals,
+    and(eq(proposals.opportunityId, proposal.opportunityId), eq(proposals.version, proposal.version + 1))!,
+  );
 }
 
 /** Every version of a deal's proposal, newest first (R1). */

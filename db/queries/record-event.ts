@@ -53,7 +53,10 @@ const PROJECTED_FIELDS = [
  * placeholder would get its column's drizzle encoder, which fails on null timestamps.
  */
 function placeholders<K extends string>(prefix: string, fields: readonly K[]): Record<K, SQL> {
-  return Object.fromEntries(fields.map((field) => [field, sql`${sql.placeholder(`${prefix}${field}`)}`])) as Record<K, SQL>;
+  return Object.fromEntries(fields.map((field) => [field, sql`${sql.placeholder(`${prefix}${field}`)}`])) as Record<
+    K,
+    SQL
+  >;
 }
 
 function prefixed(prefix: string, values: Record<string, unknown>, fields: readonly string[]): Record<string, unknown> {
@@ -67,20 +70,28 @@ function prefixed(prefix: string, values: Record<string, unknown>, fields: reado
  * The projection is applied only when its version is newer than the row's, as
  * `projectOpportunity` does.
  */
-export async function appendEventAndProject(db: Db, event: NewOpportunityEvent, projection: ProjectionWithFlags): Promise<void> {
+export async function appendEventAndProject(
+  db: Db,
+  event: NewOpportunityEvent,
+  projection: ProjectionWithFlags,
+): Promise<void> {
   const statement = prepared(db, 'opportunity_event_append_and_project', (d) => {
-    const appended = d.$with('appended').as(
-      d
-        .insert(opportunityEvents)
-        .values(placeholders('e_', EVENT_FIELDS))
-        .onConflictDoNothing({ target: opportunityEvents.idempotencyKey })
-        .returning({ id: opportunityEvents.id }),
-    );
+    const appended = d
+      .$with('appended')
+      .as(
+        d
+          .insert(opportunityEvents)
+          .values(placeholders('e_', EVENT_FIELDS))
+          .onConflictDoNothing({ target: opportunityEvents.idempotencyKey })
+          .returning({ id: opportunityEvents.id }),
+      );
     return d
       .with(appended)
       .update(opportunities)
       .set({ ...placeholders('p_', PROJECTED_FIELDS), updatedAt: sql`now()` })
-      .where(and(eq(opportunities.id, sql.placeholder('p_id')), lt(opportunities.version, sql.placeholder('p_version'))));
+      .where(
+        and(eq(opportunities.id, sql.placeholder('p_id')), lt(opportunities.version, sql.placeholder('p_version'))),
+      );
   });
   await statement.execute({
     ...prefixed('e_', event as unknown as Record<string, unknown>, EVENT_FIELDS),

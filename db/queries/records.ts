@@ -30,13 +30,26 @@ export async function recordDiscoveryNotes(
   input: { key: string; opportunityId: string; facts: Partial<Record<DiscoveryFact, string>>; recordedBy: string },
 ): Promise<void> {
   for (const [fact, body] of Object.entries(input.facts) as [DiscoveryFact, string][]) {
-    await insertOnceByKey(db, discoveryNotes, { key: `${input.key}:${fact}`, opportunityId: input.opportunityId, fact, body, recordedBy: input.recordedBy });
+    await insertOnceByKey(db, discoveryNotes, {
+      key: `${input.key}:${fact}`,
+      opportunityId: input.opportunityId,
+      fact,
+      body,
+      recordedBy: input.recordedBy,
+    });
   }
 }
 
 export function recordAuditEvidence(
   db: Db,
-  input: { key: string; opportunityId: string; kind: string; summary: string; sourceUrl: string | null; recordedBy: string },
+  input: {
+    key: string;
+    opportunityId: string;
+    kind: string;
+    summary: string;
+    sourceUrl: string | null;
+    recordedBy: string;
+  },
 ): Promise<AuditEvidenceRow> {
   return insertOnceByKey(db, auditEvidence, input);
 }
@@ -59,18 +72,30 @@ export function recordCommunication(
 }
 
 export function listDiscoveryNotes(db: Db, opportunityId: string): Promise<DiscoveryNoteRow[]> {
-  return db.select().from(discoveryNotes).where(eq(discoveryNotes.opportunityId, opportunityId)).orderBy(asc(discoveryNotes.createdAt), asc(discoveryNotes.fact));
+  return db
+    .select()
+    .from(discoveryNotes)
+    .where(eq(discoveryNotes.opportunityId, opportunityId))
+    .orderBy(asc(discoveryNotes.createdAt), asc(discoveryNotes.fact));
 }
 
 export function listAuditEvidence(db: Db, opportunityId: string): Promise<AuditEvidenceRow[]> {
-  return db.select().from(auditEvidence).where(eq(auditEvidence.opportunityId, opportunityId)).orderBy(asc(auditEvidence.createdAt));
+  return db
+    .select()
+    .from(auditEvidence)
+    .where(eq(auditEvidence.opportunityId, opportunityId))
+    .orderBy(asc(auditEvidence.createdAt));
 }
 
 /** The handoff's delivery records of a deal, where they exist (W1, S2). */
 export async function deliveryRecords(
   db: Db,
   opportunityId: string,
-): Promise<{ project: ProjectRow | null; clientService: ClientServiceRow | null; checklist: OnboardingChecklistRow | null }> {
+): Promise<{
+  project: ProjectRow | null;
+  clientService: ClientServiceRow | null;
+  checklist: OnboardingChecklistRow | null;
+}> {
   // One after another: inside a transaction `db` is a single connection (pg deprecates overlapping queries on one).
   const project = await selectOne(db, projects, eq(projects.opportunityId, opportunityId));
   const clientService = await selectOne(db, clientServices, eq(clientServices.opportunityId, opportunityId));

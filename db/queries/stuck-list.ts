@@ -3,7 +3,16 @@ import { FOLLOW_UP_STAGES, PROPOSAL_WORK_STAGES } from '../../machines/opportuni
 import type { Db } from '../client';
 import { opportunities, type OpportunityRow } from '../schema';
 import { lastActivityAt, lastEventAt } from './deal-activity';
-import { decodeCursor, optionalAfter, optionalEquals, prepared, toPage, uuidCursor, type Page, type PageRequest } from './support';
+import {
+  decodeCursor,
+  optionalAfter,
+  optionalEquals,
+  prepared,
+  toPage,
+  uuidCursor,
+  type Page,
+  type PageRequest,
+} from './support';
 
 /* DL1: the deals on the stuck list (prepared); machines/opportunity/stuck-reasons.ts says why each is there. */
 
@@ -50,11 +59,14 @@ export async function listStuckDeals(db: Db, request: PageRequest & { ownerId?: 
         overdue: opportunities.overdue,
         dormant: opportunities.dormant,
         // A new lead's row carries its first next action only in the snapshot until its first event.
-        nextActionDescription: sql<string | null>`coalesce(${opportunities.nextActionDescription}, ${opportunities.snapshot}->'context'->'nextAction'->>'description')`,
+        nextActionDescription: sql<
+          string | null
+        >`coalesce(${opportunities.nextActionDescription}, ${opportunities.snapshot}->'context'->'nextAction'->>'description')`,
         // Cast only text Postgres reads as a timestamp: one snapshot's bad date must not fail the whole list.
-        nextActionDueAt: sql<Date | null>`coalesce(${opportunities.nextActionDueAt}, ${timestampOrNull(sql`${opportunities.snapshot}->'context'->'nextAction'->>'dueAt'`)})`.mapWith(
-          opportunities.nextActionDueAt,
-        ),
+        nextActionDueAt:
+          sql<Date | null>`coalesce(${opportunities.nextActionDueAt}, ${timestampOrNull(sql`${opportunities.snapshot}->'context'->'nextAction'->>'dueAt'`)})`.mapWith(
+            opportunities.nextActionDueAt,
+          ),
         decisionDeadline: opportunities.decisionDeadline,
         followUpPauseReasons: opportunities.followUpPauseReasons,
         proposalPauseReasons: opportunities.proposalPauseReasons,

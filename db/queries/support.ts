@@ -100,8 +100,16 @@ export async function insertOnceByKey<T extends KeyedTable>(
 }
 
 /** The first row of `table` matching `where`, or undefined. */
-export async function selectOne<T extends PgTable>(db: Db, table: T, where: SQL): Promise<T['$inferSelect'] | undefined> {
-  const rows: unknown[] = await db.select().from(table as PgTable).where(where).limit(1);
+export async function selectOne<T extends PgTable>(
+  db: Db,
+  table: T,
+  where: SQL,
+): Promise<T['$inferSelect'] | undefined> {
+  const rows: unknown[] = await db
+    .select()
+    .from(table as PgTable)
+    .where(where)
+    .limit(1);
   return rows[0] as T['$inferSelect'] | undefined;
 }
 
@@ -115,7 +123,12 @@ interface UpsertOptions<T extends PgTable> {
 }
 
 /** Insert, or update only when a compared column differs; returns the row either way. */
-export async function upsertUnlessUnchanged<T extends PgTable>(db: Db, table: T, values: T['$inferInsert'], options: UpsertOptions<T>): Promise<T['$inferSelect']> {
+export async function upsertUnlessUnchanged<T extends PgTable>(
+  db: Db,
+  table: T,
+  values: T['$inferInsert'],
+  options: UpsertOptions<T>,
+): Promise<T['$inferSelect']> {
   const changed = options.compared.map((c) => sql`${c} IS DISTINCT FROM excluded.${sql.identifier(c.name)}`);
   const rows = await db
     .insert(table)

@@ -12,7 +12,10 @@ export const createdAt = () => tz('created_at').notNull().defaultNow();
 
 export const updatedAt = () => tz('updated_at').notNull().defaultNow();
 
-export const opportunityRef = () => uuid('opportunity_id').notNull().references(() => opportunities.id);
+export const opportunityRef = () =>
+  uuid('opportunity_id')
+    .notNull()
+    .references(() => opportunities.id);
 
 /**
  * Every record the won-deal handoff writes: a unique `key` chosen by the workflow makes a

@@ -10,7 +10,9 @@ export const opportunityEvents = pgTable(
   'opportunity_events',
   {
     id: bigserial('id', { mode: 'number' }).primaryKey(),
-    opportunityId: uuid('opportunity_id').notNull().references(() => opportunities.id),
+    opportunityId: uuid('opportunity_id')
+      .notNull()
+      .references(() => opportunities.id),
     /** The deal's state version after this row: system notes share the version of the event before them. */
     version: integer('version').notNull(),
     /** This row's place in the deal's log: 1, 2, 3… unique and without gaps, system notes included. */

@@ -76,7 +76,10 @@ export const connectorAccounts = pgTable(
     externalAccountId: text('external_account_id'),
     status: text('status').notNull().default('pending_access'),
   },
-  (t) => [index('connector_accounts_client_idx').on(t.clientId), index('connector_accounts_opportunity_idx').on(t.opportunityId)],
+  (t) => [
+    index('connector_accounts_client_idx').on(t.clientId),
+    index('connector_accounts_opportunity_idx').on(t.opportunityId),
+  ],
 );
 export type ConnectorAccountRow = typeof connectorAccounts.$inferSelect;
 

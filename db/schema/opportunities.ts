@@ -20,8 +20,14 @@ export const opportunities = pgTable(
     nextActionDescription: text('next_action_description'),
     nextActionDueAt: timestamp('next_action_due_at', { withTimezone: true }),
     nextActionOwner: text('next_action_owner'),
-    followUpPauseReasons: text('follow_up_pause_reasons').array().notNull().default(sql`'{}'::text[]`),
-    proposalPauseReasons: text('proposal_pause_reasons').array().notNull().default(sql`'{}'::text[]`),
+    followUpPauseReasons: text('follow_up_pause_reasons')
+      .array()
+      .notNull()
+      .default(sql`'{}'::text[]`),
+    proposalPauseReasons: text('proposal_pause_reasons')
+      .array()
+      .notNull()
+      .default(sql`'{}'::text[]`),
     scopeState: text('scope_state').notNull().default('unscoped'),
     clientSafeStatus: text('client_safe_status').notNull().default('none'),
     overdue: boolean('overdue').notNull().default(false),

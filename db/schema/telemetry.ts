@@ -15,7 +15,10 @@ export const incomingLogs = pgTable(
     payload: jsonb('payload').notNull().default({}),
     receivedAt: tz('received_at').notNull().defaultNow(),
   },
-  (t) => [index('incoming_logs_opportunity_idx').on(t.opportunityId, t.receivedAt), index('incoming_logs_source_idx').on(t.source, t.receivedAt)],
+  (t) => [
+    index('incoming_logs_opportunity_idx').on(t.opportunityId, t.receivedAt),
+    index('incoming_logs_source_idx').on(t.source, t.receivedAt),
+  ],
 );
 
 /**
@@ -37,6 +40,9 @@ export const metricSnapshots = pgTable(
     values: jsonb('values').$type<Record<string, unknown>>().notNull(),
     capturedAt: tz('captured_at').notNull().defaultNow(),
   },
-  (t) => [index('metric_snapshots_kind_idx').on(t.kind, t.capturedAt), index('metric_snapshots_opportunity_idx').on(t.opportunityId, t.kind)],
+  (t) => [
+    index('metric_snapshots_kind_idx').on(t.kind, t.capturedAt),
+    index('metric_snapshots_opportunity_idx').on(t.opportunityId, t.kind),
+  ],
 );
 export type MetricSnapshotRow = typeof metricSnapshots.$inferSelect;

@@ -112,7 +112,11 @@ export function applyEvent(state: DealState, input: unknown): ApplyResult {
   const event = parsed.event;
   const stage = stageOf(state);
   if (stage === null) {
-    return { ok: false, code: 'invalid_event', issues: [{ path: '(state)', message: 'the deal state is not a state of the deal machine' }] };
+    return {
+      ok: false,
+      code: 'invalid_event',
+      issues: [{ path: '(state)', message: 'the deal state is not a state of the deal machine' }],
+    };
   }
   try {
     const gates = unmetGates(state, event);
@@ -122,11 +126,28 @@ export function applyEvent(state: DealState, input: unknown): ApplyResult {
     const expected = (moveFor(event.type, stage) as Move).to ?? stage;
     if (next.stage !== expected) {
       // Unreachable while the machine is generated from the move table; a loud tripwire, not a throw.
-      return { ok: false, code: 'invalid_event', issues: [{ path: '(machine)', message: `${event.type} from ${stage} reached ${next.stage}, expected ${expected}` }] };
+      return {
+        ok: false,
+        code: 'invalid_event',
+        issues: [
+          { path: '(machine)', message: `${event.type} from ${stage} reached ${next.stage}, expected ${expected}` },
+        ],
+      };
     }
-    return { ok: true, state: next, event, stageBefore: stage, stageAfter: next.stage, changed: !deepEqual(state, next) };
+    return {
+      ok: true,
+      state: next,
+      event,
+      stageBefore: stage,
+      stageAfter: next.stage,
+      changed: !deepEqual(state, next),
+    };
   } catch (error) {
-    return { ok: false, code: 'invalid_event', issues: [{ path: '(state)', message: `the deal state could not be restored: ${String(error)}` }] };
+    return {
+      ok: false,
+      code: 'invalid_event',
+      issues: [{ path: '(state)', message: `the deal state could not be restored: ${String(error)}` }],
+    };
   }
 }
 
@@ -168,6 +189,10 @@ export function deepEqual(a: unknown, b: unknown): boolean {
   const kb = Object.keys(b as object);
   return (
     ka.length === kb.length &&
-    ka.every((k) => Object.prototype.hasOwnProperty.call(b, k) && deepEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]))
+    ka.every(
+      (k) =>
+        Object.prototype.hasOwnProperty.call(b, k) &&
+        deepEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]),
+    )
   );
 }

@@ -14,7 +14,9 @@ import { z } from 'zod';
 import { eventSchemas, line, safeTextCheck, text } from './events';
 import { SUMMARY_KINDS, VISIBILITIES, type EventType } from './vocabulary';
 
-const visibilitySchema = z.enum(VISIBILITIES).meta({ description: 'Only `client_safe` text can ever reach a client, and only once approved (K1)' });
+const visibilitySchema = z
+  .enum(VISIBILITIES)
+  .meta({ description: 'Only `client_safe` text can ever reach a client, and only once approved (K1)' });
 
 /*
  * Money caps. A line's total (quantity x unit price) is at most 1e5 x 1e10 = 1e15 cents, and
@@ -43,8 +45,17 @@ export const totalCents = (items: readonly Priced[]): number => Number(totalCent
 
 const lineItemSchema = z.strictObject({
   description: text(500),
-  quantity: z.int().min(1).max(MAX_QUANTITY).default(1).meta({ description: `1 to ${MAX_QUANTITY.toLocaleString('en-US')}` }),
-  unitPriceCents: z.int().min(0).max(MAX_UNIT_PRICE_CENTS).meta({ description: `0 to ${MAX_UNIT_PRICE_CENTS.toLocaleString('en-US')} cents` }),
+  quantity: z
+    .int()
+    .min(1)
+    .max(MAX_QUANTITY)
+    .default(1)
+    .meta({ description: `1 to ${MAX_QUANTITY.toLocaleString('en-US')}` }),
+  unitPriceCents: z
+    .int()
+    .min(0)
+    .max(MAX_UNIT_PRICE_CENTS)
+    .meta({ description: `0 to ${MAX_UNIT_PRICE_CENTS.toLocaleString('en-US')} cents` }),
   visibility: visibilitySchema.default('client_safe'),
 });
 
@@ -71,7 +82,9 @@ const summaryDraftSchema = z.strictObject({
   kind: z.enum(SUMMARY_KINDS),
   body: text(5_000),
 });
-const summaryDrafts = z.strictObject({ summaries: z.array(summaryDraftSchema).min(1).max(SUMMARY_KINDS.length).optional() });
+const summaryDrafts = z.strictObject({
+  summaries: z.array(summaryDraftSchema).min(1).max(SUMMARY_KINDS.length).optional(),
+});
 
 /** What a caller may attach, per event type. Event types not listed take no attachments. */
 export const CLIENT_ATTACHMENTS = {
@@ -82,12 +95,22 @@ export const CLIENT_ATTACHMENTS = {
       /** Pricing lives in line items (S1): required for `pricing`, refused for every other section. */
       lineItems: lineItemsSchema.optional(),
     })
-    .meta({ example: { body: 'Setup and three months of managed lead routing', visibility: 'client_safe', lineItems: [{ description: 'Setup', unitPriceCents: 250000 }] } }),
+    .meta({
+      example: {
+        body: 'Setup and three months of managed lead routing',
+        visibility: 'client_safe',
+        lineItems: [{ description: 'Setup', unitPriceCents: 250000 }],
+      },
+    }),
   RECORD_AUDIT_EVIDENCE: z.strictObject({ kind: line(100).optional(), sourceUrl: urlSchema.optional() }),
-  SUBMIT_FOR_APPROVAL: summaryDrafts.meta({ example: { summaries: [{ kind: 'audit_findings', body: 'About a third of after-hours calls go unanswered.' }] } }),
+  SUBMIT_FOR_APPROVAL: summaryDrafts.meta({
+    example: { summaries: [{ kind: 'audit_findings', body: 'About a third of after-hours calls go unanswered.' }] },
+  }),
   APPROVE_CLIENT_SAFE_SUMMARY: summaryDrafts,
   APPROVE: z.strictObject({ note: text(2_000).optional() }),
-  SEND_PROPOSAL: z.strictObject({ message: z.strictObject({ subject: text(200).optional(), body: text(5_000) }).optional() }),
+  SEND_PROPOSAL: z.strictObject({
+    message: z.strictObject({ subject: text(200).optional(), body: text(5_000) }).optional(),
+  }),
 } satisfies Partial<Record<EventType, z.ZodType>>;
 export type ClientAttachmentType = keyof typeof CLIENT_ATTACHMENTS;
 

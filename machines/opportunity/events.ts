@@ -174,7 +174,10 @@ const markLostEventSchema = z.strictObject({
 });
 const reactivateEventSchema = z.strictObject({ type: z.literal('REACTIVATE'), ...common });
 const handoffRecordsSchema = z.strictObject(
-  Object.fromEntries(HANDOFF_RECORDS.map((r) => [r, z.boolean()])) as Record<(typeof HANDOFF_RECORDS)[number], z.ZodBoolean>,
+  Object.fromEntries(HANDOFF_RECORDS.map((r) => [r, z.boolean()])) as Record<
+    (typeof HANDOFF_RECORDS)[number],
+    z.ZodBoolean
+  >,
 );
 const completeHandoffEventSchema = z.strictObject({
   type: z.literal('COMPLETE_HANDOFF'),
@@ -326,7 +329,8 @@ export interface EventIssue {
  * deep-freezes whatever the module's exports reach (infra/worker.ts, SHARED_WORKFLOW_MODULES),
  * and a frozen zod 4 schema cannot parse, since zod memoises members on the instance.
  */
-export const eventSchemas = () => ({ dealEvent: dealEventSchema, isoDateTime: isoDateTimeSchema, isoDate: isoDateSchema }) as const;
+export const eventSchemas = () =>
+  ({ dealEvent: dealEventSchema, isoDateTime: isoDateTimeSchema, isoDate: isoDateSchema }) as const;
 
 /** Validates an unknown value as an event; issues name the field at fault. */
 export function parseDealEvent(input: unknown): { ok: true; event: DealEvent } | { ok: false; issues: EventIssue[] } {

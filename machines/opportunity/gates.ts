@@ -6,7 +6,13 @@
  * A check receives the event when there is one; `explain` passes `null` and only asks
  * about gates that depend on the context alone (see `moves.ts`).
  */
-import { followUpPauseReasons, openObjections, proposalPauseReasons, type ContractFacts, type DealContext } from './context';
+import {
+  followUpPauseReasons,
+  openObjections,
+  proposalPauseReasons,
+  type ContractFacts,
+  type DealContext,
+} from './context';
 import type { DealEvent } from './events';
 import {
   APPROVER_ROLES,
@@ -29,7 +35,8 @@ export type GateCheck = (context: DealContext, event: DealEvent | null) => boole
 
 const has = (value: string | null | undefined): boolean => typeof value === 'string' && value.trim().length > 0;
 
-const isStageChanging = (event: DealEvent): boolean => (STAGE_CHANGING_EVENTS as readonly string[]).includes(event.type);
+const isStageChanging = (event: DealEvent): boolean =>
+  (STAGE_CHANGING_EVENTS as readonly string[]).includes(event.type);
 
 /** The contract facts as they would be after this event (RECORD_CONTRACT in `won` must keep W2 intact). */
 export function contractAfter(context: DealContext, event: DealEvent | null): ContractFacts {
@@ -75,7 +82,10 @@ export const GATE_CHECKS: Record<GuardedGate, GateCheck> = {
   ...discoveryChecks,
   // A1: evidence first; a section that names no scope, price, timeline or improvement needs none.
   audit_evidence: (context, event) => {
-    if (event?.type === 'RECORD_PROPOSAL_SECTION' && !(EVIDENCE_BOUND_SECTIONS as readonly string[]).includes(event.section)) {
+    if (
+      event?.type === 'RECORD_PROPOSAL_SECTION' &&
+      !(EVIDENCE_BOUND_SECTIONS as readonly string[]).includes(event.section)
+    ) {
       return true;
     }
     return context.auditEvidence.length > 0;
@@ -89,7 +99,8 @@ export const GATE_CHECKS: Record<GuardedGate, GateCheck> = {
   approval: (context) => context.proposal.approvedBy !== null,
   client_safe_summary: (context) => context.proposal.clientSafeSummaryApprovedBy !== null,
   approver_not_submitter: (context, event) => event !== null && event.actor.id !== context.proposal.submittedBy,
-  approver_role: (_context, event) => event !== null && (APPROVER_ROLES as readonly string[]).includes(event.actor.role),
+  approver_role: (_context, event) =>
+    event !== null && (APPROVER_ROLES as readonly string[]).includes(event.actor.role),
   // T1 objections
   objection_open: (context) => openObjections(context).length === 0,
   known_objection: (context, event) =>

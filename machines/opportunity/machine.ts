@@ -12,7 +12,13 @@
  * No `invoke`, no `after`, no I/O: timers belong to the workflow.
  */
 import { and, assign, not, setup, type GuardPredicate } from 'xstate';
-import { followUpPauseReasons, initialContext, proposalPauseReasons, type CreateDealInput, type DealContext } from './context';
+import {
+  followUpPauseReasons,
+  initialContext,
+  proposalPauseReasons,
+  type CreateDealInput,
+  type DealContext,
+} from './context';
 import type { DealEvent } from './events';
 import { GATE_CHECKS, GUARDED_GATES, type GuardedGate } from './gates';
 import { movesFrom } from './moves';
@@ -57,33 +63,36 @@ function stageNode(stage: Stage) {
   return stage === 'handed_off' ? { type: 'final' as const } : { on };
 }
 
-const stageStates = Object.fromEntries(STAGES.map((s) => [s, stageNode(s)])) as Record<Stage, ReturnType<typeof stageNode>>;
+const stageStates = Object.fromEntries(STAGES.map((s) => [s, stageNode(s)])) as Record<
+  Stage,
+  ReturnType<typeof stageNode>
+>;
 
 export const dealMachine = dealSetup.createMachine({
-    id: 'opportunity',
-    type: 'parallel',
-    context: ({ input }) => initialContext(input),
-    states: {
-      stage: {
-        initial: 'lead',
-        states: stageStates,
-      },
-      followUp: {
-        initial: 'paused',
-        states: {
-          active: { always: { target: 'paused', guard: 'followUpShouldPause' } },
-          paused: { always: { target: 'active', guard: not('followUpShouldPause') } },
-        },
-      },
-      proposalWork: {
-        initial: 'paused',
-        states: {
-          active: { always: { target: 'paused', guard: 'proposalWorkShouldPause' } },
-          paused: { always: { target: 'active', guard: not('proposalWorkShouldPause') } },
-        },
+  id: 'opportunity',
+  type: 'parallel',
+  context: ({ input }) => initialContext(input),
+  states: {
+    stage: {
+      initial: 'lead',
+      states: stageStates,
+    },
+    followUp: {
+      initial: 'paused',
+      states: {
+        active: { always: { target: 'paused', guard: 'followUpShouldPause' } },
+        paused: { always: { target: 'active', guard: not('followUpShouldPause') } },
       },
     },
-  });
+    proposalWork: {
+      initial: 'paused',
+      states: {
+        active: { always: { target: 'paused', guard: 'proposalWorkShouldPause' } },
+        paused: { always: { target: 'active', guard: not('proposalWorkShouldPause') } },
+      },
+    },
+  },
+});
 
 export type DealMachine = typeof dealMachine;
 

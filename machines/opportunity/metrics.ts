@@ -27,16 +27,28 @@ import { HANDOFF_RECORDS, STAGES, type Stage } from './vocabulary';
  * A rate with no deals in its denominator is null (never 0 or NaN).
  */
 
-export const RATE_NAMES = ['qualificationRate', 'proposalRate', 'closeRate', 'dormantRecovery', 'handoffCompleteness'] as const;
+export const RATE_NAMES = [
+  'qualificationRate',
+  'proposalRate',
+  'closeRate',
+  'dormantRecovery',
+  'handoffCompleteness',
+] as const;
 export type RateName = (typeof RATE_NAMES)[number];
 
 export const RATE_DEFINITIONS: Record<RateName | 'handoffRecords', string> = {
-  qualificationRate: 'Deals that entered lead in the period (created or reactivated) and then moved into qualified before its end, divided by the deals that entered lead in the period.',
-  proposalRate: 'Deals that moved into qualified in the period and then into sent before its end, divided by the deals that moved into qualified in the period.',
-  closeRate: 'Deals whose last decision in the period was won, divided by the deals decided (moved into won or lost) in the period.',
-  dormantRecovery: 'Deals recovered from dormancy in the period (a DORMANT_RECOVERED event not caused by MARK_LOST), divided by the deals dormant during the period (recovered in it, or still flagged dormant with their last activity before its end).',
-  handoffCompleteness: 'Deals that moved into won in the period and then into handed_off before its end, divided by the deals that moved into won in the period.',
-  handoffRecords: 'Required handoff records (client, project, tasks, portal, connectors, reporting) present for the deals won in the period, divided by six times those deals.',
+  qualificationRate:
+    'Deals that entered lead in the period (created or reactivated) and then moved into qualified before its end, divided by the deals that entered lead in the period.',
+  proposalRate:
+    'Deals that moved into qualified in the period and then into sent before its end, divided by the deals that moved into qualified in the period.',
+  closeRate:
+    'Deals whose last decision in the period was won, divided by the deals decided (moved into won or lost) in the period.',
+  dormantRecovery:
+    'Deals recovered from dormancy in the period (a DORMANT_RECOVERED event not caused by MARK_LOST), divided by the deals dormant during the period (recovered in it, or still flagged dormant with their last activity before its end).',
+  handoffCompleteness:
+    'Deals that moved into won in the period and then into handed_off before its end, divided by the deals that moved into won in the period.',
+  handoffRecords:
+    'Required handoff records (client, project, tasks, portal, connectors, reporting) present for the deals won in the period, divided by six times those deals.',
 };
 
 export interface Period {
@@ -137,16 +149,34 @@ export const rate = (numerator: number, denominator: number): Rate => ({
 
 function report(outcomes: DealOutcome[]): FunnelReport {
   const count = (test: (o: DealOutcome) => boolean) => outcomes.filter(test).length;
-  const counts = Object.fromEntries(STAGES.map((stage) => [stage, count((o) => o.entered.has(stage))])) as Record<Stage, number>;
+  const counts = Object.fromEntries(STAGES.map((stage) => [stage, count((o) => o.entered.has(stage))])) as Record<
+    Stage,
+    number
+  >;
   const won = outcomes.filter((o) => o.won);
   return {
     counts,
     rates: {
-      qualificationRate: rate(count((o) => o.qualifiedFromLead), counts.lead),
-      proposalRate: rate(count((o) => o.sentFromQualified), count((o) => o.qualified)),
-      closeRate: rate(count((o) => o.decision === 'won'), count((o) => o.decision !== null)),
-      dormantRecovery: rate(count((o) => o.dormant && o.recovered), count((o) => o.dormant)),
-      handoffCompleteness: rate(count((o) => o.handedOffFromWon), won.length),
+      qualificationRate: rate(
+        count((o) => o.qualifiedFromLead),
+        counts.lead,
+      ),
+      proposalRate: rate(
+        count((o) => o.sentFromQualified),
+        count((o) => o.qualified),
+      ),
+      closeRate: rate(
+        count((o) => o.decision === 'won'),
+        count((o) => o.decision !== null),
+      ),
+      dormantRecovery: rate(
+        count((o) => o.dormant && o.recovered),
+        count((o) => o.dormant),
+      ),
+      handoffCompleteness: rate(
+        count((o) => o.handedOffFromWon),
+        won.length,
+      ),
     },
     handoffRecords: rate(
       won.reduce((sum, o) => sum + o.recordsPresent, 0),
@@ -190,8 +220,15 @@ export function computeFunnel(input: {
   const { period, filter } = input;
   const byDeal = groupBy(input.entries, (e) => e.opportunityId);
   const rows = input.deals
-    .filter((d) => (filter.ownerId === undefined || d.ownerId === filter.ownerId) && (filter.service === undefined || d.service === filter.service))
-    .map((deal) => ({ deal, outcome: outcomeOf(deal, byDeal.get(deal.id) ?? [], period, input.recordsPresent.get(deal.id) ?? 0) }))
+    .filter(
+      (d) =>
+        (filter.ownerId === undefined || d.ownerId === filter.ownerId) &&
+        (filter.service === undefined || d.service === filter.service),
+    )
+    .map((deal) => ({
+      deal,
+      outcome: outcomeOf(deal, byDeal.get(deal.id) ?? [], period, input.recordsPresent.get(deal.id) ?? 0),
+    }))
     .filter(({ outcome }) => outcome.entered.size > 0 || outcome.dormant);
   const outcomes = (list: typeof rows) => list.map((r) => r.outcome);
   return {
@@ -199,8 +236,14 @@ export function computeFunnel(input: {
     filter,
     deals: rows.length,
     total: report(outcomes(rows)),
-    byOwner: [...groupBy(rows, (r) => r.deal.ownerId)].map(([ownerId, list]) => ({ ownerId, ...report(outcomes(list)) })),
-    byService: [...groupBy(rows, (r) => r.deal.service)].map(([service, list]) => ({ service, ...report(outcomes(list)) })),
+    byOwner: [...groupBy(rows, (r) => r.deal.ownerId)].map(([ownerId, list]) => ({
+      ownerId,
+      ...report(outcomes(list)),
+    })),
+    byService: [...groupBy(rows, (r) => r.deal.service)].map(([service, list]) => ({
+      service,
+      ...report(outcomes(list)),
+    })),
   };
 }
 

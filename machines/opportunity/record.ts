@@ -57,12 +57,20 @@ function recordFacts(c: DealContext, event: DealEvent, params: MoveParams): Deal
     case 'APPROVE_CLIENT_SAFE_SUMMARY':
       return {
         ...c,
-        proposal: { ...p, clientSafeSummaryApprovedBy: by, clientSafeSummaryApprovedAt: at, clientSafeSummaryId: event.summaryId ?? null },
+        proposal: {
+          ...p,
+          clientSafeSummaryApprovedBy: by,
+          clientSafeSummaryApprovedAt: at,
+          clientSafeSummaryId: event.summaryId ?? null,
+        },
       };
     case 'REJECT':
       return {
         ...c,
-        proposal: { ...withoutApprovals(p), rejections: [...p.rejections, { version: p.version, reason: event.reason, at, by }] },
+        proposal: {
+          ...withoutApprovals(p),
+          rejections: [...p.rejections, { version: p.version, reason: event.reason, at, by }],
+        },
       };
     case 'SEND_PROPOSAL':
       return {
@@ -86,9 +94,21 @@ function recordFacts(c: DealContext, event: DealEvent, params: MoveParams): Deal
       const exists = p.objections.some((o) => o.objectionId === event.objectionId);
       const objections = exists
         ? p.objections.map((o) =>
-            o.objectionId === event.objectionId ? { ...o, summary: event.summary, resolvedAt: null, resolvedBy: null } : o,
+            o.objectionId === event.objectionId
+              ? { ...o, summary: event.summary, resolvedAt: null, resolvedBy: null }
+              : o,
           )
-        : [...p.objections, { objectionId: event.objectionId, summary: event.summary, raisedAt: at, raisedBy: by, resolvedAt: null, resolvedBy: null }];
+        : [
+            ...p.objections,
+            {
+              objectionId: event.objectionId,
+              summary: event.summary,
+              raisedAt: at,
+              raisedBy: by,
+              resolvedAt: null,
+              resolvedBy: null,
+            },
+          ];
       return { ...c, proposal: { ...p, objections } };
     }
     case 'RESOLVE_OBJECTION':
@@ -148,7 +168,9 @@ function recordFacts(c: DealContext, event: DealEvent, params: MoveParams): Deal
     }
     case 'REACTIVATE': {
       // Back to lead with every fact kept; the deal re-qualifies and its proposal needs new approvals.
-      const lostHistory = c.lostHistory.map((l, i) => (i === c.lostHistory.length - 1 ? { ...l, reactivatedAt: at } : l));
+      const lostHistory = c.lostHistory.map((l, i) =>
+        i === c.lostHistory.length - 1 ? { ...l, reactivatedAt: at } : l,
+      );
       return { ...c, lost: null, lostHistory, proposal: withoutApprovals(p) };
     }
     case 'RECORD_QUALIFICATION':
@@ -162,7 +184,10 @@ function recordFacts(c: DealContext, event: DealEvent, params: MoveParams): Deal
           contactTimingValid: event.contactTimingValid ?? c.followUp.contactTimingValid,
           sourceContextValid: event.sourceContextValid ?? c.followUp.sourceContextValid,
         },
-        verification: { ...c.verification, decisionPathVerified: event.decisionPathVerified ?? c.verification.decisionPathVerified },
+        verification: {
+          ...c.verification,
+          decisionPathVerified: event.decisionPathVerified ?? c.verification.decisionPathVerified,
+        },
       };
     case 'RECORD_VERIFICATION':
       return {
@@ -195,12 +220,18 @@ function recordFacts(c: DealContext, event: DealEvent, params: MoveParams): Deal
         ...c,
         proposal: {
           ...p,
-          sections: { ...p.sections, [event.section]: { sectionId: event.sectionId ?? null, version: p.version, recordedAt: at, recordedBy: by } },
+          sections: {
+            ...p.sections,
+            [event.section]: { sectionId: event.sectionId ?? null, version: p.version, recordedAt: at, recordedBy: by },
+          },
         },
       };
     case 'RECORD_CONTRACT': {
       const contract = contractAfter(c, event);
-      return { ...c, contract: { ...contract, launchBlockers: contract.launchBlockers ? [...contract.launchBlockers] : null } };
+      return {
+        ...c,
+        contract: { ...contract, launchBlockers: contract.launchBlockers ? [...contract.launchBlockers] : null },
+      };
     }
   }
 }

@@ -54,14 +54,21 @@ export function stuckReasons(deal: StuckFacts, now: Date): StuckReason[] {
     const why = `A write was refused for good (${deal.blockedCode}): ${deal.blockedDetail ?? ''}`;
     reasons.push({ code: 'write_blocked', why, since: deal.blockedAt ?? deal.updatedAt });
   }
-  const nextActionDue = deal.overdue && deal.nextActionDueAt !== null && deal.nextActionDueAt <= now ? deal.nextActionDueAt : null;
+  const nextActionDue =
+    deal.overdue && deal.nextActionDueAt !== null && deal.nextActionDueAt <= now ? deal.nextActionDueAt : null;
   const deadline = deal.decisionDeadline !== null && deal.decisionDeadline <= now ? deal.decisionDeadline : null;
   if (nextActionDue) {
     const why = `Next action "${deal.nextActionDescription ?? 'next action'}" is overdue`;
     reasons.push({ code: 'next_action_overdue', why, since: nextActionDue });
   }
-  if (deadline) reasons.push({ code: 'decision_deadline_passed', why: 'The decision deadline passed without a decision', since: deadline });
-  if (deal.overdue && !nextActionDue && !deadline) reasons.push({ code: 'overdue', why: 'Flagged overdue by its workflow', since: deal.updatedAt });
+  if (deadline)
+    reasons.push({
+      code: 'decision_deadline_passed',
+      why: 'The decision deadline passed without a decision',
+      since: deadline,
+    });
+  if (deal.overdue && !nextActionDue && !deadline)
+    reasons.push({ code: 'overdue', why: 'Flagged overdue by its workflow', since: deal.updatedAt });
   if (deal.followUpPauseReasons.length > 0 && inGroup(FOLLOW_UP_STAGES, deal.stage)) {
     const why = `Follow-up paused: ${deal.followUpPauseReasons.join(', ')}`;
     reasons.push({ code: 'follow_up_paused', why, since: deal.lastEventAt });
@@ -70,7 +77,12 @@ export function stuckReasons(deal: StuckFacts, now: Date): StuckReason[] {
     const why = `Proposal work paused: ${deal.proposalPauseReasons.join(', ')}`;
     reasons.push({ code: 'proposal_work_paused', why, since: deal.lastEventAt });
   }
-  if (deal.dormant) reasons.push({ code: 'dormant', why: 'No activity by a person for the dormancy period', since: deal.lastActivityAt });
+  if (deal.dormant)
+    reasons.push({
+      code: 'dormant',
+      why: 'No activity by a person for the dormancy period',
+      since: deal.lastActivityAt,
+    });
   return reasons;
 }
 

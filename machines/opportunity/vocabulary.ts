@@ -35,7 +35,15 @@ export const OPEN_STAGES = [
 export type OpenStage = (typeof OPEN_STAGES)[number];
 
 /** Follow-ups are promised from qualification on; in `lead` consent and timing are still being gathered (Q1). */
-export const FOLLOW_UP_STAGES = ['qualified', 'discovery', 'audit', 'proposal', 'approval', 'sent', 'contract'] as const satisfies readonly OpenStage[];
+export const FOLLOW_UP_STAGES = [
+  'qualified',
+  'discovery',
+  'audit',
+  'proposal',
+  'approval',
+  'sent',
+  'contract',
+] as const satisfies readonly OpenStage[];
 /** Proposal work happens in these stages; before them a proposal-work pause holds nothing up. */
 export const PROPOSAL_WORK_STAGES = ['audit', 'proposal', 'approval', 'sent'] as const satisfies readonly OpenStage[];
 
@@ -140,7 +148,12 @@ export const PROPOSAL_SECTION_KINDS = [...PROPOSAL_SECTIONS, 'expected_improveme
 export type ProposalSectionKind = (typeof PROPOSAL_SECTION_KINDS)[number];
 
 /** Sections that name scope, price, timeline or expected improvement: they need audit evidence (A1). */
-export const EVIDENCE_BOUND_SECTIONS = ['scope', 'pricing', 'timeline', 'expected_improvement'] as const satisfies readonly ProposalSectionKind[];
+export const EVIDENCE_BOUND_SECTIONS = [
+  'scope',
+  'pricing',
+  'timeline',
+  'expected_improvement',
+] as const satisfies readonly ProposalSectionKind[];
 
 export const HANDOFF_FACTS = [
   'contract_state',

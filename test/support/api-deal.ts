@@ -22,7 +22,12 @@ export const CLIENT = {
   lineItem: 'CLIENT-LINE: setup',
 };
 
-const section = (name: string, body: string, visibility: 'internal' | 'client_safe', extra: Record<string, unknown> = {}) => ({
+const section = (
+  name: string,
+  body: string,
+  visibility: 'internal' | 'client_safe',
+  extra: Record<string, unknown> = {},
+) => ({
   type: 'RECORD_PROPOSAL_SECTION',
   section: name,
   attachments: { body, visibility, ...extra },
@@ -32,11 +37,18 @@ const section = (name: string, body: string, visibility: 'internal' | 'client_sa
 export function httpHappyPath(repId: string): Record<string, Step[]> {
   const rep = (body: Record<string, unknown>): Step => ({ as: 'rep', body });
   const ops = (body: Record<string, unknown>): Step => ({ as: 'ops', body });
-  const move = (type: string, extra: Record<string, unknown> = {}) => rep({ type, nextAction: nextAction(repId), ...extra });
+  const move = (type: string, extra: Record<string, unknown> = {}) =>
+    rep({ type, nextAction: nextAction(repId), ...extra });
   return {
     lead: [
       rep({ type: 'RECORD_QUALIFICATION', facts: QUALIFICATION_FACTS }),
-      rep({ type: 'RECORD_CONSENT', consent: 'granted', contactTimingValid: true, sourceContextValid: true, decisionPathVerified: true }),
+      rep({
+        type: 'RECORD_CONSENT',
+        consent: 'granted',
+        contactTimingValid: true,
+        sourceContextValid: true,
+        decisionPathVerified: true,
+      }),
       move('QUALIFY'),
     ],
     qualified: [move('START_DISCOVERY')],
@@ -54,7 +66,12 @@ export function httpHappyPath(repId: string): Record<string, Step[]> {
       move('START_AUDIT'),
     ],
     audit: [
-      rep({ type: 'RECORD_AUDIT_EVIDENCE', evidenceId: 'ev-1', summary: INTERNAL.audit, attachments: { kind: 'call_log', sourceUrl: 'https://example.com/audit' } }),
+      rep({
+        type: 'RECORD_AUDIT_EVIDENCE',
+        evidenceId: 'ev-1',
+        summary: INTERNAL.audit,
+        attachments: { kind: 'call_log', sourceUrl: 'https://example.com/audit' },
+      }),
       rep({ type: 'RECORD_VERIFICATION', scopeVerified: true, timelineVerified: true, decisionPathVerified: true }),
       move('START_PROPOSAL'),
     ],
@@ -100,7 +117,8 @@ export async function sendSteps(apis: { rep: Api; ops: Api }, id: string, steps:
   let last: any;
   for (const step of steps) {
     last = await apis[step.as].post(`/v1/opportunities/${id}/events`, step.body);
-    if (last.status !== 200) throw new Error(`${String(step.body.type)} answered ${last.status}: ${JSON.stringify(last.body)}`);
+    if (last.status !== 200)
+      throw new Error(`${String(step.body.type)} answered ${last.status}: ${JSON.stringify(last.body)}`);
   }
   return last;
 }

@@ -7,7 +7,10 @@ export const REP: Actor = { id: 'rep-1', role: 'rep' };
 export const OPS: Actor = { id: 'ops-1', role: 'ops' };
 
 /** Opens a deal through its workflow and returns its id and first view. */
-export async function openTestDeal(stack: TestStack, overrides: { company?: string; ownerId?: string; firstActionDueInSeconds?: number } = {}) {
+export async function openTestDeal(
+  stack: TestStack,
+  overrides: { company?: string; ownerId?: string; firstActionDueInSeconds?: number } = {},
+) {
   const opportunityId = randomUUID();
   const ownerId = overrides.ownerId ?? REP.id;
   const view = await stack.deals.open({
@@ -17,13 +20,20 @@ export async function openTestDeal(stack: TestStack, overrides: { company?: stri
     ownerId,
     source: 'referral',
     createdAt: new Date().toISOString(),
-    nextAction: nextAction(ownerId, { dueInSeconds: overrides.firstActionDueInSeconds, description: 'Qualify this lead' }),
+    nextAction: nextAction(ownerId, {
+      dueInSeconds: overrides.firstActionDueInSeconds,
+      description: 'Qualify this lead',
+    }),
   });
   return { opportunityId, view };
 }
 
 /** Sends events one by one; fails loudly with the refusal if one is refused. */
-export async function sendAll(stack: TestStack, opportunityId: string, events: Record<string, unknown>[]): Promise<DealView> {
+export async function sendAll(
+  stack: TestStack,
+  opportunityId: string,
+  events: Record<string, unknown>[],
+): Promise<DealView> {
   let view: DealView | undefined;
   for (const event of events) view = await stack.deals.apply(opportunityId, event, { requestId: randomUUID() });
   return view!;

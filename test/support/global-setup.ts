@@ -48,9 +48,14 @@ export default async function globalSetup(): Promise<void> {
   }
 
   if (!process.env.TEMPORAL_ADDRESS) {
-    services.temporal = await startTemporalDevServer({ port: await freePort(), cliPath: process.env.TEMPORAL_CLI_PATH });
+    services.temporal = await startTemporalDevServer({
+      port: await freePort(),
+      cliPath: process.env.TEMPORAL_CLI_PATH,
+    });
     process.env.TEMPORAL_ADDRESS = services.temporal.address;
   }
   process.env.TEMPORAL_NAMESPACE ??= 'default';
-  process.stdout.write(`\n[global-setup] Postgres and Temporal ready in ${Date.now() - started} ms (${process.env.TEMPORAL_ADDRESS})\n`);
+  process.stdout.write(
+    `\n[global-setup] Postgres and Temporal ready in ${Date.now() - started} ms (${process.env.TEMPORAL_ADDRESS})\n`,
+  );
 }

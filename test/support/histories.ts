@@ -19,12 +19,24 @@ export async function maybeRecordHistory(workflowId: string, name: string): Prom
   if (cli.kind === 'download') throw new Error('recording histories needs the Temporal CLI binary');
   const shown = spawnSync(
     cli.path,
-    ['workflow', 'show', '--workflow-id', workflowId, '--address', process.env.TEMPORAL_ADDRESS!, '--namespace', process.env.TEMPORAL_NAMESPACE ?? 'default', '--output', 'json'],
+    [
+      'workflow',
+      'show',
+      '--workflow-id',
+      workflowId,
+      '--address',
+      process.env.TEMPORAL_ADDRESS!,
+      '--namespace',
+      process.env.TEMPORAL_NAMESPACE ?? 'default',
+      '--output',
+      'json',
+    ],
     { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
   );
   if (shown.status !== 0) throw new Error(`temporal workflow show failed: ${shown.stderr}`);
   // A run that has not completed a workflow task (say, just continued as new) has nothing to replay, and the replayer would wait for one.
-  if (!shown.stdout.includes('EVENT_TYPE_WORKFLOW_TASK_COMPLETED')) throw new Error(`${workflowId}: its current run has no completed workflow task to record`);
+  if (!shown.stdout.includes('EVENT_TYPE_WORKFLOW_TASK_COMPLETED'))
+    throw new Error(`${workflowId}: its current run has no completed workflow task to record`);
   fs.mkdirSync(HISTORIES_DIR, { recursive: true });
   fs.writeFileSync(file, shown.stdout);
 }

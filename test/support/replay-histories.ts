@@ -18,8 +18,13 @@ async function main(): Promise<void> {
     workflowId: path.basename(file, '.json'),
     history: historyFromJSON(JSON.parse(fs.readFileSync(path.join(HISTORIES_DIR, file), 'utf8'))),
   }));
-  for await (const result of Worker.runReplayHistories({ workflowsPath: WORKFLOWS_PATH, bundlerOptions: WORKFLOW_BUNDLER_OPTIONS, replayName: 'replay-test' }, histories)) {
-    process.stdout.write(`${JSON.stringify({ workflowId: result.workflowId, error: result.error?.message ?? null })}\n`);
+  for await (const result of Worker.runReplayHistories(
+    { workflowsPath: WORKFLOWS_PATH, bundlerOptions: WORKFLOW_BUNDLER_OPTIONS, replayName: 'replay-test' },
+    histories,
+  )) {
+    process.stdout.write(
+      `${JSON.stringify({ workflowId: result.workflowId, error: result.error?.message ?? null })}\n`,
+    );
   }
 }
 

@@ -33,7 +33,11 @@ export interface TestStack {
 }
 
 /** A user of `role` with a bearer token of its own. */
-export async function createTestUser(db: Db, role: TestRole, clientId: string | null = null): Promise<{ id: string; token: string }> {
+export async function createTestUser(
+  db: Db,
+  role: TestRole,
+  clientId: string | null = null,
+): Promise<{ id: string; token: string }> {
   const user = await createUser(db, { name: `Test ${role}`, email: `${role}-${randomUUID()}@test`, role, clientId });
   const token = newToken();
   await createApiToken(db, { userId: user.id, tokenHash: hashToken(token), label: 'test' });
@@ -49,7 +53,9 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
  * A worker and an API on the run's shared Postgres and Temporal, with a task queue of
  * this test file's own so files never steal each other's workflow tasks.
  */
-export async function startTestStack(options: { policy?: Partial<DealPolicy>; worker?: boolean } = {}): Promise<TestStack> {
+export async function startTestStack(
+  options: { policy?: Partial<DealPolicy>; worker?: boolean } = {},
+): Promise<TestStack> {
   const config = testConfig({ TASK_QUEUE: `test-${randomUUID()}` });
   const policy: DealPolicy = { ...DEFAULT_DEAL_POLICY, ...options.policy };
   const services = await startServices(config, {
@@ -57,7 +63,11 @@ export async function startTestStack(options: { policy?: Partial<DealPolicy>; wo
     policy,
     pool: { max: 10, applicationName: 'jest-stack' },
     // The Schedules are global to the namespace: a test stack leaves them alone.
-    worker: { start: options.worker !== false, schedules: false, bundle: process.env.WORKFLOW_BUNDLE_PATH ? { codePath: process.env.WORKFLOW_BUNDLE_PATH } : undefined },
+    worker: {
+      start: options.worker !== false,
+      schedules: false,
+      bundle: process.env.WORKFLOW_BUNDLE_PATH ? { codePath: process.env.WORKFLOW_BUNDLE_PATH } : undefined,
+    },
     api: true,
   });
   const { db } = services;

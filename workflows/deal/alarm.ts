@@ -34,15 +34,17 @@ export function createAlarm(onRing: () => void): Alarm {
       pending = armed;
       const remaining = at - Date.now();
       const duration = remaining > LEAD_FROM_MS ? remaining - ARM_LEAD_MS : Math.max(1, remaining);
-      scope.run(() => sleep(duration)).then(
-        () => {
-          if (pending === armed) pending = null;
-          onRing();
-        },
-        (error: unknown) => {
-          if (!isCancellation(error)) throw error;
-        },
-      );
+      scope
+        .run(() => sleep(duration))
+        .then(
+          () => {
+            if (pending === armed) pending = null;
+            onRing();
+          },
+          (error: unknown) => {
+            if (!isCancellation(error)) throw error;
+          },
+        );
     },
   };
 }

@@ -32,24 +32,40 @@ function refuse(type: string, message: string, details: unknown): ApplicationFai
 /** The failure a refused machine event answers with, in the validator or in the handler. */
 function refusalOf(result: Extract<MachineResult, { ok: false }>): ApplicationFailure {
   return result.code === 'gates_unmet'
-    ? refuse(DEAL_FAILURES.gatesUnmet, `Refused: unmet gates ${result.unmetGates.join(', ')}`, { stage: result.stage, unmetGates: result.unmetGates })
-    : refuse(DEAL_FAILURES.invalidEvent, result.issues.map((i) => `${i.path}: ${i.message}`).join('; '), { issues: result.issues });
+    ? refuse(DEAL_FAILURES.gatesUnmet, `Refused: unmet gates ${result.unmetGates.join(', ')}`, {
+        stage: result.stage,
+        unmetGates: result.unmetGates,
+      })
+    : refuse(DEAL_FAILURES.invalidEvent, result.issues.map((i) => `${i.path}: ${i.message}`).join('; '), {
+        issues: result.issues,
+      });
 }
 
 const refusalOfWrite = (rejection: WriteRejection): ApplicationFailure =>
-  refuse(DEAL_FAILURES.writeRejected, `The database refused this event (${rejection.code}): ${rejection.detail}`, rejection);
+  refuse(
+    DEAL_FAILURES.writeRejected,
+    `The database refused this event (${rejection.code}): ${rejection.detail}`,
+    rejection,
+  );
 
 /** The database's refusal behind an activity (or child workflow) failure, if that is what it was. */
 export function rejectionOf(error: unknown): WriteRejection | undefined {
   for (let e: unknown = error, depth = 0; e && depth < 6; e = (e as { cause?: unknown }).cause, depth += 1) {
-    if (e instanceof ApplicationFailure && e.type === DEAL_FAILURES.writeRejected) return e.details?.[0] as WriteRejection;
+    if (e instanceof ApplicationFailure && e.type === DEAL_FAILURES.writeRejected)
+      return e.details?.[0] as WriteRejection;
   }
   return undefined;
 }
 
 export function initialState(input: DealWorkflowInput): CarriedState {
   return {
-    deal: createDeal({ opportunityId: input.opportunityId, ownerId: input.ownerId, source: input.source, at: input.createdAt, nextAction: input.nextAction }),
+    deal: createDeal({
+      opportunityId: input.opportunityId,
+      ownerId: input.ownerId,
+      source: input.source,
+      at: input.createdAt,
+      nextAction: input.nextAction,
+    }),
     version: 0,
     logPosition: 0,
     blocked: null,
@@ -197,7 +213,14 @@ export class DealEntity {
     const first = state.deal.context.nextAction;
     if (first) {
       await this.guard('the first next action task', () =>
-        dealActivities.ensureTask({ key: `${this.workflowId}:created:follow_up`, opportunityId: input.opportunityId, kind: 'follow_up', title: `${input.company}: ${first.description}`, ownerId: first.ownerId, dueAt: first.dueAt }),
+        dealActivities.ensureTask({
+          key: `${this.workflowId}:created:follow_up`,
+          opportunityId: input.opportunityId,
+          kind: 'follow_up',
+          title: `${input.company}: ${first.description}`,
+          ownerId: first.ownerId,
+          dueAt: first.dueAt,
+        }),
       );
     }
     state.recorded = true;
@@ -249,10 +272,17 @@ export class DealEntity {
     this.wake();
     this.publish();
     for (const task of tasksForEvent(result.event, result.state, this.input.company)) {
-      await this.guard(`the ${task.kind} task of ${result.event.type}`, () => dealActivities.ensureTask({ key: `${key}:${task.kind}`, opportunityId: this.opportunityId, ...task }));
+      await this.guard(`the ${task.kind} task of ${result.event.type}`, () =>
+        dealActivities.ensureTask({ key: `${key}:${task.kind}`, opportunityId: this.opportunityId, ...task }),
+      );
     }
     if (recovering) {
-      await this.note('DORMANT_RECOVERED', { dormantSince: state.timers.dormantSince, recoveredBy: result.event.type }, `${key}:dormant-recovered`, result.event.at);
+      await this.note(
+        'DORMANT_RECOVERED',
+        { dormantSince: state.timers.dormantSince, recoveredBy: result.event.type },
+        `${key}:dormant-recovered`,
+        result.event.at,
+      );
     }
   }
 
@@ -322,13 +352,18 @@ export class DealEntity {
   private refuseIfStale(expectedVersion: number | undefined): void {
     const actual = this.state.version;
     if (expectedVersion === undefined || expectedVersion === actual) return;
-    throw refuse(DEAL_FAILURES.versionMismatch, `Version ${expectedVersion} is stale; the deal is at ${actual}`, { expected: expectedVersion, actual });
+    throw refuse(DEAL_FAILURES.versionMismatch, `Version ${expectedVersion} is stale; the deal is at ${actual}`, {
+      expected: expectedVersion,
+      actual,
+    });
   }
 
   /** The validator's verdict when nothing moved the deal since (the machine is pure), else a fresh one. */
   private machineResult(event: unknown): MachineResult {
     const cached = this.validated;
     this.validated = null;
-    return cached !== null && cached.event === event && cached.deal === this.state.deal ? cached.result : applyEvent(this.state.deal, event);
+    return cached !== null && cached.event === event && cached.deal === this.state.deal
+      ? cached.result
+      : applyEvent(this.state.deal, event);
   }
 }

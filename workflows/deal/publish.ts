@@ -33,7 +33,9 @@ export function createPublisher(company: string) {
       { key: DEAL_DORMANT, value: state.flags.dormant },
       { key: DEAL_BLOCKED, value: state.blocked?.code ?? null },
     ];
-    const due = facts.nextAction ? `next: ${facts.nextAction.description} by ${facts.nextAction.dueAt}` : 'no next action';
+    const due = facts.nextAction
+      ? `next: ${facts.nextAction.description} by ${facts.nextAction.dueAt}`
+      : 'no next action';
     const blocked = state.blocked ? ` · BLOCKED: ${state.blocked.what} refused (${state.blocked.code})` : '';
     const summary = `${company} · ${state.deal.stage} · owner ${facts.ownerId} · ${due}${blocked}`;
     const changed = updates.filter(({ key, value }) => published.attributes[key.name] !== JSON.stringify(value));

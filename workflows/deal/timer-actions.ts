@@ -15,18 +15,38 @@ export function runDueTimers(deal: DealEntity, plan: () => TimerPlan): Promise<v
   });
 }
 
-type Handlers = { [K in TimerAction['kind']]: (deal: DealEntity, action: Extract<TimerAction, { kind: K }>) => Promise<void> };
+type Handlers = {
+  [K in TimerAction['kind']]: (deal: DealEntity, action: Extract<TimerAction, { kind: K }>) => Promise<void>;
+};
 
 const taskKey = (deal: DealEntity, kind: string, ref: string): string => `${deal.workflowId}:${kind}:${ref}`;
 
-function openTask(deal: DealEntity, kind: string, ref: string, title: string, ownerId: string, dueAt: string): Promise<boolean> {
-  return deal.guard(`the ${kind} task`, () => dealActivities.ensureTask({ key: taskKey(deal, kind, ref), opportunityId: deal.opportunityId, kind, title, ownerId, dueAt }));
+function openTask(
+  deal: DealEntity,
+  kind: string,
+  ref: string,
+  title: string,
+  ownerId: string,
+  dueAt: string,
+): Promise<boolean> {
+  return deal.guard(`the ${kind} task`, () =>
+    dealActivities.ensureTask({
+      key: taskKey(deal, kind, ref),
+      opportunityId: deal.opportunityId,
+      kind,
+      title,
+      ownerId,
+      dueAt,
+    }),
+  );
 }
 
 /** A passed deadline: the flag and its task in one activity, so the task appears with the flag. */
 function flagOverdue(deal: DealEntity, kind: string, ref: string, title: string, ownerId: string): Promise<boolean> {
   const task = { key: taskKey(deal, kind, ref), kind, title, ownerId, dueAt: nowIso() };
-  return deal.guard(`the ${kind} flag`, () => dealActivities.flagOverdueWithTask({ opportunityId: deal.opportunityId, task }));
+  return deal.guard(`the ${kind} flag`, () =>
+    dealActivities.flagOverdueWithTask({ opportunityId: deal.opportunityId, task }),
+  );
 }
 
 /** Commits an event of the workflow's own when the machine still accepts it. */
@@ -40,14 +60,27 @@ const TIMER_ACTIONS: Handlers = {
     deal.state.timers.overdueFor = action.ref;
     deal.state.flags.overdue = true;
     deal.publish();
-    await flagOverdue(deal, 'next_action_overdue', action.ref, `Overdue: ${facts.nextAction?.description ?? 'next action'}`, facts.nextAction?.ownerId ?? facts.ownerId);
+    await flagOverdue(
+      deal,
+      'next_action_overdue',
+      action.ref,
+      `Overdue: ${facts.nextAction?.description ?? 'next action'}`,
+      facts.nextAction?.ownerId ?? facts.ownerId,
+    );
   },
 
   async escalation(deal, action) {
     const facts = timerFacts(deal.state.deal);
     deal.state.timers.escalatedFor = action.ref;
     deal.state.flags.escalated = true;
-    await openTask(deal, 'escalation', action.ref, `Escalated to ops: ${facts.nextAction?.description ?? 'next action'} is overdue`, 'ops', nowIso());
+    await openTask(
+      deal,
+      'escalation',
+      action.ref,
+      `Escalated to ops: ${facts.nextAction?.description ?? 'next action'} is overdue`,
+      'ops',
+      nowIso(),
+    );
   },
 
   async follow_up(deal, action) {
@@ -55,9 +88,27 @@ const TIMER_ACTIONS: Handlers = {
     state.timers.followUpsFor = action.ref;
     state.timers.followUpsSent = action.number;
     const ref = `${action.ref}#${action.number}`;
-    await openTask(deal, 'follow_up', ref, `Proposal follow-up ${action.number} for ${input.company}`, timerFacts(state.deal).ownerId, action.dueAt);
-    await deal.guard('the follow-up date', () => dealActivities.recordFollowUp({ opportunityId: deal.opportunityId, followUpAt: action.dueAt, number: action.number }));
-    const note = { type: 'RECORD_FOLLOW_UP', actor: SYSTEM_ACTOR, at: nowIso(), note: `Follow-up ${action.number} due ${action.dueAt}` };
+    await openTask(
+      deal,
+      'follow_up',
+      ref,
+      `Proposal follow-up ${action.number} for ${input.company}`,
+      timerFacts(state.deal).ownerId,
+      action.dueAt,
+    );
+    await deal.guard('the follow-up date', () =>
+      dealActivities.recordFollowUp({
+        opportunityId: deal.opportunityId,
+        followUpAt: action.dueAt,
+        number: action.number,
+      }),
+    );
+    const note = {
+      type: 'RECORD_FOLLOW_UP',
+      actor: SYSTEM_ACTOR,
+      at: nowIso(),
+      note: `Follow-up ${action.number} due ${action.dueAt}`,
+    };
     await commitIfAccepted(deal, note, `${deal.workflowId}:follow-up:${ref}`);
   },
 
@@ -67,7 +118,13 @@ const TIMER_ACTIONS: Handlers = {
     state.timers.decisionFlaggedFor = action.ref;
     state.flags.decisionOverdue = true;
     deal.publish();
-    await flagOverdue(deal, 'decision_deadline', action.ref, `Decision deadline passed for ${input.company}`, facts.ownerId);
+    await flagOverdue(
+      deal,
+      'decision_deadline',
+      action.ref,
+      `Decision deadline passed for ${input.company}`,
+      facts.ownerId,
+    );
     const { policy } = input;
     if (!policy.autoLoseOnDeadline || !facts.open) return;
     const lose = {
@@ -86,8 +143,22 @@ const TIMER_ACTIONS: Handlers = {
     const facts = timerFacts(state.deal);
     state.timers.winBackFor = action.ref;
     const consent = facts.consentGranted;
-    const taskCreated = consent && (await openTask(deal, 'win_back', action.ref, `Win back ${input.company}: the reactivation window is open`, facts.ownerId, nowIso()));
-    await deal.note('WIN_BACK_STARTED', { consentGranted: consent, taskCreated, reactivateAt: facts.reactivateAt }, `${deal.workflowId}:win-back:${action.ref}`, nowIso());
+    const taskCreated =
+      consent &&
+      (await openTask(
+        deal,
+        'win_back',
+        action.ref,
+        `Win back ${input.company}: the reactivation window is open`,
+        facts.ownerId,
+        nowIso(),
+      ));
+    await deal.note(
+      'WIN_BACK_STARTED',
+      { consentGranted: consent, taskCreated, reactivateAt: facts.reactivateAt },
+      `${deal.workflowId}:win-back:${action.ref}`,
+      nowIso(),
+    );
   },
 
   async dormant(deal) {
@@ -96,7 +167,14 @@ const TIMER_ACTIONS: Handlers = {
     state.timers.dormantSince = nowIso();
     deal.publish();
     const since = state.timers.dormantSince;
-    await deal.guard('the dormant flag', () => dealActivities.setFlags({ opportunityId: deal.opportunityId, dormant: true }));
-    await deal.note('DORMANT_FLAGGED', { lastActivityAt: state.lastActivityAt, dormantSince: since }, `${deal.workflowId}:dormant:${state.lastActivityAt}`, since);
+    await deal.guard('the dormant flag', () =>
+      dealActivities.setFlags({ opportunityId: deal.opportunityId, dormant: true }),
+    );
+    await deal.note(
+      'DORMANT_FLAGGED',
+      { lastActivityAt: state.lastActivityAt, dormantSince: since },
+      `${deal.workflowId}:dormant:${state.lastActivityAt}`,
+      since,
+    );
   },
 };

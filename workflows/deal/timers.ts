@@ -39,7 +39,11 @@ export function planTimers(input: {
     if (timers.overdueFor !== ref) {
       candidates.push({ kind: 'next_action_overdue', ref, dueAt: facts.nextAction.dueAt });
     } else if (timers.escalatedFor !== ref) {
-      candidates.push({ kind: 'escalation', ref, dueAt: iso(ms(facts.nextAction.dueAt) + policy.escalationGraceSeconds * 1000) });
+      candidates.push({
+        kind: 'escalation',
+        ref,
+        dueAt: iso(ms(facts.nextAction.dueAt) + policy.escalationGraceSeconds * 1000),
+      });
     }
   }
 

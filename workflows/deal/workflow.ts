@@ -14,7 +14,14 @@ import { createAlarm } from './alarm';
 import { timerFacts } from './deal-facts';
 import { dealActivities, DealEntity, initialState, nowIso, rejectionOf } from './entity';
 import { handoffWorkflow } from './handoff';
-import { applyDealEvent, getDeal, handoffWorkflowId, openDeal, type ApplyDealEventInput, type DealWorkflowInput } from './messages';
+import {
+  applyDealEvent,
+  getDeal,
+  handoffWorkflowId,
+  openDeal,
+  type ApplyDealEventInput,
+  type DealWorkflowInput,
+} from './messages';
 import { runDueTimers } from './timer-actions';
 import { planTimers } from './timers';
 
@@ -31,7 +38,8 @@ export async function dealWorkflow(input: DealWorkflowInput): Promise<{ stage: s
   });
   setHandler(
     applyDealEvent,
-    (update: ApplyDealEventInput) => deal.handle(update, currentUpdateInfo()?.id ?? `${workflowInfo().runId}:${deal.eventsThisRun}`),
+    (update: ApplyDealEventInput) =>
+      deal.handle(update, currentUpdateInfo()?.id ?? `${workflowInfo().runId}:${deal.eventsThisRun}`),
     // Synchronous: the machine decides before the update enters history.
     { validator: (update: ApplyDealEventInput) => deal.validate(update, currentUpdateInfo()?.id) },
   );
@@ -47,7 +55,14 @@ export async function dealWorkflow(input: DealWorkflowInput): Promise<{ stage: s
   }
 
   const plan = () =>
-    planTimers({ facts: timerFacts(state.deal), timers: state.timers, flags: state.flags, lastActivityAt: state.lastActivityAt, policy: input.policy, now: Date.now() });
+    planTimers({
+      facts: timerFacts(state.deal),
+      timers: state.timers,
+      flags: state.flags,
+      lastActivityAt: state.lastActivityAt,
+      policy: input.policy,
+      now: Date.now(),
+    });
 
   for (;;) {
     const next = plan();
@@ -100,7 +115,9 @@ async function handOff(deal: DealEntity): Promise<void> {
       state.handoff.completed = true;
       return;
     }
-    const missing = Object.entries(records).filter(([, ok]) => !ok).map(([name]) => name);
+    const missing = Object.entries(records)
+      .filter(([, ok]) => !ok)
+      .map(([name]) => name);
     await deal.guard('the handoff task', () =>
       dealActivities.ensureTask({
         key: `${workflowId}:handoff_incomplete`,

@@ -8,6 +8,8 @@ const { pruneIdempotencyKeys } = proxyActivities<DealActivities>({
 });
 
 /** Forgets Idempotency-Keys older than the retention (run daily by a Schedule). */
-export async function pruneIdempotencyKeysWorkflow(input: PruneIdempotencyKeysWorkflowInput): Promise<{ removed: number }> {
+export async function pruneIdempotencyKeysWorkflow(
+  input: PruneIdempotencyKeysWorkflowInput,
+): Promise<{ removed: number }> {
   return pruneIdempotencyKeys({ retentionDays: input.retentionDays });
 }

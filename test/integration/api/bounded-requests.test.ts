@@ -30,7 +30,10 @@ describe('a request the deal cannot answer in time', () => {
     const api = httpClient(extra.url, ctx.rep.token);
     let workerStopped = false;
     try {
-      const created = await api.post('/v1/opportunities', { title: 'Bounded', company: `Waits ${randomUUID().slice(0, 8)}` });
+      const created = await api.post('/v1/opportunities', {
+        title: 'Bounded',
+        company: `Waits ${randomUUID().slice(0, 8)}`,
+      });
       expect(created.status).toBe(201);
       const id = created.body.id as string;
       await ctx.stack.stopWorker();
@@ -41,7 +44,10 @@ describe('a request the deal cannot answer in time', () => {
       const company = `Bounded create ${randomUUID().slice(0, 8)}`;
       const createKey = { 'Idempotency-Key': `bounded-create-${id}` };
       const lead = { title: 'Bounded create', company };
-      for (const send of [() => api.post(`/v1/opportunities/${id}/events`, event, eventKey), () => api.post('/v1/opportunities', lead, createKey)]) {
+      for (const send of [
+        () => api.post(`/v1/opportunities/${id}/events`, event, eventKey),
+        () => api.post('/v1/opportunities', lead, createKey),
+      ]) {
         // Twice: the retry is not refused as in flight, it takes the claim over and waits again.
         for (let attempt = 0; attempt < 2; attempt += 1) {
           const started = Date.now();
@@ -63,13 +69,19 @@ describe('a request the deal cannot answer in time', () => {
       expect(applied.status).toBe(200);
       expect(applied.headers.get('idempotent-replayed')).toBeNull();
       expect(applied.body.version).toBe(1);
-      const logged = await ctx.stack.db.$client.query(`select count(*)::int as n from opportunity_events where opportunity_id = $1 and event_type = 'RECORD_QUALIFICATION'`, [id]);
+      const logged = await ctx.stack.db.$client.query(
+        `select count(*)::int as n from opportunity_events where opportunity_id = $1 and event_type = 'RECORD_QUALIFICATION'`,
+        [id],
+      );
       expect(logged.rows[0].n).toBe(1);
 
       const opened = await retryWhile503(() => api.post('/v1/opportunities', lead, createKey));
       expect(opened.status).toBe(201);
       expect(opened.body).toMatchObject({ company, stage: 'lead', version: 0 });
-      const deals = await ctx.stack.db.$client.query('select count(*)::int as n from opportunities where company = $1', [company]);
+      const deals = await ctx.stack.db.$client.query(
+        'select count(*)::int as n from opportunities where company = $1',
+        [company],
+      );
       expect(deals.rows[0].n).toBe(1);
     } finally {
       if (workerStopped) await ctx.stack.startWorker();

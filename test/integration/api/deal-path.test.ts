@@ -18,9 +18,12 @@ let apis: { rep: Api; ops: Api };
 let id: string;
 let firstLink: string;
 
-const events = (body: Record<string, unknown>, as: Api = apis.rep, headers?: Record<string, string>) => as.post(`/v1/opportunities/${id}/events`, body, headers);
+const events = (body: Record<string, unknown>, as: Api = apis.rep, headers?: Record<string, string>) =>
+  as.post(`/v1/opportunities/${id}/events`, body, headers);
 const read = () => apis.rep.get(`/v1/opportunities/${id}`);
-const countEvents = async () => (await stack.db.$client.query('select count(*)::int as n from opportunity_events where opportunity_id = $1', [id])).rows[0].n as number;
+const countEvents = async () =>
+  (await stack.db.$client.query('select count(*)::int as n from opportunity_events where opportunity_id = $1', [id]))
+    .rows[0].n as number;
 const visible = (body: unknown) => JSON.stringify(body);
 
 beforeAll(async () => {
@@ -29,7 +32,11 @@ beforeAll(async () => {
   ops = await stack.user('ops');
   ops2 = await stack.user('ops');
   apis = { rep: httpClient(stack.baseUrl, rep.token), ops: httpClient(stack.baseUrl, ops.token) };
-  const created = await apis.rep.post('/v1/opportunities', { title: 'Lead flow rebuild', company: 'Acme Dental', source: 'referral' });
+  const created = await apis.rep.post('/v1/opportunities', {
+    title: 'Lead flow rebuild',
+    company: 'Acme Dental',
+    source: 'referral',
+  });
   expect(created.status).toBe(201);
   id = created.body.id;
 });
@@ -41,13 +48,28 @@ describe('a deal from lead to handed_off through HTTP', () => {
   it('[Q1] [F1] a new lead shows its stage, pauses with reasons, allowed events, next-stage gates, owner, next action and due date', async () => {
     const { body, headers } = await read();
     expect(headers.get('etag')).toBe('"0"');
-    expect(body).toMatchObject({ stage: 'lead', ownerId: rep.id, nextStage: 'qualified', nextAction: { description: 'Qualify this lead', ownerId: rep.id } });
+    expect(body).toMatchObject({
+      stage: 'lead',
+      ownerId: rep.id,
+      nextStage: 'qualified',
+      nextAction: { description: 'Qualify this lead', ownerId: rep.id },
+    });
     expect(body.dueAt).toEqual(body.nextAction.dueAt);
-    expect(body.pauses.followUp).toEqual({ paused: true, reasons: ['consent', 'timing', 'source_context', 'decision_path'] });
+    expect(body.pauses.followUp).toEqual({
+      paused: true,
+      reasons: ['consent', 'timing', 'source_context', 'decision_path'],
+    });
     expect(body.pauses.proposalWork.paused).toBe(true);
     expect(body.allowedEvents).toContain('RECORD_QUALIFICATION');
     expect(body.allowedEvents).not.toContain('QUALIFY');
-    expect(body.nextStageGates).toEqual(['source', 'service_fit', 'urgency', 'decision_owner', 'contact_path', 'budget_signal']);
+    expect(body.nextStageGates).toEqual([
+      'source',
+      'service_fit',
+      'urgency',
+      'decision_owner',
+      'contact_path',
+      'budget_signal',
+    ]);
   });
 
   it('[Q1] [E1] a refused QUALIFY lists every missing fact (and the missing next action) and writes nothing', async () => {
@@ -55,7 +77,15 @@ describe('a deal from lead to handed_off through HTTP', () => {
     expect(refused.status).toBe(409);
     expect(refused.headers.get('content-type')).toContain('application/problem+json');
     expect(refused.body).toMatchObject({ code: 'transition_refused', stage: 'lead' });
-    expect([...refused.body.unmetGates].sort()).toEqual(['budget_signal', 'contact_path', 'decision_owner', 'next_action', 'service_fit', 'source', 'urgency']);
+    expect([...refused.body.unmetGates].sort()).toEqual([
+      'budget_signal',
+      'contact_path',
+      'decision_owner',
+      'next_action',
+      'service_fit',
+      'source',
+      'urgency',
+    ]);
     expect(await countEvents()).toBe(0);
     expect((await read()).body.version).toBe(0);
   });
@@ -75,18 +105,29 @@ describe('a deal from lead to handed_off through HTTP', () => {
     const next = nextAction(rep.id, { description: 'Book the discovery call' });
     const moved = await events({ type: 'QUALIFY', nextAction: next });
     expect(moved.status).toBe(200);
-    expect(moved.body).toMatchObject({ stage: 'qualified', nextAction: { description: 'Book the discovery call', ownerId: rep.id } });
+    expect(moved.body).toMatchObject({
+      stage: 'qualified',
+      nextAction: { description: 'Book the discovery call', ownerId: rep.id },
+    });
     expect(moved.headers.get('etag')).toBe(`"${moved.body.version}"`);
     const tasks = await apis.rep.get(`/v1/tasks?opportunityId=${id}&kind=follow_up`);
     expect(tasks.status).toBe(200);
-    expect(tasks.body.items.some((t: any) => t.title.includes('Book the discovery call') && t.ownerId === rep.id && t.dueAt)).toBe(true);
+    expect(
+      tasks.body.items.some((t: any) => t.title.includes('Book the discovery call') && t.ownerId === rep.id && t.dueAt),
+    ).toBe(true);
   });
 
   it('[D1] the audit cannot start before discovery notes, pain points, lead flow, provider stack and decision criteria', async () => {
     await sendSteps(apis, id, httpHappyPath(rep.id).qualified);
     const refused = await events({ type: 'START_AUDIT', nextAction: nextAction(rep.id) });
     expect(refused.status).toBe(409);
-    expect(refused.body.unmetGates).toEqual(['discovery_notes', 'pain_points', 'current_lead_flow', 'provider_stack', 'decision_criteria']);
+    expect(refused.body.unmetGates).toEqual([
+      'discovery_notes',
+      'pain_points',
+      'current_lead_flow',
+      'provider_stack',
+      'decision_criteria',
+    ]);
     await sendSteps(apis, id, httpHappyPath(rep.id).discovery);
     expect((await read()).body.stage).toBe('audit');
     const notes = await apis.rep.get(`/v1/opportunities/${id}/outputs/discovery-notes`);
@@ -108,18 +149,32 @@ describe('a deal from lead to handed_off through HTTP', () => {
     await sendSteps(apis, id, [verification, start]);
     expect((await read()).body.stage).toBe('proposal');
     const proof = await apis.rep.get(`/v1/opportunities/${id}/outputs/audit-proof`);
-    expect(proof.body).toMatchObject({ status: 'ready', data: { evidence: [{ kind: 'call_log', sourceUrl: 'https://example.com/audit' }] } });
+    expect(proof.body).toMatchObject({
+      status: 'ready',
+      data: { evidence: [{ kind: 'call_log', sourceUrl: 'https://example.com/audit' }] },
+    });
   });
 
   it('[S1] sections are kept apart, pricing lives in line items, and a pricing section without line items is refused by field', async () => {
-    const noItems = await events({ type: 'RECORD_PROPOSAL_SECTION', section: 'pricing', attachments: { body: 'x', visibility: 'client_safe' } });
+    const noItems = await events({
+      type: 'RECORD_PROPOSAL_SECTION',
+      section: 'pricing',
+      attachments: { body: 'x', visibility: 'client_safe' },
+    });
     expect(noItems.status).toBe(422);
     expect(noItems.body.errors[0].field).toBe('attachments.lineItems');
     const steps = httpHappyPath(rep.id).proposal;
     await sendSteps(apis, id, steps.slice(0, -1));
     const proposal = await apis.rep.get(`/v1/opportunities/${id}/proposal`);
     expect(proposal.status).toBe(200);
-    expect(proposal.body.sections.map((s: any) => s.section).sort()).toEqual(['assumptions', 'exclusions', 'integrations', 'pricing', 'scope', 'timeline']);
+    expect(proposal.body.sections.map((s: any) => s.section).sort()).toEqual([
+      'assumptions',
+      'exclusions',
+      'integrations',
+      'pricing',
+      'scope',
+      'timeline',
+    ]);
     expect(proposal.body.lineItems).toHaveLength(3);
     expect(proposal.body.totalCents).toBe(250_000 + 3 * 90_000 + 12_000);
     expect(proposal.body.records.lead.id).toBe(id);
@@ -142,25 +197,44 @@ describe('a deal from lead to handed_off through HTTP', () => {
     expect((await events({ type: 'APPROVE', attachments: { note: 'Pricing checked' } }, ops2Api)).status).toBe(200);
     expect((await events({ type: 'APPROVE_CLIENT_SAFE_SUMMARY', summaryId: 'sum-1' }, ops2Api)).status).toBe(200);
     const state = await apis.rep.get(`/v1/opportunities/${id}/approvals`);
-    expect(state.body).toMatchObject({ submittedBy: ops.id, proposal: { approved: true, approvedBy: ops2.id }, clientSafeSummary: { approved: true, approvedBy: ops2.id } });
+    expect(state.body).toMatchObject({
+      submittedBy: ops.id,
+      proposal: { approved: true, approvedBy: ops2.id },
+      clientSafeSummary: { approved: true, approvedBy: ops2.id },
+    });
     expect(state.body.decisions.map((d: any) => d.kind).sort()).toEqual(['client_safe_summary', 'proposal']);
     const summaries = await apis.rep.get(`/v1/opportunities/${id}/client-safe-summaries`);
-    expect(summaries.body.items).toEqual([expect.objectContaining({ kind: 'audit_findings', body: CLIENT.summary, approvedForCurrentVersion: true })]);
+    expect(summaries.body.items).toEqual([
+      expect.objectContaining({ kind: 'audit_findings', body: CLIENT.summary, approvedForCurrentVersion: true }),
+    ]);
   });
 
   it('[T1] [K1] [S2] sending returns the link once; opening it shows only approved client-safe text and records first and last viewed', async () => {
-    const sent = await events({ type: 'SEND_PROPOSAL', probability: 60, decisionDeadline: inSeconds(30 * 86_400), nextAction: nextAction(rep.id, { description: 'Follow up on the proposal' }) });
+    const sent = await events({
+      type: 'SEND_PROPOSAL',
+      probability: 60,
+      decisionDeadline: inSeconds(30 * 86_400),
+      nextAction: nextAction(rep.id, { description: 'Follow up on the proposal' }),
+    });
     expect(sent.status).toBe(200);
     expect(sent.body.stage).toBe('sent');
     firstLink = sent.body.proposalLink.url;
     expect(firstLink).toMatch(/^\/p\/[A-Za-z0-9_-]{40,}$/);
-    const hashes = await stack.db.$client.query('select link_token_hash from proposals where opportunity_id = $1', [id]);
+    const hashes = await stack.db.$client.query('select link_token_hash from proposals where opportunity_id = $1', [
+      id,
+    ]);
     expect(JSON.stringify(hashes.rows)).not.toContain(firstLink.slice(3));
 
     const anonymous = httpClient(stack.baseUrl);
     const opened = await anonymous.get(firstLink);
     expect(opened.status).toBe(200);
-    expect(opened.body.sections.map((s: any) => s.kind).sort()).toEqual(['exclusions', 'integrations', 'pricing', 'scope', 'timeline']);
+    expect(opened.body.sections.map((s: any) => s.kind).sort()).toEqual([
+      'exclusions',
+      'integrations',
+      'pricing',
+      'scope',
+      'timeline',
+    ]);
     expect(opened.body.lineItems.map((l: any) => l.description)).toEqual([CLIENT.lineItem, 'Managed routing (month)']);
     expect(opened.body.summaries).toEqual([{ kind: 'audit_findings', body: CLIENT.summary }]);
     for (const secret of Object.values(INTERNAL)) expect(visible(opened.body)).not.toContain(secret);
@@ -177,17 +251,27 @@ describe('a deal from lead to handed_off through HTTP', () => {
       const r = await proposal();
       return r.body.lastViewedAt !== first.body.lastViewedAt ? r : undefined;
     });
-    expect(second.body).toMatchObject({ status: 'sent', probability: 60, firstViewedAt: first.body.firstViewedAt, viewCount: 2 });
+    expect(second.body).toMatchObject({
+      status: 'sent',
+      probability: 60,
+      firstViewedAt: first.body.firstViewedAt,
+      viewCount: 2,
+    });
     expect(second.body.sentAt).not.toBeNull();
     expect(second.body.decisionDeadline).not.toBeNull();
     expect(second.body.records.communication).not.toBeNull();
     expect(second.body.records.approval).not.toBeNull();
     const timeline = await apis.rep.get(`/v1/opportunities/${id}/events?limit=100`);
-    expect(timeline.body.items.filter((e: any) => e.type === 'RECORD_VIEW').map((e: any) => e.actorId)).toEqual(['proposal-link', 'proposal-link']);
+    expect(timeline.body.items.filter((e: any) => e.type === 'RECORD_VIEW').map((e: any) => e.actorId)).toEqual([
+      'proposal-link',
+      'proposal-link',
+    ]);
   });
 
   it('[T1] an objection is recorded on the proposal and must be resolved before ACCEPT', async () => {
-    expect((await events({ type: 'RECORD_OBJECTION', objectionId: 'obj-1', summary: 'Price is above budget' })).status).toBe(200);
+    expect(
+      (await events({ type: 'RECORD_OBJECTION', objectionId: 'obj-1', summary: 'Price is above budget' })).status,
+    ).toBe(200);
     const blocked = await events({ type: 'ACCEPT', nextAction: nextAction(rep.id) });
     expect(blocked.body.unmetGates).toEqual(['objection_open']);
     expect((await apis.rep.get(`/v1/opportunities/${id}/proposal`)).body.objection).toBe('Price is above budget');
@@ -195,7 +279,11 @@ describe('a deal from lead to handed_off through HTTP', () => {
   });
 
   it('[R1] [AP1] [TK1] a change to a sent proposal makes a new version, stops the earlier link, needs re-approval and opens a retest task', async () => {
-    const revised = await events({ type: 'REVISE_PROPOSAL', reason: 'Client asked for a third location', nextAction: nextAction(rep.id, { description: 'Rework scope' }) });
+    const revised = await events({
+      type: 'REVISE_PROPOSAL',
+      reason: 'Client asked for a third location',
+      nextAction: nextAction(rep.id, { description: 'Rework scope' }),
+    });
     expect(revised.status).toBe(200);
     expect(revised.body.stage).toBe('proposal');
     expect((await httpClient(stack.baseUrl).get(firstLink)).status).toBe(410);
@@ -214,7 +302,10 @@ describe('a deal from lead to handed_off through HTTP', () => {
 
     const ops2Api = httpClient(stack.baseUrl, ops2.token);
     expect((await events({ type: 'SUBMIT_FOR_APPROVAL', nextAction: nextAction(rep.id) })).status).toBe(200);
-    expect((await events({ type: 'SEND_PROPOSAL', nextAction: nextAction(rep.id) })).body.unmetGates).toEqual(['approval', 'client_safe_summary']);
+    expect((await events({ type: 'SEND_PROPOSAL', nextAction: nextAction(rep.id) })).body.unmetGates).toEqual([
+      'approval',
+      'client_safe_summary',
+    ]);
     await sendSteps({ rep: apis.rep, ops: ops2Api }, id, httpHappyPath(rep.id).approval.slice(0, 2));
     const resent = await events({ type: 'SEND_PROPOSAL', nextAction: nextAction(rep.id) });
     expect(resent.status).toBe(200);
@@ -230,15 +321,30 @@ describe('a deal from lead to handed_off through HTTP', () => {
     expect(contractTask.body.items).toHaveLength(1);
     const refused = await events({ type: 'MARK_WON', nextAction: nextAction(rep.id) });
     expect(refused.status).toBe(409);
-    expect(refused.body.unmetGates).toEqual(['contract_state', 'payment_state', 'kickoff_date', 'onboarding_owner', 'launch_blockers']);
+    expect(refused.body.unmetGates).toEqual([
+      'contract_state',
+      'payment_state',
+      'kickoff_date',
+      'onboarding_owner',
+      'launch_blockers',
+    ]);
     await sendSteps(apis, id, httpHappyPath(rep.id).contract.slice(0, 1));
     const contract = await apis.rep.get(`/v1/opportunities/${id}/contract`);
-    expect(contract.body).toMatchObject({ contractState: 'signed', paymentState: 'deposit_paid', kickoffDate: '2026-12-07', onboardingOwner: rep.id, launchBlockers: ['Twilio number port'] });
+    expect(contract.body).toMatchObject({
+      contractState: 'signed',
+      paymentState: 'deposit_paid',
+      kickoffDate: '2026-12-07',
+      onboardingOwner: rep.id,
+      launchBlockers: ['Twilio number port'],
+    });
     expect(contract.body.recordedAt).not.toBeNull();
   });
 
   it('[W1] [S2] [TK1] a won deal is handed off by the workflow: client, project, tasks, portal, connectors and reporting, then handed_off', async () => {
-    const won = await events({ type: 'MARK_WON', nextAction: nextAction(rep.id, { description: 'Kick off delivery' }) });
+    const won = await events({
+      type: 'MARK_WON',
+      nextAction: nextAction(rep.id, { description: 'Kick off delivery' }),
+    });
     expect(won.status).toBe(200);
     const done = await eventually(async () => {
       const r = await read();
@@ -250,17 +356,31 @@ describe('a deal from lead to handed_off through HTTP', () => {
     expect(proposal.body.records.project).not.toBeNull();
     const checklist = await apis.rep.get(`/v1/opportunities/${id}/outputs/onboarding-checklist`);
     expect(checklist.body.status).toBe('ready');
-    expect(checklist.body.data.checklist.items).toEqual([expect.objectContaining({ title: 'Twilio number port', done: false })]);
+    expect(checklist.body.data.checklist.items).toEqual([
+      expect.objectContaining({ title: 'Twilio number port', done: false }),
+    ]);
     const handoffTasks = await apis.rep.get(`/v1/tasks?opportunityId=${id}&kind=onboarding_handoff`);
     expect(handoffTasks.body.items.length).toBeGreaterThanOrEqual(2);
     const output = await apis.rep.get(`/v1/opportunities/${id}/outputs/contract-handoff`);
-    expect(output.body.data.handoff).toEqual({ client: true, project: true, tasks: true, portal: true, connectors: true, reporting: true });
+    expect(output.body.data.handoff).toEqual({
+      client: true,
+      project: true,
+      tasks: true,
+      portal: true,
+      connectors: true,
+      reporting: true,
+    });
   });
 
   it('[K1] a portal user of the client reads only approved client-safe text of its own client', async () => {
     const clientId = (await read()).body.clientId;
     const admin = httpClient(stack.baseUrl, stack.adminToken);
-    const user = await admin.post('/v1/users', { name: 'Dana at Acme', email: `dana-${Date.now()}@acme.test`, role: 'portal', clientId });
+    const user = await admin.post('/v1/users', {
+      name: 'Dana at Acme',
+      email: `dana-${Date.now()}@acme.test`,
+      role: 'portal',
+      clientId,
+    });
     expect(user.status).toBe(201);
     const token = await admin.post(`/v1/users/${user.body.id}/tokens`, { label: 'portal' });
     const portal = httpClient(stack.baseUrl, token.body.token);
@@ -285,11 +405,26 @@ describe('a deal from lead to handed_off through HTTP', () => {
     }
     const moves = items.filter((e: any) => e.stageBefore !== e.stageAfter && e.type !== 'COMPLETE_HANDOFF');
     expect(moves.map((e: any) => e.type)).toEqual(
-      expect.arrayContaining(['QUALIFY', 'START_DISCOVERY', 'START_AUDIT', 'START_PROPOSAL', 'SUBMIT_FOR_APPROVAL', 'SEND_PROPOSAL', 'REVISE_PROPOSAL', 'ACCEPT', 'MARK_WON']),
+      expect.arrayContaining([
+        'QUALIFY',
+        'START_DISCOVERY',
+        'START_AUDIT',
+        'START_PROPOSAL',
+        'SUBMIT_FOR_APPROVAL',
+        'SEND_PROPOSAL',
+        'REVISE_PROPOSAL',
+        'ACCEPT',
+        'MARK_WON',
+      ]),
     );
     for (const e of moves) expect(e.nextAction).toMatchObject({ description: expect.any(String), ownerId: rep.id });
     expect(items.find((e: any) => e.type === 'APPROVE').actorId).toBe(ops2.id);
-    expect(items.at(-1)).toMatchObject({ type: 'COMPLETE_HANDOFF', stageBefore: 'won', stageAfter: 'handed_off', actorId: 'system' });
+    expect(items.at(-1)).toMatchObject({
+      type: 'COMPLETE_HANDOFF',
+      stageBefore: 'won',
+      stageAfter: 'handed_off',
+      actorId: 'system',
+    });
   });
 
   it('[OUT1] each of the eight outputs carries source, owner, stage, due date, scope state, client-safe status and next action', async () => {
@@ -299,7 +434,13 @@ describe('a deal from lead to handed_off through HTTP', () => {
     expect(OUTPUTS).toHaveLength(8);
     for (const o of outputs.body.items) {
       expect(o).toEqual(
-        expect.objectContaining({ source: 'referral', owner: rep.id, stage: 'handed_off', scopeState: expect.any(String), clientSafeStatus: 'approved' }),
+        expect.objectContaining({
+          source: 'referral',
+          owner: rep.id,
+          stage: 'handed_off',
+          scopeState: expect.any(String),
+          clientSafeStatus: 'approved',
+        }),
       );
       expect(o).toHaveProperty('dueAt');
       expect(o).toHaveProperty('nextAction');
@@ -313,30 +454,55 @@ describe('a deal from lead to handed_off through HTTP', () => {
 describe('a deal lost and reactivated through HTTP', () => {
   let lostId: string;
   it('[L1] MARK_LOST needs a reason with its context and a reactivation window; the deal keeps them and nothing is deleted', async () => {
-    const created = await apis.rep.post('/v1/opportunities', { title: 'Call tracking', company: 'Bright Smiles', source: 'webinar' });
+    const created = await apis.rep.post('/v1/opportunities', {
+      title: 'Call tracking',
+      company: 'Bright Smiles',
+      source: 'webinar',
+    });
     lostId = created.body.id;
     await walk(apis, lostId, rep.id, 'lead', 'discovery');
     const post = (body: Record<string, unknown>) => apis.rep.post(`/v1/opportunities/${lostId}/events`, body);
     expect((await post({ type: 'MARK_LOST' })).body.unmetGates).toEqual(['lost_reason', 'reactivation_window']);
-    expect((await post({ type: 'MARK_LOST', reason: 'competitor', reactivateAt: inSeconds(90 * 86_400) })).body.unmetGates).toEqual(['lost_reason']);
-    const lost = await post({ type: 'MARK_LOST', reason: 'competitor', detail: 'Chose CallRail on price', reactivateAt: inSeconds(90 * 86_400) });
+    expect(
+      (await post({ type: 'MARK_LOST', reason: 'competitor', reactivateAt: inSeconds(90 * 86_400) })).body.unmetGates,
+    ).toEqual(['lost_reason']);
+    const lost = await post({
+      type: 'MARK_LOST',
+      reason: 'competitor',
+      detail: 'Chose CallRail on price',
+      reactivateAt: inSeconds(90 * 86_400),
+    });
     expect(lost.status).toBe(200);
-    expect(lost.body).toMatchObject({ stage: 'lost', lost: { reason: 'competitor', detail: 'Chose CallRail on price' } });
+    expect(lost.body).toMatchObject({
+      stage: 'lost',
+      lost: { reason: 'competitor', detail: 'Chose CallRail on price' },
+    });
     expect(lost.body.lost.reactivateAt).not.toBeNull();
     const reason = await apis.rep.get(`/v1/opportunities/${lostId}/outputs/won-or-lost-reason`);
-    expect(reason.body).toMatchObject({ status: 'ready', stage: 'lost', data: { outcome: 'lost', lost: { reason: 'competitor', fromStage: 'discovery' } } });
+    expect(reason.body).toMatchObject({
+      status: 'ready',
+      stage: 'lost',
+      data: { outcome: 'lost', lost: { reason: 'competitor', fromStage: 'discovery' } },
+    });
     expect((await apis.rep.delete(`/v1/opportunities/${lostId}`)).status).toBe(404);
     expect((await apis.rep.get(`/v1/opportunities?stage=lost`)).body.items.map((o: any) => o.id)).toContain(lostId);
   });
 
   it('[L1] [E1] REACTIVATE returns the deal to lead with its history and its facts', async () => {
-    const back = await apis.rep.post(`/v1/opportunities/${lostId}/events`, { type: 'REACTIVATE', nextAction: nextAction(rep.id, { description: 'Re-qualify' }) });
+    const back = await apis.rep.post(`/v1/opportunities/${lostId}/events`, {
+      type: 'REACTIVATE',
+      nextAction: nextAction(rep.id, { description: 'Re-qualify' }),
+    });
     expect(back.status).toBe(200);
     expect(back.body).toMatchObject({ stage: 'lead', lost: null, nextAction: { description: 'Re-qualify' } });
     expect(back.body.nextStageGates).toEqual([]);
     const timeline = await apis.rep.get(`/v1/opportunities/${lostId}/events?limit=100`);
-    expect(timeline.body.items.map((e: any) => e.type)).toEqual(expect.arrayContaining(['QUALIFY', 'MARK_LOST', 'REACTIVATE']));
+    expect(timeline.body.items.map((e: any) => e.type)).toEqual(
+      expect.arrayContaining(['QUALIFY', 'MARK_LOST', 'REACTIVATE']),
+    );
     const reason = await apis.rep.get(`/v1/opportunities/${lostId}/outputs/won-or-lost-reason`);
-    expect(reason.body.data.lostHistory).toEqual([expect.objectContaining({ reason: 'competitor', reactivatedAt: expect.any(String) })]);
+    expect(reason.body.data.lostHistory).toEqual([
+      expect.objectContaining({ reason: 'competitor', reactivatedAt: expect.any(String) }),
+    ]);
   });
 });

@@ -32,7 +32,9 @@ function serialize(value: unknown): string {
   if (value instanceof RawJson) return value.text;
   if (Array.isArray(value)) return `[${value.map(serialize).join(',')}]`;
   if (value !== null && typeof value === 'object') {
-    return `{${Object.entries(value).map(([k, v]) => `${JSON.stringify(k)}:${serialize(v)}`).join(',')}}`;
+    return `{${Object.entries(value)
+      .map(([k, v]) => `${JSON.stringify(k)}:${serialize(v)}`)
+      .join(',')}}`;
   }
   return JSON.stringify(value) ?? 'null';
 }
@@ -70,7 +72,10 @@ const hostileString = fc.oneof(
   { weight: 6, arbitrary: fc.constantFrom(...HOSTILE_TEXT) },
   { weight: 1, arbitrary: fc.constantFrom(...LONG_TEXT) },
   { weight: 2, arbitrary: fc.string({ unit: 'binary', maxLength: 40 }) },
-  { weight: 1, arbitrary: fc.tuple(fc.constantFrom(...HOSTILE_TEXT), fc.string({ maxLength: 20 })).map(([h, s]) => `${s}${h}${s}`) },
+  {
+    weight: 1,
+    arbitrary: fc.tuple(fc.constantFrom(...HOSTILE_TEXT), fc.string({ maxLength: 20 })).map(([h, s]) => `${s}${h}${s}`),
+  },
 );
 
 const EXTREME_DATE_TIMES = [
@@ -92,22 +97,46 @@ const EXTREME_DATE_TIMES = [
   '2026-06-01T09:00:00-23:59',
   '2027-01-01T00:00:00.123456789Z',
 ];
-const EXTREME_DATES = ['0000-01-01', '9999-12-31', '+275760-09-13', '-000001-01-01', '1899-12-31', '2026-02-29', '2026-12-07'];
+const EXTREME_DATES = [
+  '0000-01-01',
+  '9999-12-31',
+  '+275760-09-13',
+  '-000001-01-01',
+  '1899-12-31',
+  '2026-02-29',
+  '2026-12-07',
+];
 const dateTime = fc.oneof(
   { weight: 4, arbitrary: fc.constantFrom(...EXTREME_DATE_TIMES) },
-  { weight: 1, arbitrary: fc.date({ min: new Date('2026-01-01'), max: new Date('2030-01-01'), noInvalidDate: true }).map((d) => d.toISOString()) },
+  {
+    weight: 1,
+    arbitrary: fc
+      .date({ min: new Date('2026-01-01'), max: new Date('2030-01-01'), noInvalidDate: true })
+      .map((d) => d.toISOString()),
+  },
 );
 const extremeNumber = fc.oneof(
-  fc.constantFrom(1e308, -1e308, 2 ** 53 + 1, -(2 ** 53) - 1, 2 ** 63, 2 ** 31, 0, -1, 1.5, 0.1, Number.MIN_VALUE).map((n) => n as unknown),
-  fc.constantFrom('-0', '1e400', '-1e400', '1e-400', '9007199254740993', '9'.repeat(400), '1.0', '1E2').map((text) => new RawJson(text) as unknown),
+  fc
+    .constantFrom(1e308, -1e308, 2 ** 53 + 1, -(2 ** 53) - 1, 2 ** 63, 2 ** 31, 0, -1, 1.5, 0.1, Number.MIN_VALUE)
+    .map((n) => n as unknown),
+  fc
+    .constantFrom('-0', '1e400', '-1e400', '1e-400', '9007199254740993', '9'.repeat(400), '1.0', '1E2')
+    .map((text) => new RawJson(text) as unknown),
 );
 
 /** Nested `depth` deep in arrays or objects: past the body's nesting limit, still under the size limit. */
 const deepJson = fc
   .tuple(fc.constantFrom(33, 100, 1_000, 5_000, 20_000), fc.boolean())
-  .map(([depth, arrays]) => new RawJson(arrays ? `${'['.repeat(depth)}1${']'.repeat(depth)}` : `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`));
+  .map(
+    ([depth, arrays]) =>
+      new RawJson(
+        arrays ? `${'['.repeat(depth)}1${']'.repeat(depth)}` : `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`,
+      ),
+  );
 /** An object with more keys than the body may hold. */
-const wideJson = fc.constantFrom(10_001, 12_000).map((keys) => new RawJson(`{${Array.from({ length: keys }, (_, i) => `"k${i}":1`).join(',')}}`));
+const wideJson = fc
+  .constantFrom(10_001, 12_000)
+  .map((keys) => new RawJson(`{${Array.from({ length: keys }, (_, i) => `"k${i}":1`).join(',')}}`));
 
 interface JsonSchema {
   $ref?: string;
@@ -129,7 +158,10 @@ interface Operation {
   parameters?: { name: string; in: 'path' | 'query' | 'header'; required?: boolean; schema: JsonSchema }[];
   requestBody?: { content: Record<string, { schema: JsonSchema }> };
 }
-type OpenApi = { paths: Record<string, Record<string, Operation>>; components: { schemas: Record<string, JsonSchema> } };
+type OpenApi = {
+  paths: Record<string, Record<string, Operation>>;
+  components: { schemas: Record<string, JsonSchema> };
+};
 
 /**
  * How a value is drawn: `hostile` fills most leaves with hostile values (refusal is the
@@ -138,8 +170,13 @@ type OpenApi = { paths: Record<string, Record<string, Operation>>; components: {
  */
 type Mode = 'hostile' | 'subtle';
 
-const plainText = fc.oneof(fc.constantFrom('Acme Dental', 'Call the COO', 'referral', 'Lead routing', 'Q3 launch', 'dana@example.com'), fc.string({ minLength: 1, maxLength: 20 }).filter((t) => t.trim() !== ''));
-const futureDateTime = fc.date({ min: new Date(Date.now() + 86_400_000), max: new Date('2030-01-01'), noInvalidDate: true }).map((d) => d.toISOString());
+const plainText = fc.oneof(
+  fc.constantFrom('Acme Dental', 'Call the COO', 'referral', 'Lead routing', 'Q3 launch', 'dana@example.com'),
+  fc.string({ minLength: 1, maxLength: 20 }).filter((t) => t.trim() !== ''),
+);
+const futureDateTime = fc
+  .date({ min: new Date(Date.now() + 86_400_000), max: new Date('2030-01-01'), noInvalidDate: true })
+  .map((d) => d.toISOString());
 
 /** Values for one schema: what it describes, with hostile text, edge dates and numbers, deep and wrong values mixed in. */
 function valuesFor(doc: OpenApi, known: Known, schema: JsonSchema, mode: Mode, depth = 0): fc.Arbitrary<unknown> {
@@ -165,12 +202,21 @@ function valuesFor(doc: OpenApi, known: Known, schema: JsonSchema, mode: Mode, d
   if (depth > 8) return anything;
   switch (type) {
     case 'string':
-      if (s.format === 'uuid') return mixed(fc.constantFrom(...known.ids, randomUUID(), '00000000-0000-0000-0000-000000000000'));
+      if (s.format === 'uuid')
+        return mixed(fc.constantFrom(...known.ids, randomUUID(), '00000000-0000-0000-0000-000000000000'));
       if (s.format === 'date-time') return mode === 'hostile' ? mixed(dateTime) : mixed(futureDateTime, dateTime);
-      if (s.format === 'date') return mode === 'hostile' ? mixed(fc.constantFrom(...EXTREME_DATES)) : mixed(fc.constant('2027-03-01'), fc.constantFrom(...EXTREME_DATES));
+      if (s.format === 'date')
+        return mode === 'hostile'
+          ? mixed(fc.constantFrom(...EXTREME_DATES))
+          : mixed(fc.constant('2027-03-01'), fc.constantFrom(...EXTREME_DATES));
       // Text carries most poisons: here a hostile string is drawn one time in four.
-      if (mode === 'subtle') return fc.oneof({ weight: 3, arbitrary: plainText }, { weight: 1, arbitrary: hostileString });
-      return fc.oneof({ weight: 3, arbitrary: hostileString }, { weight: 1, arbitrary: plainText }, { weight: 1, arbitrary: anything });
+      if (mode === 'subtle')
+        return fc.oneof({ weight: 3, arbitrary: plainText }, { weight: 1, arbitrary: hostileString });
+      return fc.oneof(
+        { weight: 3, arbitrary: hostileString },
+        { weight: 1, arbitrary: plainText },
+        { weight: 1, arbitrary: anything },
+      );
     case 'integer':
     case 'number': {
       const inRange = fc.integer({ min: Math.max(s.minimum ?? 0, -1e9), max: Math.min(s.maximum ?? 1_000, 1e9) });
@@ -179,14 +225,31 @@ function valuesFor(doc: OpenApi, known: Known, schema: JsonSchema, mode: Mode, d
     case 'boolean':
       return mixed(fc.boolean());
     case 'array':
-      return mixed(fc.array(valuesFor(doc, known, s.items ?? {}, mode, depth + 1), { minLength: mode === 'subtle' ? 1 : 0, maxLength: 4 }));
+      return mixed(
+        fc.array(valuesFor(doc, known, s.items ?? {}, mode, depth + 1), {
+          minLength: mode === 'subtle' ? 1 : 0,
+          maxLength: 4,
+        }),
+      );
     case 'object': {
       const props = s.properties ?? {};
-      const model = Object.fromEntries(Object.entries(props).map(([key, value]) => [key, valuesFor(doc, known, value, mode, depth + 1)]));
+      const model = Object.fromEntries(
+        Object.entries(props).map(([key, value]) => [key, valuesFor(doc, known, value, mode, depth + 1)]),
+      );
       const record = fc.record(model, { requiredKeys: (s.required ?? []).filter((key) => key in props) });
       if (mode === 'subtle') return record;
-      const extraKey = fc.tuple(record, fc.constantFrom('__proto__', 'constructor', '\u0000', 'actor', 'version', 'x'.repeat(300)), anything).map(([r, k, v]) => ({ ...(r as object), [k]: v }));
-      return fc.oneof({ weight: 12, arbitrary: record }, { weight: 1, arbitrary: extraKey }, { weight: 1, arbitrary: anything });
+      const extraKey = fc
+        .tuple(
+          record,
+          fc.constantFrom('__proto__', 'constructor', '\u0000', 'actor', 'version', 'x'.repeat(300)),
+          anything,
+        )
+        .map(([r, k, v]) => ({ ...(r as object), [k]: v }));
+      return fc.oneof(
+        { weight: 12, arbitrary: record },
+        { weight: 1, arbitrary: extraKey },
+        { weight: 1, arbitrary: anything },
+      );
     }
     default:
       return anything;
@@ -204,7 +267,9 @@ function pct(text: string): string {
           return encodeURIComponent(ch);
         } catch {
           const c = ch.charCodeAt(0);
-          return [0xe0 | (c >> 12), 0x80 | ((c >> 6) & 0x3f), 0x80 | (c & 0x3f)].map((b) => `%${b.toString(16).toUpperCase()}`).join('');
+          return [0xe0 | (c >> 12), 0x80 | ((c >> 6) & 0x3f), 0x80 | (c & 0x3f)]
+            .map((b) => `%${b.toString(16).toUpperCase()}`)
+            .join('');
         }
       })
       .join('');
@@ -212,8 +277,22 @@ function pct(text: string): string {
 }
 
 /** A URL stays under the server's 16 kB header limit (431 says nothing about the route): long values are cut to 2,000 characters. */
-const queryText = (value: unknown): string => (value instanceof RawJson ? value.text : typeof value === 'string' ? value : serialize(value)).slice(0, 2_000);
-const RAW_QUERY_VALUES = ['%00', '%C0%80', '%FF', '%ED%A0%80', '0x10', '1e2', '-0', ' 5', '5.0', '%', '%%', '9'.repeat(40)];
+const queryText = (value: unknown): string =>
+  (value instanceof RawJson ? value.text : typeof value === 'string' ? value : serialize(value)).slice(0, 2_000);
+const RAW_QUERY_VALUES = [
+  '%00',
+  '%C0%80',
+  '%FF',
+  '%ED%A0%80',
+  '0x10',
+  '1e2',
+  '-0',
+  ' 5',
+  '5.0',
+  '%',
+  '%%',
+  '9'.repeat(40),
+];
 
 interface Known {
   ids: string[];
@@ -228,11 +307,21 @@ interface FuzzRequest {
 }
 
 /** One request to one documented route, built from its parameters and body schema. */
-function requestsFor(doc: OpenApi, known: Known, defaults: Record<string, string>, path: string, method: string, op: Operation): fc.Arbitrary<FuzzRequest> {
+function requestsFor(
+  doc: OpenApi,
+  known: Known,
+  defaults: Record<string, string>,
+  path: string,
+  method: string,
+  op: Operation,
+): fc.Arbitrary<FuzzRequest> {
   const params = op.parameters ?? [];
   const pathParams = params.filter((p) => p.in === 'path');
   const queryParams = params.filter((p) => p.in === 'query');
-  const hostilePathValue = fc.oneof(hostileString.filter((s) => s !== '' && s !== '.' && s !== '..').map(queryText), fc.constantFrom('not-a-uuid', '0'.repeat(36)));
+  const hostilePathValue = fc.oneof(
+    hostileString.filter((s) => s !== '' && s !== '.' && s !== '..').map(queryText),
+    fc.constantFrom('not-a-uuid', '0'.repeat(36)),
+  );
   const pathValues = fc.tuple(
     ...pathParams.map((p) =>
       fc.oneof(
@@ -244,13 +333,27 @@ function requestsFor(doc: OpenApi, known: Known, defaults: Record<string, string
   );
   const pairs = fc.array(
     fc.tuple(
-      fc.oneof({ weight: 8, arbitrary: fc.constantFrom(...(queryParams.length ? queryParams.map((p) => p.name) : ['limit'])) }, { weight: 1, arbitrary: hostileString.map(queryText) }),
-      fc.oneof({ weight: 6, arbitrary: fc.constantFrom(...(queryParams.length ? queryParams : [{ schema: {} as JsonSchema }])).chain((p) => valuesFor(doc, known, p.schema, 'hostile').map(queryText)) }, { weight: 1, arbitrary: fc.constantFrom(...RAW_QUERY_VALUES).map((raw) => ({ raw })) }),
+      fc.oneof(
+        { weight: 8, arbitrary: fc.constantFrom(...(queryParams.length ? queryParams.map((p) => p.name) : ['limit'])) },
+        { weight: 1, arbitrary: hostileString.map(queryText) },
+      ),
+      fc.oneof(
+        {
+          weight: 6,
+          arbitrary: fc
+            .constantFrom(...(queryParams.length ? queryParams : [{ schema: {} as JsonSchema }]))
+            .chain((p) => valuesFor(doc, known, p.schema, 'hostile').map(queryText)),
+        },
+        { weight: 1, arbitrary: fc.constantFrom(...RAW_QUERY_VALUES).map((raw) => ({ raw })) },
+      ),
     ),
     { minLength: 1, maxLength: 4 },
   );
   // A route without query parameters mostly gets none: the others are where the query schema is.
-  const query = fc.oneof({ weight: queryParams.length ? 1 : 4, arbitrary: pairs.map((p) => p.slice(0, 0)) }, { weight: 2, arbitrary: pairs });
+  const query = fc.oneof(
+    { weight: queryParams.length ? 1 : 4, arbitrary: pairs.map((p) => p.slice(0, 0)) },
+    { weight: 2, arbitrary: pairs },
+  );
   const bodySchema = op.requestBody?.content['application/json']?.schema;
   const body = bodySchema
     ? fc.oneof(
@@ -261,24 +364,37 @@ function requestsFor(doc: OpenApi, known: Known, defaults: Record<string, string
         { weight: 1, arbitrary: wideJson.map((wide) => wide.text) },
       )
     : fc.constant(undefined);
-  const idempotencyKey = fc.option(fc.oneof({ weight: 6, arbitrary: fc.uuid().map((u) => `fuzz-${u}`) }, { weight: 1, arbitrary: fc.constantFrom('x'.repeat(300), 'a b', '\u00e9\u00ff', '') }), { nil: undefined, freq: 2 });
+  const idempotencyKey = fc.option(
+    fc.oneof(
+      { weight: 6, arbitrary: fc.uuid().map((u) => `fuzz-${u}`) },
+      { weight: 1, arbitrary: fc.constantFrom('x'.repeat(300), 'a b', '\u00e9\u00ff', '') },
+    ),
+    { nil: undefined, freq: 2 },
+  );
   // Present on about one request in eight (a stale or malformed one stops the request before the body matters).
-  const ifMatch = fc.oneof({ weight: 7, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: fc.constantFrom('"0"', '"1"', '*', 'W/"3"', '"99999999999999999999"', '"-1"', 'nonsense') });
+  const ifMatch = fc.oneof(
+    { weight: 7, arbitrary: fc.constant(undefined) },
+    { weight: 1, arbitrary: fc.constantFrom('"0"', '"1"', '*', 'W/"3"', '"99999999999999999999"', '"-1"', 'nonsense') },
+  );
   const token = fc.oneof(
     { weight: 6, arbitrary: fc.constant<FuzzRequest['token']>('admin') },
     { weight: 2, arbitrary: fc.constant<FuzzRequest['token']>('rep') },
     { weight: 1, arbitrary: fc.constantFrom<FuzzRequest['token']>('ops', 'portal') },
   );
-  return fc.record({ pathValues, query, body, idempotencyKey, ifMatch, token }).map(({ pathValues: values, query: pairs, body: text, idempotencyKey: key, ifMatch: match, token: who }) => {
-    let url = path;
-    pathParams.forEach((p, i) => (url = url.replace(`{${p.name}}`, pct(values[i]))));
-    const search = pairs.map(([name, value]) => `${pct(name)}=${typeof value === 'object' ? value.raw : pct(value)}`).join('&');
-    const headers: Record<string, string> = {};
-    if (text !== undefined) headers['content-type'] = 'application/json';
-    if (key !== undefined && method === 'post') headers['Idempotency-Key'] = key;
-    if (match !== undefined && method === 'post') headers['If-Match'] = match;
-    return { method: method.toUpperCase(), path: search ? `${url}?${search}` : url, token: who, body: text, headers };
-  });
+  return fc
+    .record({ pathValues, query, body, idempotencyKey, ifMatch, token })
+    .map(({ pathValues: values, query: pairs, body: text, idempotencyKey: key, ifMatch: match, token: who }) => {
+      let url = path;
+      pathParams.forEach((p, i) => (url = url.replace(`{${p.name}}`, pct(values[i]))));
+      const search = pairs
+        .map(([name, value]) => `${pct(name)}=${typeof value === 'object' ? value.raw : pct(value)}`)
+        .join('&');
+      const headers: Record<string, string> = {};
+      if (text !== undefined) headers['content-type'] = 'application/json';
+      if (key !== undefined && method === 'post') headers['Idempotency-Key'] = key;
+      if (match !== undefined && method === 'post') headers['If-Match'] = match;
+      return { method: method.toUpperCase(), path: search ? `${url}?${search}` : url, token: who, body: text, headers };
+    });
 }
 
 let stack: TestStack;
@@ -291,10 +407,17 @@ beforeAll(async () => {
   const rep = await stack.user('rep');
   const ops = await stack.user('ops');
   repId = rep.id;
-  const created = await httpClient(stack.baseUrl, rep.token).post('/v1/opportunities', { title: 'Hostile fuzz target', company: 'Fuzz Co' });
+  const created = await httpClient(stack.baseUrl, rep.token).post('/v1/opportunities', {
+    title: 'Hostile fuzz target',
+    company: 'Fuzz Co',
+  });
   expect(created.status).toBe(201);
   dealId = created.body.id;
-  const client = await ensureClient(stack.db, { key: `fuzz-hostile-client-${dealId}`, opportunityId: dealId, name: 'Fuzz Co' });
+  const client = await ensureClient(stack.db, {
+    key: `fuzz-hostile-client-${dealId}`,
+    opportunityId: dealId,
+    name: 'Fuzz Co',
+  });
   const portal = await stack.user('portal', client.id);
   tokens = { admin: stack.adminToken, ops: ops.token, rep: rep.token, portal: portal.token };
 });
@@ -304,7 +427,8 @@ afterAll(async () => {
 
 /** What a refused request must leave as it was. */
 async function state() {
-  const one = async (text: string, params: unknown[] = []) => (await stack.db.$client.query(text, params)).rows[0].n as number;
+  const one = async (text: string, params: unknown[] = []) =>
+    (await stack.db.$client.query(text, params)).rows[0].n as number;
   return {
     version: await one('select version as n from opportunities where id = $1', [dealId]),
     timeline: await one('select count(*)::int as n from opportunity_events where opportunity_id = $1', [dealId]),
@@ -328,16 +452,26 @@ describe('hostile input on every route, generated from the OpenAPI document', ()
       token: 'a'.repeat(43),
       output: 'approval-state',
     });
-    const routes = Object.entries(doc.paths).flatMap(([path, ops]) => Object.entries(ops).map(([method, op]) => ({ path, method, op })));
+    const routes = Object.entries(doc.paths).flatMap(([path, ops]) =>
+      Object.entries(ops).map(([method, op]) => ({ path, method, op })),
+    );
     expect(routes.length).toBeGreaterThanOrEqual(25);
     // Writes are where a poison can stick: they are drawn more often, the deal's events most.
-    const weightOf = (r: (typeof routes)[number]) => (r.path.endsWith('/events') && r.method === 'post' ? 12 : r.method === 'post' ? 4 : 1);
-    const requests = fc.oneof(...routes.map((r) => ({ weight: weightOf(r), arbitrary: requestsFor(doc, known, defaultsFor(r.path), r.path, r.method, r.op) })));
+    const weightOf = (r: (typeof routes)[number]) =>
+      r.path.endsWith('/events') && r.method === 'post' ? 12 : r.method === 'post' ? 4 : 1;
+    const requests = fc.oneof(
+      ...routes.map((r) => ({
+        weight: weightOf(r),
+        arbitrary: requestsFor(doc, known, defaultsFor(r.path), r.path, r.method, r.op),
+      })),
+    );
 
     const statuses = new Map<number, number>();
     const acceptedWrites = new Map<string, number>();
     let slowest = 0;
-    process.stdout.write(`[fuzz-hostile] seed ${SEED}, ${RUNS} runs over ${routes.length} routes (FUZZ_SEED, FUZZ_RUNS)\n`);
+    process.stdout.write(
+      `[fuzz-hostile] seed ${SEED}, ${RUNS} runs over ${routes.length} routes (FUZZ_SEED, FUZZ_RUNS)\n`,
+    );
     const started = Date.now();
     await fc.assert(
       fc.asyncProperty(requests, async (request) => {
@@ -355,7 +489,10 @@ describe('hostile input on every route, generated from the OpenAPI document', ()
           status = response.status;
           text = await response.text();
         } catch (error) {
-          throw new Error(`${request.method} ${request.path.slice(0, 200)} got no answer within ${BOUND_MS} ms: ${(error as Error).message}`, { cause: error });
+          throw new Error(
+            `${request.method} ${request.path.slice(0, 200)} got no answer within ${BOUND_MS} ms: ${(error as Error).message}`,
+            { cause: error },
+          );
         }
         const took = Date.now() - sentAt;
         slowest = Math.max(slowest, took);
@@ -373,9 +510,14 @@ describe('hostile input on every route, generated from the OpenAPI document', ()
       }),
       { seed: SEED, numRuns: RUNS, endOnFailure: true },
     );
-    const summary = [...statuses.entries()].sort(([a], [b]) => a - b).map(([s, n]) => `${s}×${n}`).join(' ');
+    const summary = [...statuses.entries()]
+      .sort(([a], [b]) => a - b)
+      .map(([s, n]) => `${s}×${n}`)
+      .join(' ');
     const writes = [...acceptedWrites.entries()].map(([route, n]) => `${route}×${n}`).join(' ');
-    process.stdout.write(`[fuzz-hostile] ${RUNS} runs in ${Date.now() - started} ms, slowest answer ${slowest} ms, statuses ${summary}; accepted writes ${writes}\n`);
+    process.stdout.write(
+      `[fuzz-hostile] ${RUNS} runs in ${Date.now() - started} ms, slowest answer ${slowest} ms, statuses ${summary}; accepted writes ${writes}\n`,
+    );
     // The hostile requests must reach validation and beyond, not all bounce off one check.
     expect([...statuses.keys()].some((s) => s >= 200 && s < 300)).toBe(true);
     expect([...statuses.keys()].filter((s) => s >= 400).length).toBeGreaterThanOrEqual(3);

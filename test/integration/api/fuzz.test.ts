@@ -19,7 +19,13 @@ type Json = { type?: string | string[]; properties?: Record<string, Json>; requi
 const jsonOf = (schema: z.ZodType): Json => z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Json;
 
 const WRONG: Record<string, fc.Arbitrary<unknown>[]> = {
-  string: [fc.integer(), fc.boolean(), fc.constant(null), fc.array(fc.integer(), { maxLength: 3 }), fc.constant({ nested: 1 })],
+  string: [
+    fc.integer(),
+    fc.boolean(),
+    fc.constant(null),
+    fc.array(fc.integer(), { maxLength: 3 }),
+    fc.constant({ nested: 1 }),
+  ],
   number: [fc.string(), fc.boolean(), fc.constant(null), fc.constant([1]), fc.constant({})],
   integer: [fc.string(), fc.boolean(), fc.constant(null), fc.constant(1.5), fc.constant({})],
   boolean: [fc.integer(), fc.string(), fc.constant(null), fc.constant([]), fc.constant({})],
@@ -37,16 +43,27 @@ function malformed(json: Json, base: Record<string, unknown>): fc.Arbitrary<{ bo
   const unknownKey = fc.string({ minLength: 1, maxLength: 30 }).filter((k) => !(k in props) && k !== '__proto__');
   const arbs: fc.Arbitrary<{ body: unknown; note: string }>[] = [
     fc.tuple(unknownKey, fc.jsonValue()).map(([k, v]) => ({ body: { ...base, [k]: v }, note: `unknown ${k}` })),
-    fc.constantFrom('actor', 'at', 'stage', 'version', 'ownerId', 'approvedBy').filter((k) => !(k in props)).map((k) => ({ body: { ...base, [k]: 'x' }, note: `protected ${k}` })),
+    fc
+      .constantFrom('actor', 'at', 'stage', 'version', 'ownerId', 'approvedBy')
+      .filter((k) => !(k in props))
+      .map((k) => ({ body: { ...base, [k]: 'x' }, note: `protected ${k}` })),
   ];
   if (typed.length) {
     arbs.push(
-      fc.constantFrom(...typed).chain((k) => fc.oneof(...WRONG[props[k].type as string]).map((v) => ({ body: { ...base, [k]: v }, note: `wrong type ${k}` }))),
+      fc
+        .constantFrom(...typed)
+        .chain((k) =>
+          fc
+            .oneof(...WRONG[props[k].type as string])
+            .map((v) => ({ body: { ...base, [k]: v }, note: `wrong type ${k}` })),
+        ),
     );
   }
   if (strings.length) {
     arbs.push(
-      fc.tuple(fc.constantFrom(...strings), fc.integer({ min: 1, max: 3_000 })).map(([k, extra]) => ({ body: { ...base, [k]: 'x'.repeat(props[k].maxLength! + extra) }, note: `long ${k}` })),
+      fc
+        .tuple(fc.constantFrom(...strings), fc.integer({ min: 1, max: 3_000 }))
+        .map(([k, extra]) => ({ body: { ...base, [k]: 'x'.repeat(props[k].maxLength! + extra) }, note: `long ${k}` })),
     );
   }
   if (required.length) arbs.push(fc.constant({ body: { ...base }, note: `missing ${required.join(',')}` }));
@@ -64,7 +81,13 @@ const notJson = fc.oneof(
   }),
   fc.constantFrom('{"a":', '{a:1}', "{'x':1}", '[1,', '{"type":"QUALIFY",}', '\u0000'),
 );
-const notObject = fc.oneof(fc.constant('[]'), fc.constant('[{"type":"QUALIFY"}]'), fc.constant('null'), fc.constant('"QUALIFY"'), fc.constant('42'));
+const notObject = fc.oneof(
+  fc.constant('[]'),
+  fc.constant('[{"type":"QUALIFY"}]'),
+  fc.constant('null'),
+  fc.constant('"QUALIFY"'),
+  fc.constant('42'),
+);
 
 let stack: TestStack;
 let rep: { id: string; token: string };
@@ -75,7 +98,9 @@ let sent = 0;
 beforeAll(async () => {
   stack = await startTestStack();
   rep = await stack.user('rep');
-  dealId = (await httpClient(stack.baseUrl, rep.token).post('/v1/opportunities', { title: 'Fuzz target', company: 'Fuzz Co' })).body.id;
+  dealId = (
+    await httpClient(stack.baseUrl, rep.token).post('/v1/opportunities', { title: 'Fuzz target', company: 'Fuzz Co' })
+  ).body.id;
   const tasks = await httpClient(stack.baseUrl, rep.token).get(`/v1/tasks?opportunityId=${dealId}`);
   // The lead's first next action is a promised follow-up: its task exists once the lead does.
   expect(tasks.body.items).toHaveLength(1);
@@ -86,7 +111,8 @@ afterAll(async () => {
 });
 
 async function state() {
-  const q = async (sql: string, params: unknown[] = []) => (await stack.db.$client.query(sql, params)).rows[0].n as number;
+  const q = async (sql: string, params: unknown[] = []) =>
+    (await stack.db.$client.query(sql, params)).rows[0].n as number;
   const history = (await stack.temporal.workflow.getHandle(dealWorkflowId(dealId)).describe()).historyLength;
   return {
     events: await q('select count(*)::int as n from opportunity_events'),
@@ -101,17 +127,34 @@ async function state() {
 }
 
 /** Sends one malformed request and checks the answer. */
-async function expectRefused(token: string, path: string, request: { body: unknown; note: string } | string, method = 'POST') {
+async function expectRefused(
+  token: string,
+  path: string,
+  request: { body: unknown; note: string } | string,
+  method = 'POST',
+) {
   const raw = typeof request === 'string';
   const payload = raw ? request : JSON.stringify(request.body);
   const headers: Record<string, string> = { 'content-type': 'application/json', 'Idempotency-Key': `fuzz-${sent}` };
-  const answer = await httpClient(stack.baseUrl, token).raw(method, path, method === 'GET' ? undefined : payload, headers);
+  const answer = await httpClient(stack.baseUrl, token).raw(
+    method,
+    path,
+    method === 'GET' ? undefined : payload,
+    headers,
+  );
   sent += 1;
   const context = `${method} ${path} ${raw ? JSON.stringify(request) : request.note}: ${answer.status} ${JSON.stringify(answer.body).slice(0, 300)}`;
-  expect([context, answer.status >= 400 && answer.status < 500 && answer.status !== 404 && answer.status !== 409]).toEqual([context, true]);
-  expect([context, answer.headers.get('content-type') ?? '']).toEqual([context, expect.stringContaining('application/problem+json')]);
+  expect([
+    context,
+    answer.status >= 400 && answer.status < 500 && answer.status !== 404 && answer.status !== 409,
+  ]).toEqual([context, true]);
+  expect([context, answer.headers.get('content-type') ?? '']).toEqual([
+    context,
+    expect.stringContaining('application/problem+json'),
+  ]);
   expect([context, Array.isArray(answer.body.errors) && answer.body.errors.length > 0]).toEqual([context, true]);
-  for (const e of answer.body.errors) expect([context, typeof e.field === 'string' && e.field.length > 0]).toEqual([context, true]);
+  for (const e of answer.body.errors)
+    expect([context, typeof e.field === 'string' && e.field.length > 0]).toEqual([context, true]);
 }
 
 describe('fuzzing every route with malformed requests', () => {
@@ -119,12 +162,16 @@ describe('fuzzing every route with malformed requests', () => {
     const before = await state();
     const events = eventRequestSchema.options.map((option) => {
       const json = jsonOf(option);
-      const type = (json.properties!.type as { const?: string; enum?: string[] }).const ?? (json.properties!.type as { enum: string[] }).enum[0];
+      const type =
+        (json.properties!.type as { const?: string; enum?: string[] }).const ??
+        (json.properties!.type as { enum: string[] }).enum[0];
       return malformed(json, { type });
     });
     const eventBodies = fc.oneof(
       ...events.flat(),
-      fc.oneof(fc.string({ maxLength: 30 }), fc.integer(), fc.constant(null)).map((t) => ({ body: { type: t }, note: `bad type ${String(t)}` })),
+      fc
+        .oneof(fc.string({ maxLength: 30 }), fc.integer(), fc.constant(null))
+        .map((t) => ({ body: { type: t }, note: `bad type ${String(t)}` })),
       fc.constantFrom('COMPLETE_HANDOFF', 'RECORD_VIEW').map((t) => ({ body: { type: t }, note: `system event ${t}` })),
     );
     let planned = 0;
@@ -133,15 +180,41 @@ describe('fuzzing every route with malformed requests', () => {
       planned += numRuns;
       return numRuns;
     };
-    await fc.assert(fc.asyncProperty(eventBodies, (req) => expectRefused(rep.token, `/v1/opportunities/${dealId}/events`, req)), { numRuns: runs(700), endOnFailure: true });
-    await fc.assert(fc.asyncProperty(fc.oneof(...malformed(jsonOf(createOpportunityBody), {})), (req) => expectRefused(rep.token, '/v1/opportunities', req)), { numRuns: runs(150) });
-    await fc.assert(fc.asyncProperty(fc.oneof(...malformed(jsonOf(createUserBody), {})), (req) => expectRefused(stack.adminToken, '/v1/users', req)), { numRuns: runs(100) });
     await fc.assert(
-      fc.asyncProperty(fc.oneof(...malformed(jsonOf(createTokenBody), {})), (req) => expectRefused(stack.adminToken, `/v1/users/${rep.id}/tokens`, req)),
+      fc.asyncProperty(eventBodies, (req) => expectRefused(rep.token, `/v1/opportunities/${dealId}/events`, req)),
+      { numRuns: runs(700), endOnFailure: true },
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(...malformed(jsonOf(createOpportunityBody), {})), (req) =>
+        expectRefused(rep.token, '/v1/opportunities', req),
+      ),
+      { numRuns: runs(150) },
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(...malformed(jsonOf(createUserBody), {})), (req) =>
+        expectRefused(stack.adminToken, '/v1/users', req),
+      ),
+      { numRuns: runs(100) },
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(...malformed(jsonOf(createTokenBody), {})), (req) =>
+        expectRefused(stack.adminToken, `/v1/users/${rep.id}/tokens`, req),
+      ),
       { numRuns: runs(60) },
     );
-    await fc.assert(fc.asyncProperty(fc.oneof(...malformed(jsonOf(z.strictObject({})), {})), (req) => expectRefused(rep.token, `/v1/tasks/${taskId}/complete`, req)), { numRuns: runs(40) });
-    const paths = ['/v1/opportunities', `/v1/opportunities/${dealId}/events`, '/v1/users', `/v1/users/${rep.id}/tokens`, `/v1/tasks/${taskId}/complete`];
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(...malformed(jsonOf(z.strictObject({})), {})), (req) =>
+        expectRefused(rep.token, `/v1/tasks/${taskId}/complete`, req),
+      ),
+      { numRuns: runs(40) },
+    );
+    const paths = [
+      '/v1/opportunities',
+      `/v1/opportunities/${dealId}/events`,
+      '/v1/users',
+      `/v1/users/${rep.id}/tokens`,
+      `/v1/tasks/${taskId}/complete`,
+    ];
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(...paths), fc.oneof(notJson, notObject), async (path, text) => {
         // An empty body is no body: completing a task takes none, so it is not malformed there.
@@ -152,20 +225,51 @@ describe('fuzzing every route with malformed requests', () => {
       { numRuns: runs(150) },
     );
     const queries = fc.oneof(
-      fc.constantFrom('limit=0', 'limit=101', 'limit=abc', 'cursor=%%%', 'cursor=eyJpZCI6Ii0xIn0', 'stage=nowhere', 'overdue=maybe', 'unknown=1', 'limit=-5'),
+      fc.constantFrom(
+        'limit=0',
+        'limit=101',
+        'limit=abc',
+        'cursor=%%%',
+        'cursor=eyJpZCI6Ii0xIn0',
+        'stage=nowhere',
+        'overdue=maybe',
+        'unknown=1',
+        'limit=-5',
+      ),
       fc.string({ minLength: 1, maxLength: 20 }).map((s) => `cursor=${encodeURIComponent(s)}`),
     );
     const getPaths = ['/v1/opportunities', '/v1/tasks', `/v1/opportunities/${dealId}/events`, '/v1/users'];
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(...getPaths), queries, async (path, query) => {
-        await expectRefused(path === '/v1/users' ? stack.adminToken : rep.token, `${path}?${query}`, { body: undefined, note: query }, 'GET');
+        await expectRefused(
+          path === '/v1/users' ? stack.adminToken : rep.token,
+          `${path}?${query}`,
+          { body: undefined, note: query },
+          'GET',
+        );
       }),
       { numRuns: runs(120) },
     );
-    const badIds = fc.oneof(fc.string({ minLength: 1, maxLength: 40 }).filter((s) => !/^[0-9a-f-]{36}$/i.test(s) && !s.includes('/') && !s.includes('?') && !s.includes('#') && s !== '.' && s !== '..'), fc.constant('not-a-uuid'));
+    const badIds = fc.oneof(
+      fc
+        .string({ minLength: 1, maxLength: 40 })
+        .filter(
+          (s) =>
+            !/^[0-9a-f-]{36}$/i.test(s) &&
+            !s.includes('/') &&
+            !s.includes('?') &&
+            !s.includes('#') &&
+            s !== '.' &&
+            s !== '..',
+        ),
+      fc.constant('not-a-uuid'),
+    );
     await fc.assert(
       fc.asyncProperty(badIds, async (badId) => {
-        await expectRefused(rep.token, `/v1/opportunities/${encodeURIComponent(badId)}/events`, { body: { type: 'QUALIFY' }, note: `bad id ${badId}` });
+        await expectRefused(rep.token, `/v1/opportunities/${encodeURIComponent(badId)}/events`, {
+          body: { type: 'QUALIFY' },
+          note: `bad id ${badId}`,
+        });
       }),
       { numRuns: runs(80) },
     );

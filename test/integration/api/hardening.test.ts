@@ -20,7 +20,10 @@ beforeAll(async () => {
   stack = await startTestStack();
   rep = await stack.user('rep');
   ops = await stack.user('ops');
-  const created = await httpClient(stack.baseUrl, rep.token).post('/v1/opportunities', { title: 'Hardening', company: 'Probe Co' });
+  const created = await httpClient(stack.baseUrl, rep.token).post('/v1/opportunities', {
+    title: 'Hardening',
+    company: 'Probe Co',
+  });
   expect(created.status).toBe(201);
   dealId = created.body.id;
 });
@@ -51,7 +54,9 @@ describe('authenticated answers are not cached', () => {
       noToken: await httpClient(stack.baseUrl).get('/v1/opportunities'),
       badToken: await httpClient(stack.baseUrl, randomToken()).get('/v1/opportunities'),
     };
-    const seen = Object.fromEntries(Object.entries(answers).map(([name, answer]) => [name, [answer.status, answer.headers.get('cache-control')]]));
+    const seen = Object.fromEntries(
+      Object.entries(answers).map(([name, answer]) => [name, [answer.status, answer.headers.get('cache-control')]]),
+    );
     expect(seen).toEqual({
       list: [200, 'no-store'],
       read: [200, 'no-store'],
@@ -73,7 +78,9 @@ describe('failed authentication is throttled per client address', () => {
     let limited: HttpResponse | undefined;
     // Ten at a time: each batch is answered before the next, so the count is exact.
     for (let batch = 0; batch < 70; batch += 1) {
-      const answers = await Promise.all(Array.from({ length: 10 }, () => httpClient(extra.url, randomToken()).get('/v1/opportunities')));
+      const answers = await Promise.all(
+        Array.from({ length: 10 }, () => httpClient(extra.url, randomToken()).get('/v1/opportunities')),
+      );
       statuses.push(...answers.map((a) => a.status));
       limited ??= answers.find((a) => a.status === 429);
     }
@@ -93,7 +100,9 @@ describe('failed authentication is throttled per client address', () => {
 
   it('counts only failures: any number of valid requests from the address pass, and the limit is configurable', async () => {
     const extra = await extraApp({ authFailuresPerMinute: 3 });
-    const valid = await Promise.all(Array.from({ length: 40 }, () => httpClient(extra.url, rep.token).get('/v1/opportunities')));
+    const valid = await Promise.all(
+      Array.from({ length: 40 }, () => httpClient(extra.url, rep.token).get('/v1/opportunities')),
+    );
     expect(valid.map((a) => a.status)).toEqual(Array(40).fill(200));
     // A request without a token guesses nothing: it is a 401 that does not count.
     for (let i = 0; i < 5; i += 1) expect((await httpClient(extra.url).get('/v1/opportunities')).status).toBe(401);
@@ -133,7 +142,11 @@ describe('the admin preview of the client portal', () => {
       expect(missing.status).toBe(404);
       expect(missing.body.code).toBe('not_found');
     }
-    const client = await ensureClient(stack.db, { key: `hardening-client-${dealId}`, opportunityId: dealId, name: 'Probe Co' });
+    const client = await ensureClient(stack.db, {
+      key: `hardening-client-${dealId}`,
+      opportunityId: dealId,
+      name: 'Probe Co',
+    });
     const preview = await httpClient(stack.baseUrl, ops.token).get(`/v1/portal/clients/${client.id}`);
     expect(preview.status).toBe(200);
     expect(preview.body).toEqual({ clientId: client.id, deals: [] });

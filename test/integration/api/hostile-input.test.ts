@@ -56,18 +56,28 @@ async function stillUsable(deal: { id: string; version: number }): Promise<void>
 }
 
 async function listsAnswer(): Promise<void> {
-  for (const api of [admin(), rep()]) expect((await withinBound(api.get('/v1/opportunities?limit=100'))).status).toBe(200);
+  for (const api of [admin(), rep()])
+    expect((await withinBound(api.get('/v1/opportunities?limit=100'))).status).toBe(200);
   expect((await withinBound(admin().get('/v1/metrics/funnel'))).status).toBe(200);
 }
 
 /** Deals whose title holds `marker` (a NUL-free part of the refused title: Postgres cannot even be asked about a NUL). */
 const countTitled = async (marker: string): Promise<number> =>
-  (await ctx.stack.db.$client.query<{ n: number }>('select count(*)::int as n from opportunities where strpos(title, $1) > 0', [marker])).rows[0].n;
+  (
+    await ctx.stack.db.$client.query<{ n: number }>(
+      'select count(*)::int as n from opportunities where strpos(title, $1) > 0',
+      [marker],
+    )
+  ).rows[0].n;
 
 describe('hostile input is refused at the edge and leaves deals, lists and metrics working', () => {
   it('[IN1] a NUL in a title on POST /v1/opportunities is 422 naming `title`, and nothing is created', async () => {
     const marker = randomUUID();
-    await refused(rep().post('/v1/opportunities', { title: `nul \u0000 title ${marker}`, company: 'c' }, key()), 422, 'title');
+    await refused(
+      rep().post('/v1/opportunities', { title: `nul \u0000 title ${marker}`, company: 'c' }, key()),
+      422,
+      'title',
+    );
     expect(await countTitled(marker)).toBe(0);
     await stillUsable(await newDeal());
   });
@@ -81,19 +91,31 @@ describe('hostile input is refused at the edge and leaves deals, lists and metri
 
   it('[IN1] a NUL in RECORD_QUALIFICATION facts is 422 naming the fact; the deal takes the next event', async () => {
     const deal = await newDeal();
-    await refused(sendEvent(deal.id, { type: 'RECORD_QUALIFICATION', facts: { source: 'nul \u0000 fact' } }), 422, 'facts.source');
+    await refused(
+      sendEvent(deal.id, { type: 'RECORD_QUALIFICATION', facts: { source: 'nul \u0000 fact' } }),
+      422,
+      'facts.source',
+    );
     await stillUsable(deal);
   });
 
   it('[IN1] a lone surrogate in RECORD_QUALIFICATION facts is 422 naming the fact', async () => {
     const deal = await newDeal();
-    await refused(sendEvent(deal.id, { type: 'RECORD_QUALIFICATION', facts: { service_fit: 'a\udc00b' } }), 422, 'facts.service_fit');
+    await refused(
+      sendEvent(deal.id, { type: 'RECORD_QUALIFICATION', facts: { service_fit: 'a\udc00b' } }),
+      422,
+      'facts.service_fit',
+    );
     await stillUsable(deal);
   });
 
   it('[IN1] a NUL in a SET_NEXT_ACTION description is 422 naming it', async () => {
     const deal = await newDeal();
-    const nextAction = { description: 'call \u0000 them', dueAt: new Date(Date.now() + 86_400_000).toISOString(), ownerId: ctx.rep.id };
+    const nextAction = {
+      description: 'call \u0000 them',
+      dueAt: new Date(Date.now() + 86_400_000).toISOString(),
+      ownerId: ctx.rep.id,
+    };
     await refused(sendEvent(deal.id, { type: 'SET_NEXT_ACTION', nextAction }), 422, 'nextAction.description');
     await stillUsable(deal);
   });
@@ -101,7 +123,11 @@ describe('hostile input is refused at the edge and leaves deals, lists and metri
   it('[IN1] a year-0 dueAt in SET_NEXT_ACTION is 422 naming it', async () => {
     const deal = await newDeal();
     const nextAction = { description: 'Call them', dueAt: '0000-01-01T00:00:00Z', ownerId: ctx.rep.id };
-    const response = await refused(sendEvent(deal.id, { type: 'SET_NEXT_ACTION', nextAction }), 422, 'nextAction.dueAt');
+    const response = await refused(
+      sendEvent(deal.id, { type: 'SET_NEXT_ACTION', nextAction }),
+      422,
+      'nextAction.dueAt',
+    );
     expect(response.body.errors[0].message).toContain('1900');
     await stillUsable(deal);
   });
@@ -109,21 +135,31 @@ describe('hostile input is refused at the edge and leaves deals, lists and metri
   it('[IN1] a NUL in a user name or a token label (admin routes) is 422 naming the field', async () => {
     const email = `nul-${randomUUID()}@test.example`;
     await refused(admin().post('/v1/users', { name: 'nul \u0000 name', email, role: 'rep' }, key()), 422, 'name');
-    const users = await ctx.stack.db.$client.query<{ n: number }>('select count(*)::int as n from users where email = $1', [email]);
+    const users = await ctx.stack.db.$client.query<{ n: number }>(
+      'select count(*)::int as n from users where email = $1',
+      [email],
+    );
     expect(users.rows[0].n).toBe(0);
     await refused(admin().post(`/v1/users/${ctx.rep.id}/tokens`, { label: 'laptop \u0000' }, key()), 422, 'label');
     await stillUsable(await newDeal());
   });
 
-  it.each(['/v1/opportunities', '/v1/tasks', '/v1/ops/stuck'])('[IN1] ?ownerId=%%00 on %s is 400 naming query.ownerId', async (path) => {
-    await refused(admin().get(`${path}?ownerId=%00`), 400, 'query.ownerId');
-    await refused(admin().get(`${path}?ownerId=a%0Ab`), 400, 'query.ownerId');
-    await listsAnswer();
-  });
+  it.each(['/v1/opportunities', '/v1/tasks', '/v1/ops/stuck'])(
+    '[IN1] ?ownerId=%%00 on %s is 400 naming query.ownerId',
+    async (path) => {
+      await refused(admin().get(`${path}?ownerId=%00`), 400, 'query.ownerId');
+      await refused(admin().get(`${path}?ownerId=a%0Ab`), 400, 'query.ownerId');
+      await listsAnswer();
+    },
+  );
 
   it('[IN1] a funnel period in year 0 is 400 naming query.to', async () => {
     await refused(admin().get('/v1/metrics/funnel?to=0000-01-01T00:00:00Z'), 400, 'query.to');
-    await refused(admin().get('/v1/metrics/funnel?from=1899-12-31T00:00:00Z&to=1900-01-02T00:00:00Z'), 400, 'query.from');
+    await refused(
+      admin().get('/v1/metrics/funnel?from=1899-12-31T00:00:00Z&to=1900-01-02T00:00:00Z'),
+      400,
+      'query.from',
+    );
     await listsAnswer();
   });
 
@@ -143,7 +179,11 @@ describe('hostile input is refused at the edge and leaves deals, lists and metri
       section: 'pricing',
       attachments: { body: 'Pricing', visibility: 'client_safe', lineItems },
     });
-    const huge = await refused(sendEvent(deal.id, pricing([{ description: 'Seat', quantity: 999_999, unitPriceCents: 999_999_999_999 }])), 422, 'attachments.lineItems.0.quantity');
+    const huge = await refused(
+      sendEvent(deal.id, pricing([{ description: 'Seat', quantity: 999_999, unitPriceCents: 999_999_999_999 }])),
+      422,
+      'attachments.lineItems.0.quantity',
+    );
     expect(huge.body.errors.map((e: { field: string }) => e.field)).toContain('attachments.lineItems.0.unitPriceCents');
     const maxLine = { description: 'Seat', quantity: MAX_QUANTITY, unitPriceCents: MAX_UNIT_PRICE_CENTS };
     const ten = await refused(sendEvent(deal.id, pricing(new Array(10).fill(maxLine))), 422, 'attachments.lineItems');
@@ -158,16 +198,28 @@ describe('hostile input is refused at the edge and leaves deals, lists and metri
     const posts = Object.entries(doc.paths)
       .filter(([path, item]) => 'post' in item && path.startsWith('/v1'))
       .map(([path]) => path.replace(/\{[^}]+\}/g, path.includes('/opportunities/') ? deal.id : randomUUID()));
-    expect(posts).toEqual(expect.arrayContaining(['/v1/opportunities', `/v1/opportunities/${deal.id}/events`, '/v1/users']));
+    expect(posts).toEqual(
+      expect.arrayContaining(['/v1/opportunities', `/v1/opportunities/${deal.id}/events`, '/v1/users']),
+    );
     const sameKey = randomUUID();
     for (const path of posts) {
       for (const headers of [{}, { 'Idempotency-Key': sameKey }] as Record<string, string>[]) {
-        const response = await refused(admin().raw('POST', path, deep, { 'content-type': 'application/json', ...headers }), 422, 'body');
+        const response = await refused(
+          admin().raw('POST', path, deep, { 'content-type': 'application/json', ...headers }),
+          422,
+          'body',
+        );
         expect([path, response.body.code]).toEqual([path, 'body_too_complex']);
       }
     }
     // Nothing claimed the key: the same key now carries a valid event once.
-    const next = await withinBound(sendEvent(deal.id, { type: 'RECORD_QUALIFICATION', facts: { source: 'Referral' } }, { 'Idempotency-Key': sameKey }));
+    const next = await withinBound(
+      sendEvent(
+        deal.id,
+        { type: 'RECORD_QUALIFICATION', facts: { source: 'Referral' } },
+        { 'Idempotency-Key': sameKey },
+      ),
+    );
     expect([next.status, next.body.version]).toEqual([200, deal.version + 1]);
     await stillUsable({ id: deal.id, version: deal.version + 1 });
   });

@@ -7,7 +7,8 @@ import { nextAction, QUALIFICATION_FACTS } from '../../../fixtures/deal-events';
 
 const ctx = useStackWithRep();
 
-const count = async (sql: string, params: unknown[]) => (await ctx.stack.db.$client.query(sql, params)).rows[0].n as number;
+const count = async (sql: string, params: unknown[]) =>
+  (await ctx.stack.db.$client.query(sql, params)).rows[0].n as number;
 
 describe('Idempotency-Key and If-Match', () => {
   it('[E1] creating with the same key and body answers the same deal once; another body with the key is 422', async () => {

@@ -19,7 +19,9 @@ afterAll(async () => {
 });
 
 const operations = () =>
-  Object.entries(doc.paths as Record<string, Record<string, any>>).flatMap(([path, item]) => Object.entries(item).map(([method, op]) => ({ path, method, op })));
+  Object.entries(doc.paths as Record<string, Record<string, any>>).flatMap(([path, item]) =>
+    Object.entries(item).map(([method, op]) => ({ path, method, op })),
+  );
 
 describe('the OpenAPI document', () => {
   it('[OUT1] is OpenAPI 3.1 generated from the zod schemas, with valid JSON Schemas and resolvable references', async () => {
@@ -34,7 +36,8 @@ describe('the OpenAPI document', () => {
       const target = ref.slice(8, -1).replace('#/', '').split('/');
       expect([ref, target.reduce((node: any, key) => node?.[key], doc) !== undefined]).toEqual([ref, true]);
     }
-    for (const name of ['Opportunity', 'EventRequest', 'Problem', 'Proposal', 'Output', 'ClientProposal']) expect(doc.components.schemas).toHaveProperty(name);
+    for (const name of ['Opportunity', 'EventRequest', 'Problem', 'Proposal', 'Output', 'ClientProposal'])
+      expect(doc.components.schemas).toHaveProperty(name);
     const eventRequest = doc.components.schemas.EventRequest;
     expect(eventRequest.oneOf.length).toBeGreaterThanOrEqual(20);
   });
@@ -55,11 +58,18 @@ describe('the OpenAPI document', () => {
       if (!path.startsWith('/v1') && !path.startsWith('/p/')) continue;
       expect([where, statuses.some((s) => s.startsWith('4'))]).toEqual([where, true]);
       for (const status of statuses.filter((s) => s.startsWith('4'))) {
-        expect([where, status, op.responses[status].content['application/problem+json'].example.status]).toEqual([where, status, Number(status)]);
+        expect([where, status, op.responses[status].content['application/problem+json'].example.status]).toEqual([
+          where,
+          status,
+          Number(status),
+        ]);
       }
       if (method === 'post') {
         expect([where, op.requestBody?.content['application/json'].schema !== undefined]).toEqual([where, true]);
-        expect([where, (op.parameters ?? []).some((p: any) => p.name === 'Idempotency-Key' && p.in === 'header')]).toEqual([where, true]);
+        expect([
+          where,
+          (op.parameters ?? []).some((p: any) => p.name === 'Idempotency-Key' && p.in === 'header'),
+        ]).toEqual([where, true]);
       }
     }
     const transition = doc.paths['/v1/opportunities/{id}/events'].post;

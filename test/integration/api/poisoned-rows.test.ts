@@ -31,7 +31,13 @@ let infiniteTask: string;
 let badSnapshotRow: string;
 
 /** An opportunity row straight into the table, as the read model holds it. */
-async function plantOpportunity(fields: { snapshot?: unknown; nextActionDueAt?: string | null; createdAt?: string; overdue?: boolean; dormant?: boolean }) {
+async function plantOpportunity(fields: {
+  snapshot?: unknown;
+  nextActionDueAt?: string | null;
+  createdAt?: string;
+  overdue?: boolean;
+  dormant?: boolean;
+}) {
   const id = randomUUID();
   const snapshot = fields.snapshot ?? createDeal({ opportunityId: id, ownerId: rep.id, at: new Date().toISOString() });
   await stack.db.execute(sql`
@@ -60,7 +66,10 @@ beforeAll(async () => {
   stack = await startTestStack();
   rep = await stack.user('rep');
   ops = await stack.user('ops');
-  const created = await httpClient(stack.baseUrl, rep.token).post('/v1/opportunities', { title: 'A good deal', company: 'Healthy Co' });
+  const created = await httpClient(stack.baseUrl, rep.token).post('/v1/opportunities', {
+    title: 'A good deal',
+    company: 'Healthy Co',
+  });
   expect(created.status).toBe(201);
   good = created.body.id;
   plantedGood = await plantOpportunity({ nextActionDueAt: new Date(Date.now() - 60_000).toISOString(), overdue: true });
@@ -68,9 +77,18 @@ beforeAll(async () => {
   notASnapshot = await plantOpportunity({ snapshot: { not: 'a machine snapshot' }, overdue: true });
   infiniteCreation = await plantOpportunity({ createdAt: 'infinity', dormant: true });
   const lead = createDeal({ opportunityId: randomUUID(), ownerId: rep.id, at: new Date().toISOString() });
-  badDateInSnapshot = await plantOpportunity({ snapshot: { ...lead, context: { ...lead.context, nextAction: { description: 'x', dueAt: 'not a date', ownerId: rep.id } } }, overdue: true });
+  badDateInSnapshot = await plantOpportunity({
+    snapshot: {
+      ...lead,
+      context: { ...lead.context, nextAction: { description: 'x', dueAt: 'not a date', ownerId: rep.id } },
+    },
+    overdue: true,
+  });
 
-  goodTasks = [await plantTask(plantedGood, new Date(Date.now() + 3_600_000).toISOString()), await plantTask(plantedGood, new Date(Date.now() + 7_200_000).toISOString())];
+  goodTasks = [
+    await plantTask(plantedGood, new Date(Date.now() + 3_600_000).toISOString()),
+    await plantTask(plantedGood, new Date(Date.now() + 7_200_000).toISOString()),
+  ];
   badTask = await plantTask(plantedGood, YEAR_ZERO);
   infiniteTask = await plantTask(plantedGood, 'infinity');
 
@@ -102,8 +120,12 @@ describe('a row that cannot be rendered never breaks a list', () => {
       expect(ids(page.body.items)).not.toEqual(expect.arrayContaining([yearZeroDue]));
       expect(ids(page.body.items)).not.toContain(notASnapshot);
       expect(ids(page.body.items)).not.toContain(infiniteCreation);
-      expect(skippedIds(page.body).sort()).toEqual([yearZeroDue, notASnapshot, infiniteCreation, badDateInSnapshot].sort());
-      const reasons = Object.fromEntries(page.body.skipped.map((s: { id: string; reason: string }) => [s.id, s.reason]));
+      expect(skippedIds(page.body).sort()).toEqual(
+        [yearZeroDue, notASnapshot, infiniteCreation, badDateInSnapshot].sort(),
+      );
+      const reasons = Object.fromEntries(
+        page.body.skipped.map((s: { id: string; reason: string }) => [s.id, s.reason]),
+      );
       expect(reasons[yearZeroDue]).toBe('cannot show nextActionDueAt');
       expect(reasons[notASnapshot]).toBe('cannot show snapshot');
       expect(reasons[infiniteCreation]).toBe('cannot show createdAt');
@@ -153,7 +175,9 @@ describe('a row that cannot be rendered never breaks a list', () => {
     const seen: string[] = [];
     let cursor: string | null = null;
     for (let pages = 0; pages < 10; pages += 1) {
-      const next: HttpResponse = await api.get(`/v1/tasks?opportunityId=${plantedGood}&limit=1${cursor ? `&cursor=${cursor}` : ''}`);
+      const next: HttpResponse = await api.get(
+        `/v1/tasks?opportunityId=${plantedGood}&limit=1${cursor ? `&cursor=${cursor}` : ''}`,
+      );
       expect(next.status).toBe(200);
       seen.push(...ids(next.body.items), ...skippedIds(next.body));
       cursor = next.body.nextCursor;
@@ -162,7 +186,7 @@ describe('a row that cannot be rendered never breaks a list', () => {
     expect(seen).toEqual([badTask, ...goodTasks, infiniteTask]);
   });
 
-  it("GET /v1/opportunities/:id/events answers 200: the timeline leaves out the event it cannot date, by its position", async () => {
+  it('GET /v1/opportunities/:id/events answers 200: the timeline leaves out the event it cannot date, by its position', async () => {
     const timeline = await httpClient(stack.baseUrl, rep.token).get(`/v1/opportunities/${yearZeroDue}/events`);
     expect(timeline.status).toBe(200);
     expect(timeline.body.items).toHaveLength(2);
@@ -192,6 +216,8 @@ describe('a row that cannot be rendered never breaks a list', () => {
     const snapshots = await api.get('/v1/metrics/snapshots?limit=100');
     expect(snapshots.status).toBe(200);
     expect(ids(snapshots.body.items)).not.toContain(badSnapshotRow);
-    expect(snapshots.body.skipped).toEqual(expect.arrayContaining([{ id: badSnapshotRow, reason: 'cannot show periodStart, periodEnd' }]));
+    expect(snapshots.body.skipped).toEqual(
+      expect.arrayContaining([{ id: badSnapshotRow, reason: 'cannot show periodStart, periodEnd' }]),
+    );
   });
 });

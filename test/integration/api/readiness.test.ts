@@ -39,7 +39,10 @@ describe('/health/ready', () => {
       const orphan = httpClient(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
       const notReady = await orphan.get('/health/ready');
       expect(notReady.status).toBe(503);
-      expect(notReady.body).toEqual({ status: 'not_ready', checks: { postgres: 'up', temporal: 'up', workers: 'down' } });
+      expect(notReady.body).toEqual({
+        status: 'not_ready',
+        checks: { postgres: 'up', temporal: 'up', workers: 'down' },
+      });
       expect((await orphan.get('/health/live')).status).toBe(200);
     } finally {
       server.closeAllConnections();

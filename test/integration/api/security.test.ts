@@ -13,7 +13,9 @@ beforeAll(async () => {
   stack = await startTestStack();
   repA = await stack.user('rep');
   repB = await stack.user('rep');
-  dealA = (await httpClient(stack.baseUrl, repA.token).post('/v1/opportunities', { title: 'Deal of A', company: 'Alpha Co' })).body.id;
+  dealA = (
+    await httpClient(stack.baseUrl, repA.token).post('/v1/opportunities', { title: 'Deal of A', company: 'Alpha Co' })
+  ).body.id;
 });
 afterAll(async () => {
   await stack?.stop();
@@ -22,12 +24,24 @@ afterAll(async () => {
 describe('who may read and change what', () => {
   it("[O1] a rep cannot read or change another rep's deal: every route answers 404, not 403, and nothing changes", async () => {
     const b = httpClient(stack.baseUrl, repB.token);
-    for (const path of ['', '/events', '/proposal', '/approvals', '/contract', '/client-safe-summaries', '/outputs', '/outputs/audit-proof']) {
+    for (const path of [
+      '',
+      '/events',
+      '/proposal',
+      '/approvals',
+      '/contract',
+      '/client-safe-summaries',
+      '/outputs',
+      '/outputs/audit-proof',
+    ]) {
       const answer = await b.get(`/v1/opportunities/${dealA}${path}`);
       expect([path, answer.status]).toEqual([path, 404]);
     }
     expect((await b.get(`/v1/tasks?opportunityId=${dealA}`)).status).toBe(404);
-    const change = await b.post(`/v1/opportunities/${dealA}/events`, { type: 'SET_NEXT_ACTION', nextAction: nextAction(repB.id) });
+    const change = await b.post(`/v1/opportunities/${dealA}/events`, {
+      type: 'SET_NEXT_ACTION',
+      nextAction: nextAction(repB.id),
+    });
     expect(change.status).toBe(404);
     expect(change.body.code).toBe('not_found');
     const list = await b.get('/v1/opportunities');
@@ -60,7 +74,12 @@ describe('who may read and change what', () => {
     expect((await ops.post('/v1/users', { name: 'x', email: 'x2@example.com', role: 'admin' })).status).toBe(403);
     const client = await ensureClient(stack.db, { key: `sec-client-${dealA}`, opportunityId: dealA, name: 'Alpha Co' });
     const portal = httpClient(stack.baseUrl, (await stack.user('portal', client.id)).token);
-    for (const path of ['/v1/opportunities', `/v1/opportunities/${dealA}`, `/v1/opportunities/${dealA}/events`, '/v1/tasks']) {
+    for (const path of [
+      '/v1/opportunities',
+      `/v1/opportunities/${dealA}`,
+      `/v1/opportunities/${dealA}/events`,
+      '/v1/tasks',
+    ]) {
       expect([path, (await portal.get(path)).status]).toEqual([path, 403]);
     }
     const forbidden = await portal.post(`/v1/opportunities/${dealA}/events`, { type: 'RECORD_FOLLOW_UP' });
@@ -70,19 +89,48 @@ describe('who may read and change what', () => {
   it("[K1] a portal user sees only its own client's approved client-safe text, never another client's or internal or unapproved text", async () => {
     const rep = httpClient(stack.baseUrl, repA.token);
     const dealB = (await rep.post('/v1/opportunities', { title: 'Deal of B', company: 'Beta Co' })).body.id;
-    const clientA = await ensureClient(stack.db, { key: `sec-client-${dealA}`, opportunityId: dealA, name: 'Alpha Co' });
+    const clientA = await ensureClient(stack.db, {
+      key: `sec-client-${dealA}`,
+      opportunityId: dealA,
+      name: 'Alpha Co',
+    });
     const clientB = await ensureClient(stack.db, { key: `sec-client-${dealB}`, opportunityId: dealB, name: 'Beta Co' });
-    await upsertClientSafeSummary(stack.db, { opportunityId: dealA, kind: 'audit_findings', body: 'A-APPROVED findings', visibility: 'client_safe' });
-    await upsertClientSafeSummary(stack.db, { opportunityId: dealA, kind: 'provider_caveats', body: 'A-INTERNAL caveat', visibility: 'internal' });
+    await upsertClientSafeSummary(stack.db, {
+      opportunityId: dealA,
+      kind: 'audit_findings',
+      body: 'A-APPROVED findings',
+      visibility: 'client_safe',
+    });
+    await upsertClientSafeSummary(stack.db, {
+      opportunityId: dealA,
+      kind: 'provider_caveats',
+      body: 'A-INTERNAL caveat',
+      visibility: 'internal',
+    });
     await stampSummaries(stack.db, dealA, 'ops-user');
-    await upsertClientSafeSummary(stack.db, { opportunityId: dealA, kind: 'launch_blockers', body: 'A-UNAPPROVED blockers', visibility: 'client_safe' });
-    await upsertClientSafeSummary(stack.db, { opportunityId: dealB, kind: 'audit_findings', body: 'B-APPROVED findings', visibility: 'client_safe' });
+    await upsertClientSafeSummary(stack.db, {
+      opportunityId: dealA,
+      kind: 'launch_blockers',
+      body: 'A-UNAPPROVED blockers',
+      visibility: 'client_safe',
+    });
+    await upsertClientSafeSummary(stack.db, {
+      opportunityId: dealB,
+      kind: 'audit_findings',
+      body: 'B-APPROVED findings',
+      visibility: 'client_safe',
+    });
     await stampSummaries(stack.db, dealB, 'ops-user');
 
     const portalA = httpClient(stack.baseUrl, (await stack.user('portal', clientA.id)).token);
     const own = await portalA.get(`/v1/portal/clients/${clientA.id}`);
     expect(own.status).toBe(200);
-    expect(own.body.deals).toEqual([expect.objectContaining({ opportunityId: dealA, summaries: [{ kind: 'audit_findings', body: 'A-APPROVED findings' }] })]);
+    expect(own.body.deals).toEqual([
+      expect.objectContaining({
+        opportunityId: dealA,
+        summaries: [{ kind: 'audit_findings', body: 'A-APPROVED findings' }],
+      }),
+    ]);
     const text = JSON.stringify(own.body);
     for (const hidden of ['A-INTERNAL', 'A-UNAPPROVED', 'B-APPROVED']) expect(text).not.toContain(hidden);
     const other = await portalA.get(`/v1/portal/clients/${clientB.id}`);
@@ -94,7 +142,13 @@ describe('who may read and change what', () => {
   it('[O1] [AP1] protected fields cannot be mass-assigned: stage, owner, version, actor and approval fields are refused by name', async () => {
     const rep = httpClient(stack.baseUrl, repA.token);
     const before = (await stack.db.$client.query('select count(*)::int as n from opportunities')).rows[0].n;
-    const create = await rep.post('/v1/opportunities', { title: 'x', company: 'y', stage: 'won', version: 9, approvedBy: 'me' });
+    const create = await rep.post('/v1/opportunities', {
+      title: 'x',
+      company: 'y',
+      stage: 'won',
+      version: 9,
+      approvedBy: 'me',
+    });
     expect(create.status).toBe(422);
     expect(create.body.errors.map((e: any) => e.field).sort()).toEqual(['approvedBy', 'stage', 'version']);
     const otherOwner = await rep.post('/v1/opportunities', { title: 'x', company: 'y', ownerId: repB.id });
@@ -113,7 +167,14 @@ describe('who may read and change what', () => {
       approvedBy: repA.id,
     });
     expect(event.status).toBe(422);
-    expect(event.body.errors.map((e: any) => e.field).sort()).toEqual(['actor', 'approvedBy', 'at', 'ownerId', 'stage', 'version']);
+    expect(event.body.errors.map((e: any) => e.field).sort()).toEqual([
+      'actor',
+      'approvedBy',
+      'at',
+      'ownerId',
+      'stage',
+      'version',
+    ]);
     const system = await rep.post(`/v1/opportunities/${dealA}/events`, { type: 'COMPLETE_HANDOFF', records: {} });
     expect(system.status).toBe(422);
     expect(system.body.errors[0].field).toBe('type');

@@ -14,7 +14,11 @@ afterAll(async () => {
 describe('the walking skeleton through HTTP on the real stack', () => {
   it('[E1] POST /v1/opportunities starts the deal workflow and returns the lead; GET reads it from Postgres', async () => {
     const api = httpClient(stack.baseUrl, stack.adminToken);
-    const created = await api.post('/v1/opportunities', { title: 'Lead flow rebuild', company: 'Acme Dental', source: 'referral' });
+    const created = await api.post('/v1/opportunities', {
+      title: 'Lead flow rebuild',
+      company: 'Acme Dental',
+      source: 'referral',
+    });
     expect(created.status).toBe(201);
     expect(created.headers.get('location')).toBe(`/v1/opportunities/${created.body.id}`);
     expect(created.body).toMatchObject({ stage: 'lead', company: 'Acme Dental', source: 'referral', version: 0 });
@@ -69,7 +73,12 @@ describe('the walking skeleton through HTTP on the real stack', () => {
   });
 
   it('refuses calls without a valid bearer token', async () => {
-    expect((await httpClient(stack.baseUrl).get('/v1/opportunities/00000000-0000-4000-8000-000000000000')).status).toBe(401);
-    expect((await httpClient(stack.baseUrl, 'opp_wrong').get('/v1/opportunities/00000000-0000-4000-8000-000000000000')).status).toBe(401);
+    expect((await httpClient(stack.baseUrl).get('/v1/opportunities/00000000-0000-4000-8000-000000000000')).status).toBe(
+      401,
+    );
+    expect(
+      (await httpClient(stack.baseUrl, 'opp_wrong').get('/v1/opportunities/00000000-0000-4000-8000-000000000000'))
+        .status,
+    ).toBe(401);
   });
 });

@@ -37,7 +37,11 @@ describe('[M1] [DL1] the ops page in headless Chromium', () => {
     const rep: Actor = { id: `rep-${randomUUID()}`, role: 'rep' };
     const { opportunityId: qualified } = await openTestDeal(stack, { ownerId: rep.id, company: 'Qualified Dental' });
     await sendAll(stack, qualified, eventsUpTo('qualified', rep, { id: 'ops-1', role: 'ops' }));
-    const { opportunityId: overdue } = await openTestDeal(stack, { ownerId: rep.id, company: 'Overdue Plumbing', firstActionDueInSeconds: 2 });
+    const { opportunityId: overdue } = await openTestDeal(stack, {
+      ownerId: rep.id,
+      company: 'Overdue Plumbing',
+      firstActionDueInSeconds: 2,
+    });
     const ops = await stack.user('ops');
     await eventually(async () => {
       const page = await httpClient(api.url, ops.token).get(`/v1/ops/stuck?ownerId=${rep.id}`);
@@ -47,7 +51,16 @@ describe('[M1] [DL1] the ops page in headless Chromium', () => {
     browser = await chromium.launchPersistentContext(profileDir, {
       executablePath: CHROMIUM,
       headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
       viewport: { width: 1100, height: 1000 },
       timezoneId: 'UTC',
     });
@@ -78,8 +91,12 @@ describe('[M1] [DL1] the ops page in headless Chromium', () => {
 
     const row = page.locator(`#stuck tbody tr[data-id="${overdue}"]`);
     expect(await row.locator('td').first().textContent()).toContain('Overdue Plumbing');
-    expect(await row.locator('li[data-reason="next_action_overdue"]').textContent()).toBe('Next action "Qualify this lead" is overdue');
-    expect(await row.locator('a').getAttribute('href')).toBe(`${TEMPORAL_UI}/namespaces/default/workflows/opportunity-${overdue}`);
+    expect(await row.locator('li[data-reason="next_action_overdue"]').textContent()).toBe(
+      'Next action "Qualify this lead" is overdue',
+    );
+    expect(await row.locator('a').getAttribute('href')).toBe(
+      `${TEMPORAL_UI}/namespaces/default/workflows/opportunity-${overdue}`,
+    );
     expect(await page.locator(`#stuck tbody tr[data-id="${qualified}"]`).count()).toBe(0);
 
     fs.mkdirSync(ARTIFACTS, { recursive: true });

@@ -1,6 +1,14 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { closeDb, type Db } from '../../../db/client';
-import { countAdmins, createApiToken, createUser, findActiveToken, getUser, listUsers, revokeToken } from '../../../db/queries/auth';
+import {
+  countAdmins,
+  createApiToken,
+  createUser,
+  findActiveToken,
+  getUser,
+  listUsers,
+  revokeToken,
+} from '../../../db/queries/auth';
 import { ensureClient } from '../../../db/queries/handoff';
 import { testDb } from '../../support/db';
 import { newOpportunity, pgError } from './fixtures';
@@ -19,7 +27,10 @@ describe('users and API tokens', () => {
     const user = await createUser(db, { name: 'Rita Rep', email: email(), role: 'rep' });
     const token = randomUUID();
     const row = await createApiToken(db, { userId: user.id, tokenHash: sha256(token), label: 'laptop' });
-    expect(await findActiveToken(db, sha256(token))).toMatchObject({ token: { id: row.id }, user: { id: user.id, role: 'rep' } });
+    expect(await findActiveToken(db, sha256(token))).toMatchObject({
+      token: { id: row.id },
+      user: { id: user.id, role: 'rep' },
+    });
     expect(await revokeToken(db, row.id)).toBe(true);
     expect(await revokeToken(db, row.id)).toBe(false);
     expect(await findActiveToken(db, sha256(token))).toBeNull();
@@ -46,7 +57,9 @@ describe('users and API tokens', () => {
     expect(refused.code).toBe('23514');
     const deal = await newOpportunity(db);
     const client = await ensureClient(db, { key: `client:${deal.id}`, opportunityId: deal.id, name: 'Acme' });
-    expect(await createUser(db, { name: 'Pat Portal', email: email(), role: 'portal', clientId: client.id })).toMatchObject({ clientId: client.id });
+    expect(
+      await createUser(db, { name: 'Pat Portal', email: email(), role: 'portal', clientId: client.id }),
+    ).toMatchObject({ clientId: client.id });
   });
 
   it('[O1] an email is used by one user only', async () => {

@@ -4,7 +4,10 @@ import type { Db } from '../../../db/client';
 import { insertOpportunity, type OpportunityRow } from '../../../db/queries/opportunities';
 
 /** A fresh deal with unique ids, so tests can share the run's database. */
-export function newOpportunity(db: Db, overrides: Partial<Parameters<typeof insertOpportunity>[1]> = {}): Promise<OpportunityRow> {
+export function newOpportunity(
+  db: Db,
+  overrides: Partial<Parameters<typeof insertOpportunity>[1]> = {},
+): Promise<OpportunityRow> {
   const id = randomUUID();
   return insertOpportunity(db, {
     id,

@@ -12,7 +12,12 @@ beforeAll(() => {
 });
 afterAll(() => closeDb(db));
 
-function event(opportunityId: string, version: number, key = uniqueKey('event'), position = version): NewOpportunityEvent {
+function event(
+  opportunityId: string,
+  version: number,
+  key = uniqueKey('event'),
+  position = version,
+): NewOpportunityEvent {
   return {
     opportunityId,
     version,
@@ -55,15 +60,22 @@ describe('opportunity_events is append-only', () => {
   it('[E1] the database refuses UPDATE of an event', async () => {
     const deal = await newOpportunity(db);
     await appendEvent(db, event(deal.id, 1));
-    const error = await refused(db, sql`UPDATE opportunity_events SET event_type = 'MARK_LOST' WHERE opportunity_id = ${deal.id}`);
+    const error = await refused(
+      db,
+      sql`UPDATE opportunity_events SET event_type = 'MARK_LOST' WHERE opportunity_id = ${deal.id}`,
+    );
     expect(error.message).toMatch(/UPDATE on opportunity_events is not allowed/);
   });
 
   it('[E1] the database refuses DELETE and TRUNCATE of events', async () => {
     const deal = await newOpportunity(db);
     await appendEvent(db, event(deal.id, 1));
-    expect((await refused(db, sql`DELETE FROM opportunity_events WHERE opportunity_id = ${deal.id}`)).message).toMatch(/DELETE on opportunity_events/);
-    expect((await refused(db, sql`TRUNCATE opportunity_events CASCADE`)).message).toMatch(/TRUNCATE on opportunity_events/);
+    expect((await refused(db, sql`DELETE FROM opportunity_events WHERE opportunity_id = ${deal.id}`)).message).toMatch(
+      /DELETE on opportunity_events/,
+    );
+    expect((await refused(db, sql`TRUNCATE opportunity_events CASCADE`)).message).toMatch(
+      /TRUNCATE on opportunity_events/,
+    );
     expect((await listEvents(db, { opportunityId: deal.id, limit: 10 })).items).toHaveLength(1);
   });
 
@@ -93,9 +105,17 @@ describe('nothing is deleted', () => {
 
   it('[H1] metric_snapshots rows are immutable', async () => {
     const deal = await newOpportunity(db);
-    const baseline = await ensureMetricBaseline(db, { key: uniqueKey('baseline'), opportunityId: deal.id, values: { leads: 10 } });
-    expect((await refused(db, sql`UPDATE metric_snapshots SET values = '{}' WHERE id = ${baseline.id}`)).message).toMatch(/UPDATE on metric_snapshots/);
-    expect((await refused(db, sql`DELETE FROM metric_snapshots WHERE id = ${baseline.id}`)).message).toMatch(/DELETE on metric_snapshots/);
+    const baseline = await ensureMetricBaseline(db, {
+      key: uniqueKey('baseline'),
+      opportunityId: deal.id,
+      values: { leads: 10 },
+    });
+    expect(
+      (await refused(db, sql`UPDATE metric_snapshots SET values = '{}' WHERE id = ${baseline.id}`)).message,
+    ).toMatch(/UPDATE on metric_snapshots/);
+    expect((await refused(db, sql`DELETE FROM metric_snapshots WHERE id = ${baseline.id}`)).message).toMatch(
+      /DELETE on metric_snapshots/,
+    );
   });
 
   it('[E1] an event of an unknown opportunity is refused', async () => {

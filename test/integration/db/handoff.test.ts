@@ -30,8 +30,20 @@ afterAll(() => closeDb(db));
 async function handOff(opportunityId: string) {
   const key = (step: string) => `handoff:${opportunityId}:${step}`;
   const client = await ensureClient(db, { key: key('client'), opportunityId, name: 'Acme Dental' });
-  const service = await ensureClientService(db, { key: key('service'), opportunityId, clientId: client.id, name: 'Lead flow automation' });
-  const project = await ensureProject(db, { key: key('project'), opportunityId, clientId: client.id, name: 'Acme onboarding', onboardingOwner: 'ops-1', kickoffDate: '2026-12-07' });
+  const service = await ensureClientService(db, {
+    key: key('service'),
+    opportunityId,
+    clientId: client.id,
+    name: 'Lead flow automation',
+  });
+  const project = await ensureProject(db, {
+    key: key('project'),
+    opportunityId,
+    clientId: client.id,
+    name: 'Acme onboarding',
+    onboardingOwner: 'ops-1',
+    kickoffDate: '2026-12-07',
+  });
   const checklist = await ensureOnboardingChecklist(db, {
     key: key('checklist'),
     opportunityId,
@@ -39,12 +51,48 @@ async function handOff(opportunityId: string) {
     ownerId: 'ops-1',
     items: [{ code: 'access', title: 'Collect provider access', done: false }],
   });
-  await ensureTask(db, { key: key('task'), opportunityId, kind: 'onboarding_handoff', title: 'Kick off onboarding', ownerId: 'ops-1', dueAt: new Date('2026-12-07T09:00:00Z') });
-  const portal = await ensurePortalUser(db, { key: key('portal'), opportunityId, clientId: client.id, email: 'owner@acme.test', name: 'Ana Owner' });
-  const connector = await ensureConnectorAccount(db, { key: key('connector'), opportunityId, clientId: client.id, provider: 'google_ads' });
-  const source = await ensureDataSource(db, { key: key('source'), opportunityId, clientId: client.id, kind: 'ads', name: 'Google Ads', connectorAccountId: connector.id });
-  const baseline = await ensureMetricBaseline(db, { key: key('baseline'), opportunityId, dataSourceId: source.id, values: { leadsPerWeek: 12 } });
-  const run = await recordAutomationRun(db, { key: key('run'), opportunityId, step: 'handoff', status: 'succeeded', detail: { records: 9 } });
+  await ensureTask(db, {
+    key: key('task'),
+    opportunityId,
+    kind: 'onboarding_handoff',
+    title: 'Kick off onboarding',
+    ownerId: 'ops-1',
+    dueAt: new Date('2026-12-07T09:00:00Z'),
+  });
+  const portal = await ensurePortalUser(db, {
+    key: key('portal'),
+    opportunityId,
+    clientId: client.id,
+    email: 'owner@acme.test',
+    name: 'Ana Owner',
+  });
+  const connector = await ensureConnectorAccount(db, {
+    key: key('connector'),
+    opportunityId,
+    clientId: client.id,
+    provider: 'google_ads',
+  });
+  const source = await ensureDataSource(db, {
+    key: key('source'),
+    opportunityId,
+    clientId: client.id,
+    kind: 'ads',
+    name: 'Google Ads',
+    connectorAccountId: connector.id,
+  });
+  const baseline = await ensureMetricBaseline(db, {
+    key: key('baseline'),
+    opportunityId,
+    dataSourceId: source.id,
+    values: { leadsPerWeek: 12 },
+  });
+  const run = await recordAutomationRun(db, {
+    key: key('run'),
+    opportunityId,
+    step: 'handoff',
+    status: 'succeeded',
+    detail: { records: 9 },
+  });
   return { client, service, project, checklist, portal, connector, source, baseline, run };
 }
 
@@ -52,7 +100,15 @@ describe('the won-deal handoff records', () => {
   it('[W1] a deal with no handoff yet has none of the records', async () => {
     const deal = await newOpportunity(db);
     const records = await handoffRecords(db, deal.id);
-    expect(records).toMatchObject({ client: false, project: false, tasks: false, portal: false, connectors: false, reporting: false, complete: false });
+    expect(records).toMatchObject({
+      client: false,
+      project: false,
+      tasks: false,
+      portal: false,
+      connectors: false,
+      reporting: false,
+      complete: false,
+    });
   });
 
   it('[W1] [H1] the handoff writes client, project, task, portal, connector and reporting records exactly once', async () => {
@@ -61,7 +117,15 @@ describe('the won-deal handoff records', () => {
     const second = await handOff(deal.id);
     expect(second).toEqual(first);
     const records = await handoffRecords(db, deal.id);
-    expect(records).toMatchObject({ client: true, project: true, tasks: true, portal: true, connectors: true, reporting: true, complete: true });
+    expect(records).toMatchObject({
+      client: true,
+      project: true,
+      tasks: true,
+      portal: true,
+      connectors: true,
+      reporting: true,
+      complete: true,
+    });
     expect(records.counts).toEqual({
       clients: 1,
       clientServices: 1,
@@ -91,12 +155,32 @@ describe('the won-deal handoff records', () => {
     const base = { opportunityId: deal.id };
     const client = await ensureClient(db, { ...base, key: key('client'), name: deal.company });
     const withClient = { ...base, clientId: client.id };
-    expect(await ensureClientService(db, { ...withClient, key: key('service') })).toMatchObject({ name: null, status: 'onboarding' });
-    expect(await ensurePortalUser(db, { ...withClient, key: key('portal') })).toMatchObject({ email: null, status: 'pending' });
-    expect(await ensureConnectorAccount(db, { ...withClient, key: key('connector') })).toMatchObject({ provider: null, status: 'pending_access' });
-    expect(await ensureDataSource(db, { ...withClient, key: key('source') })).toMatchObject({ kind: null, status: 'pending' });
-    expect(await ensureMetricBaseline(db, { ...withClient, key: key('baseline') })).toMatchObject({ clientId: client.id, values: {} });
-    const checklist = await ensureOnboardingChecklist(db, { ...base, key: key('checklist'), ownerId: 'ops-1', launchBlockers: ['DNS access', 'Ads login'] });
+    expect(await ensureClientService(db, { ...withClient, key: key('service') })).toMatchObject({
+      name: null,
+      status: 'onboarding',
+    });
+    expect(await ensurePortalUser(db, { ...withClient, key: key('portal') })).toMatchObject({
+      email: null,
+      status: 'pending',
+    });
+    expect(await ensureConnectorAccount(db, { ...withClient, key: key('connector') })).toMatchObject({
+      provider: null,
+      status: 'pending_access',
+    });
+    expect(await ensureDataSource(db, { ...withClient, key: key('source') })).toMatchObject({
+      kind: null,
+      status: 'pending',
+    });
+    expect(await ensureMetricBaseline(db, { ...withClient, key: key('baseline') })).toMatchObject({
+      clientId: client.id,
+      values: {},
+    });
+    const checklist = await ensureOnboardingChecklist(db, {
+      ...base,
+      key: key('checklist'),
+      ownerId: 'ops-1',
+      launchBlockers: ['DNS access', 'Ads login'],
+    });
     expect(checklist.items).toEqual([
       { code: 'launch_blocker_1', title: 'DNS access', done: false },
       { code: 'launch_blocker_2', title: 'Ads login', done: false },
@@ -105,7 +189,13 @@ describe('the won-deal handoff records', () => {
 
   it('[H1] a failed automation step is recorded with its detail', async () => {
     const deal = await newOpportunity(db);
-    const run = await recordAutomationRun(db, { key: `run:${deal.id}:1`, opportunityId: deal.id, step: 'connector_invite', status: 'failed', detail: { error: 'provider timeout' } });
+    const run = await recordAutomationRun(db, {
+      key: `run:${deal.id}:1`,
+      opportunityId: deal.id,
+      step: 'connector_invite',
+      status: 'failed',
+      detail: { error: 'provider timeout' },
+    });
     expect(run).toMatchObject({ status: 'failed', step: 'connector_invite', detail: { error: 'provider timeout' } });
   });
 
@@ -114,7 +204,13 @@ describe('the won-deal handoff records', () => {
     await handOff(deal.id);
     const proposal = await ensureCurrentProposal(db, { opportunityId: deal.id, createdBy: 'rep-1' });
     await addLineItems(db, proposal.id, [{ description: 'Setup', unitPriceCents: 100_000, visibility: 'client_safe' }]);
-    await recordApproval(db, { key: `approval:${proposal.id}`, proposalId: proposal.id, kind: 'proposal', decision: 'approved', approvedBy: 'ops-1' });
+    await recordApproval(db, {
+      key: `approval:${proposal.id}`,
+      proposalId: proposal.id,
+      kind: 'proposal',
+      decision: 'approved',
+      approvedBy: 'ops-1',
+    });
     await recordProposalSent(db, { proposalId: proposal.id, linkTokenHash: `link-${deal.id}`, sentAt: new Date() });
     await recordProposalView(db, { linkTokenHash: `link-${deal.id}`, viewedAt: new Date() });
     const { rows } = await db.execute<Record<string, number>>(sql`SELECT

@@ -29,7 +29,8 @@ async function names(db: Db, query: ReturnType<typeof sql>): Promise<string[]> {
   return rows.map((r) => r.name);
 }
 
-const tableNames = (db: Db) => names(db, sql`SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public'`);
+const tableNames = (db: Db) =>
+  names(db, sql`SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public'`);
 
 let db: Db;
 beforeAll(() => {
@@ -54,9 +55,23 @@ describe('migrations', () => {
       expect(applied).toHaveLength(journal.entries.length);
       await runMigrations(fresh);
       expect(await names(fresh, sql`SELECT hash AS name FROM drizzle.__drizzle_migrations`)).toEqual(applied);
-      expect(await tableNames(fresh)).toEqual(expect.arrayContaining([...H1_TABLES, 'opportunities', 'opportunity_events', 'portal_client_texts', 'portal_proposal_links']));
+      expect(await tableNames(fresh)).toEqual(
+        expect.arrayContaining([
+          ...H1_TABLES,
+          'opportunities',
+          'opportunity_events',
+          'portal_client_texts',
+          'portal_proposal_links',
+        ]),
+      );
       const triggers = await names(fresh, sql`SELECT tgname AS name FROM pg_trigger WHERE NOT tgisinternal`);
-      expect(triggers).toEqual(expect.arrayContaining(['opportunity_events_append_only', 'opportunities_never_deleted', 'metric_snapshots_immutable']));
+      expect(triggers).toEqual(
+        expect.arrayContaining([
+          'opportunity_events_append_only',
+          'opportunities_never_deleted',
+          'metric_snapshots_immutable',
+        ]),
+      );
     } finally {
       await closeDb(fresh);
       await db.execute(sql.raw(`DROP DATABASE "${name}" WITH (FORCE)`));
@@ -67,7 +82,10 @@ describe('migrations', () => {
     const last = journal.entries[journal.entries.length - 1];
     const snapshotFile = path.join(MIGRATIONS_FOLDER, 'meta', `${String(last.idx).padStart(4, '0')}_snapshot.json`);
     const committed = JSON.parse(fs.readFileSync(snapshotFile, 'utf8'));
-    const pending = await generateMigration(committed, generateDrizzleJson(schema as Record<string, unknown>, committed.id));
+    const pending = await generateMigration(
+      committed,
+      generateDrizzleJson(schema as Record<string, unknown>, committed.id),
+    );
     expect(pending).toEqual([]);
   });
 });

@@ -20,7 +20,11 @@ beforeAll(() => {
 });
 afterAll(() => closeDb(db));
 
-function projection(id: string, version: number, overrides: Partial<OpportunityProjection> = {}): OpportunityProjection {
+function projection(
+  id: string,
+  version: number,
+  overrides: Partial<OpportunityProjection> = {},
+): OpportunityProjection {
   return {
     id,
     version,
@@ -58,7 +62,12 @@ describe('the opportunities read model', () => {
     expect(await projectOpportunity(db, projection(deal.id, 2, { stage: 'qualified' }))).toBe(false);
     expect(await projectOpportunity(db, projection(deal.id, 3, { stage: 'lead' }))).toBe(false);
     const row = await getOpportunity(db, deal.id);
-    expect(row).toMatchObject({ version: 3, stage: 'discovery', nextActionDescription: 'action of version 3', proposalPauseReasons: ['audit_evidence'] });
+    expect(row).toMatchObject({
+      version: 3,
+      stage: 'discovery',
+      nextActionDescription: 'action of version 3',
+      proposalPauseReasons: ['audit_evidence'],
+    });
   });
 
   it('[E1] the event and its projection are written in one transaction, prepared reads included', async () => {
@@ -67,7 +76,20 @@ describe('the opportunities read model', () => {
     await expect(
       db.transaction(async (tx) => {
         const txDb = tx as unknown as Db;
-        await appendEvent(txDb, { opportunityId: deal.id, version: 1, position: 1, idempotencyKey: key, eventType: 'QUALIFY', stageBefore: 'lead', stageAfter: 'qualified', actorId: 'rep-1', ownerId: 'rep-1', payload: {}, nextAction: null, occurredAt: new Date() });
+        await appendEvent(txDb, {
+          opportunityId: deal.id,
+          version: 1,
+          position: 1,
+          idempotencyKey: key,
+          eventType: 'QUALIFY',
+          stageBefore: 'lead',
+          stageAfter: 'qualified',
+          actorId: 'rep-1',
+          ownerId: 'rep-1',
+          payload: {},
+          nextAction: null,
+          occurredAt: new Date(),
+        });
         await projectOpportunity(txDb, projection(deal.id, 1));
         expect((await getOpportunity(txDb, deal.id))?.stage).toBe('qualified');
         throw new Error('crash before commit');
@@ -95,15 +117,56 @@ describe('the opportunities read model', () => {
     });
     const first = `${deal.workflowId}:update-1`;
     const unblocked = { blockedCode: null, blockedDetail: null, blockedAt: null };
-    const lost = { lostReason: 'competitor' as const, lostDetail: null, reactivateAt: new Date('2027-03-01T00:00:00.000Z'), lostAt: null };
-    await appendEventAndProject(db, event(1, first), { ...projection(deal.id, 1, { stage: 'lead', ...lost }), overdue: true, dormant: false, ...unblocked });
-    await appendEventAndProject(db, event(1, first), { ...projection(deal.id, 1, { stage: 'qualified' }), overdue: false, dormant: true, ...unblocked });
+    const lost = {
+      lostReason: 'competitor' as const,
+      lostDetail: null,
+      reactivateAt: new Date('2027-03-01T00:00:00.000Z'),
+      lostAt: null,
+    };
+    await appendEventAndProject(db, event(1, first), {
+      ...projection(deal.id, 1, { stage: 'lead', ...lost }),
+      overdue: true,
+      dormant: false,
+      ...unblocked,
+    });
+    await appendEventAndProject(db, event(1, first), {
+      ...projection(deal.id, 1, { stage: 'qualified' }),
+      overdue: false,
+      dormant: true,
+      ...unblocked,
+    });
     expect(await countEventsByKey(db, first)).toBe(1);
-    expect(await getOpportunity(db, deal.id)).toMatchObject({ version: 1, stage: 'lead', overdue: true, dormant: false, ...lost, nextActionDueAt: new Date('2026-12-01T09:00:00.000Z'), proposalPauseReasons: ['audit_evidence'], snapshot: { stage: 'qualified', version: 1 } });
+    expect(await getOpportunity(db, deal.id)).toMatchObject({
+      version: 1,
+      stage: 'lead',
+      overdue: true,
+      dormant: false,
+      ...lost,
+      nextActionDueAt: new Date('2026-12-01T09:00:00.000Z'),
+      proposalPauseReasons: ['audit_evidence'],
+      snapshot: { stage: 'qualified', version: 1 },
+    });
 
-    await appendEventAndProject(db, event(2, `${deal.workflowId}:update-2`), { ...projection(deal.id, 2, { stage: 'qualified', followUpPauseReasons: [] }), overdue: false, dormant: false, ...unblocked });
-    await appendEventAndProject(db, event(1, `${deal.workflowId}:late`, 3), { ...projection(deal.id, 1, { stage: 'lost' }), overdue: true, dormant: true, ...unblocked });
-    expect(await getOpportunity(db, deal.id)).toMatchObject({ version: 2, stage: 'qualified', overdue: false, dormant: false, lostReason: null, reactivateAt: null });
+    await appendEventAndProject(db, event(2, `${deal.workflowId}:update-2`), {
+      ...projection(deal.id, 2, { stage: 'qualified', followUpPauseReasons: [] }),
+      overdue: false,
+      dormant: false,
+      ...unblocked,
+    });
+    await appendEventAndProject(db, event(1, `${deal.workflowId}:late`, 3), {
+      ...projection(deal.id, 1, { stage: 'lost' }),
+      overdue: true,
+      dormant: true,
+      ...unblocked,
+    });
+    expect(await getOpportunity(db, deal.id)).toMatchObject({
+      version: 2,
+      stage: 'qualified',
+      overdue: false,
+      dormant: false,
+      lostReason: null,
+      reactivateAt: null,
+    });
     const rows = (await listEvents(db, { opportunityId: deal.id, limit: 10 })).items;
     expect(rows.map((row) => [row.version, row.payload])).toEqual([
       [1, { facts: { urgency: 'version 1' } }],
@@ -114,7 +177,13 @@ describe('the opportunities read model', () => {
 
   it('[L1] a lost deal keeps its reason, context and reactivation window', async () => {
     const deal = await newOpportunity(db);
-    const lost = { stage: 'lost' as const, lostReason: 'competitor' as const, lostDetail: 'Chose a cheaper agency', reactivateAt: new Date('2027-03-01T00:00:00.000Z'), lostAt: new Date('2026-11-25T12:00:00.000Z') };
+    const lost = {
+      stage: 'lost' as const,
+      lostReason: 'competitor' as const,
+      lostDetail: 'Chose a cheaper agency',
+      reactivateAt: new Date('2027-03-01T00:00:00.000Z'),
+      lostAt: new Date('2026-11-25T12:00:00.000Z'),
+    };
     await projectOpportunity(db, projection(deal.id, 1, lost));
     expect(await getOpportunity(db, deal.id)).toMatchObject(lost);
   });
@@ -131,8 +200,15 @@ describe('the opportunities read model', () => {
       seen.push(...page.items.map((d) => d.id));
       cursor = page.nextCursor ?? undefined;
     } while (cursor);
-    expect(seen).toEqual(deals.slice(0, 4).map((d) => d.id).sort());
-    expect((await listOpportunities(db, { ownerId, dormant: true, limit: 10 })).items.map((d) => d.id)).toEqual([deals[0].id]);
+    expect(seen).toEqual(
+      deals
+        .slice(0, 4)
+        .map((d) => d.id)
+        .sort(),
+    );
+    expect((await listOpportunities(db, { ownerId, dormant: true, limit: 10 })).items.map((d) => d.id)).toEqual([
+      deals[0].id,
+    ]);
     expect((await getOpportunity(db, deals[0].id))?.overdue).toBe(true);
   });
 
@@ -147,7 +223,9 @@ describe('the opportunities read model', () => {
   });
 
   it('[DL1] refuses a cursor it did not issue', async () => {
-    await expect(listOpportunities(db, { limit: 1, cursor: 'not-a-cursor' })).rejects.toBeInstanceOf(InvalidCursorError);
+    await expect(listOpportunities(db, { limit: 1, cursor: 'not-a-cursor' })).rejects.toBeInstanceOf(
+      InvalidCursorError,
+    );
   });
 
   it('[DL1] an unknown opportunity reads as null and its flags change nothing', async () => {

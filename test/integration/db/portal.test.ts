@@ -31,15 +31,28 @@ const visibility = fc.constantFrom<Visibility>('internal', 'client_safe');
 const summaryApproval = fc.constantFrom('current', 'stale', 'none');
 
 const scenario = fc.record({
-  summaries: fc.uniqueArray(fc.record({ kind: fc.constantFrom(...SUMMARY_KINDS), body: text, visibility, approval: summaryApproval }), {
-    selector: (s) => s.kind,
-    maxLength: SUMMARY_KINDS.length,
+  summaries: fc.uniqueArray(
+    fc.record({ kind: fc.constantFrom(...SUMMARY_KINDS), body: text, visibility, approval: summaryApproval }),
+    {
+      selector: (s) => s.kind,
+      maxLength: SUMMARY_KINDS.length,
+    },
+  ),
+  sections: fc.uniqueArray(
+    fc.record({
+      section: fc.constantFrom(...PROPOSAL_SECTION_KINDS),
+      body: text,
+      visibility,
+      editedAfterApproval: fc.boolean(),
+    }),
+    {
+      selector: (s) => s.section,
+      maxLength: 4,
+    },
+  ),
+  lineItems: fc.array(fc.record({ description: text, visibility, unitPriceCents: fc.nat(1_000_000) }), {
+    maxLength: 3,
   }),
-  sections: fc.uniqueArray(fc.record({ section: fc.constantFrom(...PROPOSAL_SECTION_KINDS), body: text, visibility, editedAfterApproval: fc.boolean() }), {
-    selector: (s) => s.section,
-    maxLength: 4,
-  }),
-  lineItems: fc.array(fc.record({ description: text, visibility, unitPriceCents: fc.nat(1_000_000) }), { maxLength: 3 }),
   proposalApproved: fc.boolean(),
   proposal: fc.constantFrom('draft', 'sent', 'revised'),
 });
@@ -60,7 +73,8 @@ const tagged = (body: string): string => `${body} [t${++serial}]`;
 async function writeSummaries(opportunityId: string, s: Scenario, w: Written): Promise<void> {
   const summaries = s.summaries.map((x) => ({ ...x, body: tagged(x.body) }));
   const approvable = summaries.filter((x) => x.approval !== 'none');
-  for (const x of approvable) await upsertClientSafeSummary(db, { opportunityId, kind: x.kind, body: x.body, visibility: x.visibility });
+  for (const x of approvable)
+    await upsertClientSafeSummary(db, { opportunityId, kind: x.kind, body: x.body, visibility: x.visibility });
   if (approvable.length) await approveSummaries(opportunityId);
   for (const x of summaries) {
     const body = x.approval === 'stale' ? tagged(x.body) : x.body;
@@ -72,23 +86,54 @@ async function writeSummaries(opportunityId: string, s: Scenario, w: Written): P
 
 async function approveSummaries(opportunityId: string): Promise<void> {
   const proposal = await ensureCurrentProposal(db, { opportunityId, createdBy: 'rep-1' });
-  await recordApproval(db, { key: uniqueKey('approval'), proposalId: proposal.id, kind: 'client_safe_summary', decision: 'approved', approvedBy: 'ops-1' });
+  await recordApproval(db, {
+    key: uniqueKey('approval'),
+    proposalId: proposal.id,
+    kind: 'client_safe_summary',
+    decision: 'approved',
+    approvedBy: 'ops-1',
+  });
 }
 
 async function writeProposal(opportunityId: string, s: Scenario, w: Written): Promise<void> {
   const proposal = await ensureCurrentProposal(db, { opportunityId, createdBy: 'rep-1' });
   const sections = [];
-  for (const x of s.sections) sections.push(await upsertProposalSection(db, { proposalId: proposal.id, section: x.section, body: tagged(x.body), visibility: x.visibility }));
-  const items = await addLineItems(db, proposal.id, s.lineItems.map((x) => ({ ...x, description: tagged(x.description) })));
+  for (const x of s.sections)
+    sections.push(
+      await upsertProposalSection(db, {
+        proposalId: proposal.id,
+        section: x.section,
+        body: tagged(x.body),
+        visibility: x.visibility,
+      }),
+    );
+  const items = await addLineItems(
+    db,
+    proposal.id,
+    s.lineItems.map((x) => ({ ...x, description: tagged(x.description) })),
+  );
   await submitProposal(db, { proposalId: proposal.id, submittedBy: 'rep-1' });
-  if (s.proposalApproved) await recordApproval(db, { key: uniqueKey('approval'), proposalId: proposal.id, kind: 'proposal', decision: 'approved', approvedBy: 'ops-1' });
+  if (s.proposalApproved)
+    await recordApproval(db, {
+      key: uniqueKey('approval'),
+      proposalId: proposal.id,
+      kind: 'proposal',
+      decision: 'approved',
+      approvedBy: 'ops-1',
+    });
   const edited = new Set<string>();
   for (const [i, x] of s.sections.entries()) {
     if (!x.editedAfterApproval) continue;
-    await upsertProposalSection(db, { proposalId: proposal.id, section: x.section, body: tagged(x.body), visibility: x.visibility });
+    await upsertProposalSection(db, {
+      proposalId: proposal.id,
+      section: x.section,
+      body: tagged(x.body),
+      visibility: x.visibility,
+    });
     edited.add(sections[i].id);
   }
-  if (s.proposal !== 'draft') await recordProposalSent(db, { proposalId: proposal.id, linkTokenHash: w.linkTokenHash, sentAt: new Date() });
+  if (s.proposal !== 'draft')
+    await recordProposalSent(db, { proposalId: proposal.id, linkTokenHash: w.linkTokenHash, sentAt: new Date() });
   if (s.proposal === 'revised') await reviseSentProposal(db, { proposalId: proposal.id, createdBy: 'rep-1' });
   const live = s.proposal === 'sent' && s.proposalApproved;
   for (const row of [...sections, ...items]) {
@@ -141,7 +186,13 @@ describe('portal-safe reads', () => {
   });
 
   it('[R1] an old proposal link stops working after a revision', async () => {
-    const w = await writeScenario({ summaries: [], sections: [], lineItems: [], proposalApproved: true, proposal: 'revised' });
+    const w = await writeScenario({
+      summaries: [],
+      sections: [],
+      lineItems: [],
+      proposalApproved: true,
+      proposal: 'revised',
+    });
     expect(await portalProposalByLinkToken(db, w.linkTokenHash)).toBeNull();
   });
 });

@@ -28,7 +28,13 @@ describe('tasks', () => {
     expect(await ensureTask(db, { ...t, title: 'again' })).toBe(false);
     const { items } = await listTasks(db, { opportunityId: deal.id, limit: 10 });
     expect(items).toHaveLength(1);
-    expect(items[0]).toMatchObject({ title: t.title, ownerId: t.ownerId, dueAt: t.dueAt, status: 'open', kind: 'follow_up' });
+    expect(items[0]).toMatchObject({
+      title: t.title,
+      ownerId: t.ownerId,
+      dueAt: t.dueAt,
+      status: 'open',
+      kind: 'follow_up',
+    });
   });
 
   it('[TK1] lists an owner’s open tasks soonest first, page by page', async () => {
@@ -52,6 +58,8 @@ describe('tasks', () => {
     expect(await completeTask(db, review.id)).toBe(false);
     expect(await cancelOpenTasks(db, { opportunityId: deal.id, kind: 'follow_up' })).toBe(2);
     expect((await listTasks(db, { opportunityId: deal.id, status: 'open', limit: 10 })).items).toHaveLength(0);
-    expect((await listTasks(db, { opportunityId: deal.id, status: 'done', limit: 10 })).items.map((t) => t.id)).toEqual([review.id]);
+    expect((await listTasks(db, { opportunityId: deal.id, status: 'done', limit: 10 })).items.map((t) => t.id)).toEqual(
+      [review.id],
+    );
   });
 });

@@ -24,12 +24,22 @@ afterAll(async () => {
 const N = 12;
 
 async function qualifiedLead(api: ReturnType<typeof httpClient>): Promise<string> {
-  const created = await api.post('/v1/opportunities', { title: 'Concurrency', company: `Race Co ${randomUUID().slice(0, 6)}`, source: 'referral' });
+  const created = await api.post('/v1/opportunities', {
+    title: 'Concurrency',
+    company: `Race Co ${randomUUID().slice(0, 6)}`,
+    source: 'referral',
+  });
   expect(created.status).toBe(201);
   const id = created.body.id as string;
   for (const body of [
     { type: 'RECORD_QUALIFICATION', facts: QUALIFICATION_FACTS },
-    { type: 'RECORD_CONSENT', consent: 'granted', contactTimingValid: true, sourceContextValid: true, decisionPathVerified: true },
+    {
+      type: 'RECORD_CONSENT',
+      consent: 'granted',
+      contactTimingValid: true,
+      sourceContextValid: true,
+      decisionPathVerified: true,
+    },
   ]) {
     expect((await api.post(`/v1/opportunities/${id}/events`, body)).status).toBe(200);
   }
@@ -42,7 +52,10 @@ describe('the same request and conflicting requests at once', () => {
     const api = httpClient(stack.baseUrl, admin.token);
     const id = await qualifiedLead(api);
     const key = randomUUID();
-    const body = { type: 'QUALIFY', nextAction: nextAction(admin.id, { dueInSeconds: 86_400, description: 'Book the discovery call' }) };
+    const body = {
+      type: 'QUALIFY',
+      nextAction: nextAction(admin.id, { dueInSeconds: 86_400, description: 'Book the discovery call' }),
+    };
     const send = () => api.post(`/v1/opportunities/${id}/events`, body, { 'idempotency-key': key });
 
     const firstWave = await Promise.all(Array.from({ length: N }, send));
@@ -67,7 +80,10 @@ describe('the same request and conflicting requests at once', () => {
     const eventKey = `${dealWorkflowId(id)}:${requestIdOf({ userId: admin.id, role: 'admin', clientId: null }, key)}`;
     expectConsistent(state, [eventKey]);
     expect(state.events.filter((e) => e.event_type === 'QUALIFY')).toHaveLength(1);
-    const tasks = await stack.db.$client.query(`select count(*)::int as n from tasks where opportunity_id = $1 and title like '%Book the discovery call'`, [id]);
+    const tasks = await stack.db.$client.query(
+      `select count(*)::int as n from tasks where opportunity_id = $1 and title like '%Book the discovery call'`,
+      [id],
+    );
     expect(tasks.rows[0].n).toBe(1);
   });
 
@@ -76,8 +92,13 @@ describe('the same request and conflicting requests at once', () => {
     const api = httpClient(stack.baseUrl, admin.token);
     const id = await qualifiedLead(api);
     // Every request wants to qualify the deal with its own next action; once one has, QUALIFY is illegal from `qualified`.
-    const bodies = Array.from({ length: N }, (_, i) => ({ type: 'QUALIFY', nextAction: nextAction(admin.id, { dueInSeconds: 86_400, description: `Discovery ${i}` }) }));
-    const answers = await Promise.all(bodies.map((body) => api.post(`/v1/opportunities/${id}/events`, body, { 'idempotency-key': randomUUID() })));
+    const bodies = Array.from({ length: N }, (_, i) => ({
+      type: 'QUALIFY',
+      nextAction: nextAction(admin.id, { dueInSeconds: 86_400, description: `Discovery ${i}` }),
+    }));
+    const answers = await Promise.all(
+      bodies.map((body) => api.post(`/v1/opportunities/${id}/events`, body, { 'idempotency-key': randomUUID() })),
+    );
     const winners = answers.filter((a) => a.status === 200);
     expect(winners).toHaveLength(1);
     const losers = answers.filter((a) => a.status !== 200);
@@ -101,7 +122,11 @@ describe('the same request and conflicting requests at once', () => {
     const etag = current.headers.get('etag')!;
     const answers = await Promise.all(
       Array.from({ length: N }, (_, i) =>
-        api.post(`/v1/opportunities/${id}/events`, { type: 'RECORD_QUALIFICATION', facts: { urgency: `Writer ${i}` } }, { 'if-match': etag, 'idempotency-key': randomUUID() }),
+        api.post(
+          `/v1/opportunities/${id}/events`,
+          { type: 'RECORD_QUALIFICATION', facts: { urgency: `Writer ${i}` } },
+          { 'if-match': etag, 'idempotency-key': randomUUID() },
+        ),
       ),
     );
     expect(answers.filter((a) => a.status === 200)).toHaveLength(1);
@@ -119,12 +144,20 @@ describe('the same request and conflicting requests at once', () => {
     const before = (await api.get(`/v1/opportunities/${id}`)).body.version as number;
     const keys = Array.from({ length: 50 }, () => randomUUID());
     const answers = await Promise.all(
-      keys.map((key, i) => api.post(`/v1/opportunities/${id}/events`, { type: 'RECORD_QUALIFICATION', facts: { urgency: `Writer ${i}` } }, { 'idempotency-key': key })),
+      keys.map((key, i) =>
+        api.post(
+          `/v1/opportunities/${id}/events`,
+          { type: 'RECORD_QUALIFICATION', facts: { urgency: `Writer ${i}` } },
+          { 'idempotency-key': key },
+        ),
+      ),
     );
     expect(answers.map((a) => a.status)).toEqual(answers.map(() => 200));
     expect(new Set(answers.map((a) => a.body.version)).size).toBe(50);
     const state = await dealConsistency(stack.db, stack.temporal, id);
-    const eventKeys = keys.map((key) => `${dealWorkflowId(id)}:${requestIdOf({ userId: admin.id, role: 'admin', clientId: null }, key)}`);
+    const eventKeys = keys.map(
+      (key) => `${dealWorkflowId(id)}:${requestIdOf({ userId: admin.id, role: 'admin', clientId: null }, key)}`,
+    );
     expectConsistent(state, eventKeys);
     expect(state.workflow.version).toBe(before + 50);
   });
@@ -135,18 +168,40 @@ describe('the same request and conflicting requests at once', () => {
     // One gateway per writer: each API process has its own lanes, so their updates race into the
     // workflow. (Event writes from a local activity failed here: a workflow task the server
     // dropped had already written, leaving events at repeated versions.)
-    const gateways = Array.from({ length: N }, () => createDealGateway(stack.temporal, { taskQueue: stack.taskQueue, policy: stack.policy }));
+    const gateways = Array.from({ length: N }, () =>
+      createDealGateway(stack.temporal, { taskQueue: stack.taskQueue, policy: stack.policy }),
+    );
     for (let round = 1; round <= 3; round += 1) {
       const id = await qualifiedLead(api);
       const started = Date.now();
-      const conflicting = await Promise.allSettled(gateways.map((deals, i) => deals.apply(id, rep.base('QUALIFY', { nextAction: nextAction(REP.id, { dueInSeconds: 86_400, description: `Discovery ${i}` }) }), { requestId: randomUUID() })));
+      const conflicting = await Promise.allSettled(
+        gateways.map((deals, i) =>
+          deals.apply(
+            id,
+            rep.base('QUALIFY', {
+              nextAction: nextAction(REP.id, { dueInSeconds: 86_400, description: `Discovery ${i}` }),
+            }),
+            { requestId: randomUUID() },
+          ),
+        ),
+      );
       const won = conflicting.filter((r) => r.status === 'fulfilled');
       expect(won).toHaveLength(1);
-      expect(conflicting.filter((r) => r.status === 'rejected').map((r) => (r.reason as { status?: number }).status)).toEqual(Array.from({ length: N - 1 }, () => 409));
+      expect(
+        conflicting.filter((r) => r.status === 'rejected').map((r) => (r.reason as { status?: number }).status),
+      ).toEqual(Array.from({ length: N - 1 }, () => 409));
       const compatible = await Promise.all(
-        gateways.flatMap((deals, i) => [0, 1, 2].map((n) => deals.apply(id, rep.base('RECORD_QUALIFICATION', { facts: { urgency: `Writer ${i}.${n}` } }), { requestId: randomUUID() }))),
+        gateways.flatMap((deals, i) =>
+          [0, 1, 2].map((n) =>
+            deals.apply(id, rep.base('RECORD_QUALIFICATION', { facts: { urgency: `Writer ${i}.${n}` } }), {
+              requestId: randomUUID(),
+            }),
+          ),
+        ),
       );
-      process.stdout.write(`[faults] ${N} API processes, round ${round}: 1 QUALIFY won and ${N - 1} refused, then ${compatible.length} compatible writes, in ${Date.now() - started} ms\n`);
+      process.stdout.write(
+        `[faults] ${N} API processes, round ${round}: 1 QUALIFY won and ${N - 1} refused, then ${compatible.length} compatible writes, in ${Date.now() - started} ms\n`,
+      );
       const state = await dealConsistency(stack.db, stack.temporal, id);
       // The log holds exactly what the workflow applied, versions 1..n, and the read model agrees.
       expectConsistent(state, []);

@@ -22,7 +22,13 @@ import { dealWorkflowId } from '../../../workflows/deal/messages';
 import { DEFAULT_DEAL_POLICY } from '../../../workflows/deal/policy';
 import { httpHappyPath, sendSteps, walk, type Api } from '../../support/api-deal';
 import { QUALIFICATION_FACTS } from '../../../fixtures/deal-events';
-import { killWorker, spawnPostgres, spawnWorker, type PostgresChild, type WorkerChild } from '../../support/fault-harness';
+import {
+  killWorker,
+  spawnPostgres,
+  spawnWorker,
+  type PostgresChild,
+  type WorkerChild,
+} from '../../support/fault-harness';
 import { eventually, sleep } from '../../support/kit';
 import { processAlive, spawnApi, stopPostgresImmediately, type ApiChild } from '../../support/fault-processes';
 import { httpClient, type HttpResponse } from '../../support/http';
@@ -34,14 +40,22 @@ const ANSWER_BOUND_MS = 10_000; // issue 15: answered within 10 s of the API bei
 const UPDATE_STAGE_ADMITTED = 1; // temporal.api.enums.v1.UpdateWorkflowExecutionLifecycleStage
 
 async function newUser(db: Db, role: 'rep' | 'ops'): Promise<{ id: string; token: string; principal: Principal }> {
-  const user = await createUser(db, { name: `Crash ${role}`, email: `${role}-${randomUUID()}@test`, role, clientId: null });
+  const user = await createUser(db, {
+    name: `Crash ${role}`,
+    email: `${role}-${randomUUID()}@test`,
+    role,
+    clientId: null,
+  });
   const token = newToken();
   await createApiToken(db, { userId: user.id, tokenHash: hashToken(token), label: 'fault' });
   return { id: user.id, token, principal: { userId: user.id, role, clientId: null } };
 }
 
 /** Sends until the answer is final, waiting the Retry-After of each 409 in flight or 503 in between. */
-async function untilAnswered(send: () => Promise<HttpResponse>, timeoutMs = 60_000): Promise<{ answer: HttpResponse; waits: string[] }> {
+async function untilAnswered(
+  send: () => Promise<HttpResponse>,
+  timeoutMs = 60_000,
+): Promise<{ answer: HttpResponse; waits: string[] }> {
   const waits: string[] = [];
   const started = Date.now();
   for (;;) {
@@ -73,14 +87,24 @@ describe('answers that survive an API crash', () => {
     worker = spawnWorker(taskQueue);
     await worker.ready;
   };
-  const workerRunning = () => worker !== undefined && worker.child.exitCode === null && worker.child.signalCode === null;
-  const clients = (url: string): { rep: Api; ops: Api } => ({ rep: httpClient(url, rep.token), ops: httpClient(url, ops.token) });
+  const workerRunning = () =>
+    worker !== undefined && worker.child.exitCode === null && worker.child.signalCode === null;
+  const clients = (url: string): { rep: Api; ops: Api } => ({
+    rep: httpClient(url, rep.token),
+    ops: httpClient(url, ops.token),
+  });
 
   /** A deal of the rep's, walked through the API up to (not including) `stage`'s last step. */
-  async function dealBefore(url: string, stage: 'approval' | 'contract'): Promise<{ id: string; last: { type: string } & Record<string, unknown> }> {
+  async function dealBefore(
+    url: string,
+    stage: 'approval' | 'contract',
+  ): Promise<{ id: string; last: { type: string } & Record<string, unknown> }> {
     if (!workerRunning()) await startWorker();
     const apis = clients(url);
-    const created = await apis.rep.post('/v1/opportunities', { title: 'Crash-safe', company: `Crash ${randomUUID().slice(0, 8)}` });
+    const created = await apis.rep.post('/v1/opportunities', {
+      title: 'Crash-safe',
+      company: `Crash ${randomUUID().slice(0, 8)}`,
+    });
     expect(created.status).toBe(201);
     const id = created.body.id as string;
     await walk(apis, id, rep.id, 'lead', stage);
@@ -93,16 +117,31 @@ describe('answers that survive an API crash', () => {
    * Sends `body` with `key` while no worker runs, waits until the API holds the claim and
    * Temporal has admitted the update, then SIGKILLs the API: the request is cut off.
    */
-  async function cutOff(url: string, id: string, body: Record<string, unknown>, key: string, claimReady: string): Promise<void> {
+  async function cutOff(
+    url: string,
+    id: string,
+    body: Record<string, unknown>,
+    key: string,
+    claimReady: string,
+  ): Promise<void> {
     await killWorker(worker!);
-    const sent = clients(url).rep.post(`/v1/opportunities/${id}/events`, body, { 'Idempotency-Key': key }).then(
-      (answer) => `answered ${answer.status}`,
-      () => 'cut off',
+    const sent = clients(url)
+      .rep.post(`/v1/opportunities/${id}/events`, body, { 'Idempotency-Key': key })
+      .then(
+        (answer) => `answered ${answer.status}`,
+        () => 'cut off',
+      );
+    await eventually(
+      async () => {
+        const { rows } = await db.$client.query(
+          `select 1 from idempotency_keys where principal = $1 and key = $2 and status is null and ${claimReady}`,
+          [rep.id, key],
+        );
+        return rows.length > 0 ? true : undefined;
+      },
+      10_000,
+      50,
     );
-    await eventually(async () => {
-      const { rows } = await db.$client.query(`select 1 from idempotency_keys where principal = $1 and key = $2 and status is null and ${claimReady}`, [rep.id, key]);
-      return rows.length > 0 ? true : undefined;
-    }, 10_000, 50);
     const updateId = requestIdOf(rep.principal, key);
     await eventually(
       () =>
@@ -152,8 +191,12 @@ describe('answers that survive an API crash', () => {
 
     await startApi();
     await startWorker();
-    const { answer, waits } = await untilAnswered(() => clients(url).rep.post(`/v1/opportunities/${id}/events`, last, { 'Idempotency-Key': key }));
-    process.stdout.write(`[faults] SEND_PROPOSAL retried after an API SIGKILL: ${answer.status} after ${JSON.stringify(waits)}\n`);
+    const { answer, waits } = await untilAnswered(() =>
+      clients(url).rep.post(`/v1/opportunities/${id}/events`, last, { 'Idempotency-Key': key }),
+    );
+    process.stdout.write(
+      `[faults] SEND_PROPOSAL retried after an API SIGKILL: ${answer.status} after ${JSON.stringify(waits)}\n`,
+    );
     expect(answer.status).toBe(200);
     expect(answer.body.stage).toBe('sent');
     const link = answer.body.proposalLink.url as string;
@@ -162,10 +205,16 @@ describe('answers that survive an API crash', () => {
     const opened = await httpClient(url).get(link);
     expect(opened.status).toBe(200);
     expect(opened.headers.get('cache-control')).toBe('no-store');
-    const sends = await db.$client.query(`select count(*)::int as n from opportunity_events where opportunity_id = $1 and event_type = 'SEND_PROPOSAL'`, [id]);
+    const sends = await db.$client.query(
+      `select count(*)::int as n from opportunity_events where opportunity_id = $1 and event_type = 'SEND_PROPOSAL'`,
+      [id],
+    );
     expect(sends.rows[0].n).toBe(1);
     // The token lived with the claim only until the answer was stored.
-    const claim = await db.$client.query('select status, pending_secret from idempotency_keys where principal = $1 and key = $2', [rep.id, key]);
+    const claim = await db.$client.query(
+      'select status, pending_secret from idempotency_keys where principal = $1 and key = $2',
+      [rep.id, key],
+    );
     expect(claim.rows).toEqual([{ status: 200, pending_secret: null }]);
     const replay = await clients(url).rep.post(`/v1/opportunities/${id}/events`, last, { 'Idempotency-Key': key });
     expect(replay.headers.get('idempotent-replayed')).toBe('true');
@@ -184,20 +233,30 @@ describe('answers that survive an API crash', () => {
     await startWorker();
     const eventKey = `${dealWorkflowId(id)}:${requestIdOf(rep.principal, key)}`;
     const won = await eventually(async () => {
-      const { rows } = await db.$client.query<{ version: number }>(`select version from opportunity_events where opportunity_id = $1 and idempotency_key = $2`, [id, eventKey]);
+      const { rows } = await db.$client.query<{ version: number }>(
+        `select version from opportunity_events where opportunity_id = $1 and idempotency_key = $2`,
+        [id, eventKey],
+      );
       return rows[0];
     }, 60_000);
     const moved = await eventually(async () => {
-      const { rows } = await db.$client.query<{ stage: string; version: number }>('select stage, version from opportunities where id = $1', [id]);
+      const { rows } = await db.$client.query<{ stage: string; version: number }>(
+        'select stage, version from opportunities where id = $1',
+        [id],
+      );
       return rows[0]?.stage === 'handed_off' ? rows[0] : undefined;
     }, 60_000);
     expect(moved.version).toBeGreaterThan(won.version);
 
     await startApi();
     const back = Date.now();
-    const { answer, waits } = await untilAnswered(() => clients(url).rep.post(`/v1/opportunities/${id}/events`, last, { 'Idempotency-Key': key }));
+    const { answer, waits } = await untilAnswered(() =>
+      clients(url).rep.post(`/v1/opportunities/${id}/events`, last, { 'Idempotency-Key': key }),
+    );
     const took = Date.now() - back;
-    process.stdout.write(`[faults] MARK_WON retried ${took} ms after the API was back: ${answer.status} after ${JSON.stringify(waits)}\n`);
+    process.stdout.write(
+      `[faults] MARK_WON retried ${took} ms after the API was back: ${answer.status} after ${JSON.stringify(waits)}\n`,
+    );
     expect(answer.status).toBe(200);
     expect(took).toBeLessThan(ANSWER_BOUND_MS);
     expect(answer.headers.get('idempotent-replayed')).toBeNull();
@@ -206,7 +265,10 @@ describe('answers that survive an API crash', () => {
       version: won.version,
       etag: `"${won.version}"`,
     });
-    const events = await db.$client.query(`select count(*)::int as n from opportunity_events where opportunity_id = $1 and event_type = 'MARK_WON'`, [id]);
+    const events = await db.$client.query(
+      `select count(*)::int as n from opportunity_events where opportunity_id = $1 and event_type = 'MARK_WON'`,
+      [id],
+    );
     expect(events.rows[0].n).toBe(1);
     // Stored now: a later replay answers the same.
     const replay = await clients(url).rep.post(`/v1/opportunities/${id}/events`, last, { 'Idempotency-Key': key });
@@ -238,9 +300,15 @@ describe('Postgres stopped with -m immediate under load', () => {
       await runMigrations(db);
       const rep = await newUser(db, 'rep');
       // One worker holds a checked-out client, as a transaction between statements does: the case that killed a worker.
-      for (let i = 0; i < WORKERS; i += 1) workers.push(spawnWorker(taskQueue, { DATABASE_URL: url, HOLD_POOLED_CLIENT: i === 0 ? '1' : '0' }));
+      for (let i = 0; i < WORKERS; i += 1)
+        workers.push(spawnWorker(taskQueue, { DATABASE_URL: url, HOLD_POOLED_CLIENT: i === 0 ? '1' : '0' }));
       await Promise.all(workers.map((w) => w.ready));
-      api = spawnApi({ DATABASE_URL: url, TASK_QUEUE: taskQueue, PORT: String(await freePort()), API_UPDATE_WAIT_SECONDS: '5' });
+      api = spawnApi({
+        DATABASE_URL: url,
+        TASK_QUEUE: taskQueue,
+        PORT: String(await freePort()),
+        API_UPDATE_WAIT_SECONDS: '5',
+      });
       const http = httpClient(await api.url, rep.token);
       const ids: string[] = [];
       for (let i = 0; i < DEALS; i += 1) {
@@ -250,11 +318,20 @@ describe('Postgres stopped with -m immediate under load', () => {
       }
 
       // Load: every deal takes events one after another, each an activity transaction in a worker.
-      const deals = createDealGateway(new Client({ connection, namespace: NAMESPACE }), { taskQueue, policy: DEFAULT_DEAL_POLICY, updateWaitSeconds: 5 });
+      const deals = createDealGateway(new Client({ connection, namespace: NAMESPACE }), {
+        taskQueue,
+        policy: DEFAULT_DEAL_POLICY,
+        updateWaitSeconds: 5,
+      });
       let applied = 0;
       const load = ids.map(async (id, d) => {
         for (let n = 0; loading; n += 1) {
-          const event = { type: 'RECORD_QUALIFICATION', actor: { id: rep.id, role: 'rep' }, at: new Date().toISOString(), facts: { urgency: `Load ${d}.${n}` } };
+          const event = {
+            type: 'RECORD_QUALIFICATION',
+            actor: { id: rep.id, role: 'rep' },
+            at: new Date().toISOString(),
+            facts: { urgency: `Load ${d}.${n}` },
+          };
           await deals.apply(id, event, { requestId: randomUUID() }).then(
             () => (applied += 1),
             () => sleep(200),
@@ -273,7 +350,9 @@ describe('Postgres stopped with -m immediate under load', () => {
       expect(during.headers.get('retry-after')).toBe('5');
       await sleep(OUTAGE_MS - (Date.now() - stoppedAt));
       const alive = workers.map((w) => ({ pid: w.child.pid, alive: processAlive(w.child.pid) }));
-      process.stdout.write(`[faults] pg_ctl -m immediate after ${beforeStop} events under load; after ${OUTAGE_MS} ms down: ${JSON.stringify(alive)}, API alive ${api.alive()}\n`);
+      process.stdout.write(
+        `[faults] pg_ctl -m immediate after ${beforeStop} events under load; after ${OUTAGE_MS} ms down: ${JSON.stringify(alive)}, API alive ${api.alive()}\n`,
+      );
       expect(alive).toEqual(workers.map((w) => ({ pid: w.child.pid, alive: true })));
       expect(api.alive()).toBe(true);
 
@@ -284,7 +363,13 @@ describe('Postgres stopped with -m immediate under load', () => {
       await Promise.all(load);
       // Every deal takes an event again: the workers serve after the outage.
       for (const id of ids) {
-        const { answer } = await untilAnswered(() => http.post(`/v1/opportunities/${id}/events`, { type: 'RECORD_QUALIFICATION', facts: QUALIFICATION_FACTS }, { 'Idempotency-Key': `after-${id}` }));
+        const { answer } = await untilAnswered(() =>
+          http.post(
+            `/v1/opportunities/${id}/events`,
+            { type: 'RECORD_QUALIFICATION', facts: QUALIFICATION_FACTS },
+            { 'Idempotency-Key': `after-${id}` },
+          ),
+        );
         expect(answer.status).toBe(200);
       }
       expect(workers.map((w) => processAlive(w.child.pid))).toEqual(workers.map(() => true));

@@ -84,7 +84,16 @@ describe('Postgres stopped while activities run', () => {
       let answered = 0;
       const updates = ids.map((id, i) =>
         deals
-          .apply(id, { type: 'RECORD_QUALIFICATION', actor: REP, at: new Date().toISOString(), facts: { budget_signal: `Outage ${i}` } }, { requestId: keys[i] })
+          .apply(
+            id,
+            {
+              type: 'RECORD_QUALIFICATION',
+              actor: REP,
+              at: new Date().toISOString(),
+              facts: { budget_signal: `Outage ${i}` },
+            },
+            { requestId: keys[i] },
+          )
           .then((view) => {
             answered += 1;
             return view;
@@ -96,7 +105,9 @@ describe('Postgres stopped while activities run', () => {
       postgres = spawnPostgres(dataDir, port, 'opportunity_outage');
       await postgres.url;
       const views = await Promise.all(updates);
-      process.stdout.write(`[faults] Postgres down ${Date.now() - stoppedAt} ms; highest activity attempts ${JSON.stringify(Object.fromEntries(attempts))}\n`);
+      process.stdout.write(
+        `[faults] Postgres down ${Date.now() - stoppedAt} ms; highest activity attempts ${JSON.stringify(Object.fromEntries(attempts))}\n`,
+      );
       expect(views.map((v) => v.version)).toEqual(ids.map(() => 1));
       expect(attempts.get('recordDealEvent')).toBeGreaterThan(1);
 
@@ -120,9 +131,15 @@ describe('Postgres stopped while activities run', () => {
         [ids],
       );
       expect(doubled.rows).toEqual([]);
-      const overdueTasks = await db.$client.query(`select count(*)::int as n from tasks where opportunity_id = $1 and kind = 'next_action_overdue'`, [ids[0]]);
+      const overdueTasks = await db.$client.query(
+        `select count(*)::int as n from tasks where opportunity_id = $1 and kind = 'next_action_overdue'`,
+        [ids[0]],
+      );
       expect(overdueTasks.rows[0].n).toBe(1);
-      const opportunities = await db.$client.query(`select count(*)::int as n from opportunities where id = any($1::uuid[])`, [ids]);
+      const opportunities = await db.$client.query(
+        `select count(*)::int as n from opportunities where id = any($1::uuid[])`,
+        [ids],
+      );
       expect(opportunities.rows[0].n).toBe(DEALS);
     } finally {
       await worker?.shutdown().catch(() => undefined);

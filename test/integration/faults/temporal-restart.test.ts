@@ -35,7 +35,14 @@ describe('the Temporal server restarted under load', () => {
     let worker: WorkerHandle | undefined;
     const connection = await Connection.connect({ address: server.address });
     try {
-      worker = await startWorker({ address: server.address, namespace: 'default', taskQueue, db, logger: createLogger('silent'), bundle });
+      worker = await startWorker({
+        address: server.address,
+        namespace: 'default',
+        taskQueue,
+        db,
+        logger: createLogger('silent'),
+        bundle,
+      });
       const temporal = new Client({ connection, namespace: 'default' });
       const deals = createDealGateway(temporal, { taskQueue, policy: DEFAULT_DEAL_POLICY });
       const open = async (dueInSeconds: number) => {
@@ -63,7 +70,12 @@ describe('the Temporal server restarted under load', () => {
       const stream = async (id: string) => {
         for (let n = 0; !stop; n += 1) {
           const updateId = `restart-${randomUUID()}`;
-          const event = { type: 'RECORD_QUALIFICATION', actor: REP, at: new Date().toISOString(), facts: { urgency: `Restart ${n}` } };
+          const event = {
+            type: 'RECORD_QUALIFICATION',
+            actor: REP,
+            at: new Date().toISOString(),
+            facts: { urgency: `Restart ${n}` },
+          };
           for (;;) {
             try {
               await deals.apply(id, event, { requestId: updateId });
@@ -90,14 +102,19 @@ describe('the Temporal server restarted under load', () => {
 
       const task = await (async () => {
         for (const deadline = Date.now() + 30_000; Date.now() < deadline; await sleep(250)) {
-          const { rows } = await db.$client.query(`select created_at from tasks where opportunity_id = $1 and kind = 'next_action_overdue'`, [timed]);
+          const { rows } = await db.$client.query(
+            `select created_at from tasks where opportunity_id = $1 and kind = 'next_action_overdue'`,
+            [timed],
+          );
           if (rows.length) return rows;
         }
         throw new Error('the pending timer never fired');
       })();
       expect(task).toHaveLength(1);
       const lateness = (task[0].created_at as Date).getTime() - dueAt;
-      process.stdout.write(`[faults] Temporal down ${downtime} ms; timer late by ${lateness} ms; ${failedCalls} failed client calls retried\n`);
+      process.stdout.write(
+        `[faults] Temporal down ${downtime} ms; timer late by ${lateness} ms; ${failedCalls} failed client calls retried\n`,
+      );
       expect(lateness).toBeLessThanOrEqual(downtime + MARGIN_MS);
 
       for (const id of streamed) {
@@ -105,7 +122,12 @@ describe('the Temporal server restarted under load', () => {
         expect(acknowledged.get(id)!.length).toBeGreaterThan(0);
         expectConsistent(state, acknowledged.get(id)!);
         // Nothing beyond what was acknowledged: every RECORD_QUALIFICATION in the log was acknowledged.
-        expect(state.events.filter((e) => e.event_type === 'RECORD_QUALIFICATION').map((e) => e.idempotency_key).sort()).toEqual([...acknowledged.get(id)!].sort());
+        expect(
+          state.events
+            .filter((e) => e.event_type === 'RECORD_QUALIFICATION')
+            .map((e) => e.idempotency_key)
+            .sort(),
+        ).toEqual([...acknowledged.get(id)!].sort());
       }
     } finally {
       await worker?.shutdown().catch(() => undefined);

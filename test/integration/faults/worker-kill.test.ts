@@ -5,7 +5,13 @@
 import { randomUUID } from 'node:crypto';
 import { requestIdOf } from '../../../api/idempotency';
 import { dealWorkflowId } from '../../../workflows/deal/messages';
-import { dealConsistency, expectConsistent, killWorker, spawnWorker, type WorkerChild } from '../../support/fault-harness';
+import {
+  dealConsistency,
+  expectConsistent,
+  killWorker,
+  spawnWorker,
+  type WorkerChild,
+} from '../../support/fault-harness';
 import { sleep } from '../../support/kit';
 import { httpClient } from '../../support/http';
 import { startTestStack, type TestStack } from '../../support/stack';
@@ -30,7 +36,11 @@ describe('a worker SIGKILLed during a stream of updates', () => {
       await workers[0].ready;
       const ids: string[] = [];
       for (let i = 0; i < DEALS; i += 1) {
-        const created = await api.post('/v1/opportunities', { title: `Fault stream ${i}`, company: `Kill Co ${i}`, source: 'referral' });
+        const created = await api.post('/v1/opportunities', {
+          title: `Fault stream ${i}`,
+          company: `Kill Co ${i}`,
+          source: 'referral',
+        });
         expect(created.status).toBe(201);
         ids.push(created.body.id);
       }
@@ -44,19 +54,24 @@ describe('a worker SIGKILLed during a stream of updates', () => {
           const body = { type: 'RECORD_QUALIFICATION', facts: { urgency: `Stream ${n} of ${id.slice(0, 8)}` } };
           // A client retries with the same Idempotency-Key until it gets an answer.
           for (let attempt = 0; ; attempt += 1) {
-            const answer = await api.post(`/v1/opportunities/${id}/events`, body, { 'idempotency-key': key }).catch((error: Error) => ({ status: 0, body: error.message }));
+            const answer = await api
+              .post(`/v1/opportunities/${id}/events`, body, { 'idempotency-key': key })
+              .catch((error: Error) => ({ status: 0, body: error.message }));
             if (answer.status === 200) break;
             expect([0, 409, 500, 502, 503, 504]).toContain(answer.status);
             if (attempt > 40) throw new Error(`no answer for ${key}: ${answer.status} ${JSON.stringify(answer.body)}`);
             retries += 1;
             await sleep(250);
           }
-          acknowledged.get(id)!.push(`${dealWorkflowId(id)}:${requestIdOf({ userId: admin.id, role: 'admin', clientId: null }, key)}`);
+          acknowledged
+            .get(id)!
+            .push(`${dealWorkflowId(id)}:${requestIdOf({ userId: admin.id, role: 'admin', clientId: null }, key)}`);
         }
       };
       const killer = (async () => {
         // Kill once the stream is well under way, then start a fresh worker.
-        while ([...acknowledged.values()].reduce((n, keys) => n + keys.length, 0) < (DEALS * EVENTS_PER_DEAL) / 4) await sleep(20);
+        while ([...acknowledged.values()].reduce((n, keys) => n + keys.length, 0) < (DEALS * EVENTS_PER_DEAL) / 4)
+          await sleep(20);
         ackedAtKill = [...acknowledged.values()].reduce((n, keys) => n + keys.length, 0);
         await killWorker(workers[0]);
         expect((await workers[0].exited).signal).toBe('SIGKILL');
@@ -76,7 +91,9 @@ describe('a worker SIGKILLed during a stream of updates', () => {
         expect(state.workflow.stage).toBe('lead');
       }
       // Reported so a run shows that the kill really interrupted requests.
-      process.stdout.write(`[faults] worker SIGKILL after ${ackedAtKill} acknowledged updates; ${retries} client retries\n`);
+      process.stdout.write(
+        `[faults] worker SIGKILL after ${ackedAtKill} acknowledged updates; ${retries} client retries\n`,
+      );
     } finally {
       for (const worker of workers) await killWorker(worker, 'SIGTERM');
     }

@@ -74,7 +74,13 @@ export function pathMoves(start: string, to: Stage): PastMove[] {
   const moves: PastMove[] = [];
   let from: Stage = 'lead';
   for (const [i, [type, stage]] of path.entries()) {
-    moves.push({ at: new Date(Date.parse(start) + (i + 1) * 86_400_000).toISOString(), type, from, to: stage, actor: type === 'COMPLETE_HANDOFF' ? 'system' : undefined });
+    moves.push({
+      at: new Date(Date.parse(start) + (i + 1) * 86_400_000).toISOString(),
+      type,
+      from,
+      to: stage,
+      actor: type === 'COMPLETE_HANDOFF' ? 'system' : undefined,
+    });
     from = stage;
     if (stage === to) return moves;
   }

@@ -27,7 +27,12 @@ afterAll(async () => {
   delete process.env.TEMPORAL_METRICS_ADDRESS;
 });
 
-type StuckItem = { id: string; reasons: { code: string; why: string; since: string }[]; since: string; links: { workflow: string | null } };
+type StuckItem = {
+  id: string;
+  reasons: { code: string; why: string; since: string }[];
+  since: string;
+  links: { workflow: string | null };
+};
 
 describe('[DL1] GET /v1/ops/stuck', () => {
   it('[DL1] lists a deal whose next action passed, once its workflow timer fired, with why, since and its Temporal UI link', async () => {
@@ -42,7 +47,13 @@ describe('[DL1] GET /v1/ops/stuck', () => {
       const page = await client.get<{ items: StuckItem[] }>(`/v1/ops/stuck?ownerId=${ownerId}`);
       return page.body.items.find((i) => i.id === opportunityId);
     }, 20_000);
-    expect(item.reasons).toEqual([{ code: 'next_action_overdue', why: 'Next action "Qualify this lead" is overdue', since: new Date(dueAt).toISOString() }]);
+    expect(item.reasons).toEqual([
+      {
+        code: 'next_action_overdue',
+        why: 'Next action "Qualify this lead" is overdue',
+        since: new Date(dueAt).toISOString(),
+      },
+    ]);
     expect(item.since).toBe(new Date(dueAt).toISOString());
     expect(item.links.workflow).toBe(`${TEMPORAL_UI}/namespaces/default/workflows/opportunity-${opportunityId}`);
   });
@@ -51,17 +62,56 @@ describe('[DL1] GET /v1/ops/stuck', () => {
     const ownerId = `owner-${randomUUID()}`;
     const at = (iso: string) => new Date(iso);
     // Read-model states written directly: each flag as the workflow projects it.
-    const paused = await insertPastDeal(stack.db, { ownerId, createdAt: '2024-01-01T00:00:00Z', stage: 'qualified', moves: [{ at: '2024-01-02T00:00:00Z', type: 'QUALIFY', from: 'lead', to: 'qualified' }] });
-    await stack.db.update(opportunities).set({ followUpPauseReasons: ['consent'] }).where(eq(opportunities.id, paused));
-    const proposal = await insertPastDeal(stack.db, { ownerId, createdAt: '2024-01-01T00:00:00Z', stage: 'proposal', moves: [{ at: '2024-01-03T00:00:00Z', type: 'START_PROPOSAL', from: 'audit', to: 'proposal' }] });
-    await stack.db.update(opportunities).set({ proposalPauseReasons: ['scope', 'timeline'] }).where(eq(opportunities.id, proposal));
-    const deadline = await insertPastDeal(stack.db, { ownerId, createdAt: '2024-01-01T00:00:00Z', stage: 'sent', moves: [{ at: '2024-01-04T00:00:00Z', type: 'SEND_PROPOSAL', from: 'approval', to: 'sent' }] });
-    await stack.db.update(opportunities).set({ decisionDeadline: at('2024-02-01T00:00:00Z'), overdue: true }).where(eq(opportunities.id, deadline));
-    const dormant = await insertPastDeal(stack.db, { ownerId, createdAt: '2024-01-01T00:00:00Z', stage: 'discovery', dormant: true, moves: [{ at: '2024-01-05T00:00:00Z', type: 'START_DISCOVERY', from: 'qualified', to: 'discovery' }] });
+    const paused = await insertPastDeal(stack.db, {
+      ownerId,
+      createdAt: '2024-01-01T00:00:00Z',
+      stage: 'qualified',
+      moves: [{ at: '2024-01-02T00:00:00Z', type: 'QUALIFY', from: 'lead', to: 'qualified' }],
+    });
+    await stack.db
+      .update(opportunities)
+      .set({ followUpPauseReasons: ['consent'] })
+      .where(eq(opportunities.id, paused));
+    const proposal = await insertPastDeal(stack.db, {
+      ownerId,
+      createdAt: '2024-01-01T00:00:00Z',
+      stage: 'proposal',
+      moves: [{ at: '2024-01-03T00:00:00Z', type: 'START_PROPOSAL', from: 'audit', to: 'proposal' }],
+    });
+    await stack.db
+      .update(opportunities)
+      .set({ proposalPauseReasons: ['scope', 'timeline'] })
+      .where(eq(opportunities.id, proposal));
+    const deadline = await insertPastDeal(stack.db, {
+      ownerId,
+      createdAt: '2024-01-01T00:00:00Z',
+      stage: 'sent',
+      moves: [{ at: '2024-01-04T00:00:00Z', type: 'SEND_PROPOSAL', from: 'approval', to: 'sent' }],
+    });
+    await stack.db
+      .update(opportunities)
+      .set({ decisionDeadline: at('2024-02-01T00:00:00Z'), overdue: true })
+      .where(eq(opportunities.id, deadline));
+    const dormant = await insertPastDeal(stack.db, {
+      ownerId,
+      createdAt: '2024-01-01T00:00:00Z',
+      stage: 'discovery',
+      dormant: true,
+      moves: [{ at: '2024-01-05T00:00:00Z', type: 'START_DISCOVERY', from: 'qualified', to: 'discovery' }],
+    });
     // Not stuck: a lead whose follow-up waits for consent is still being qualified; a lost deal is closed.
     await insertPastDeal(stack.db, { ownerId, createdAt: '2024-01-01T00:00:00Z', stage: 'lead', moves: [] });
-    const lost = await insertPastDeal(stack.db, { ownerId, createdAt: '2024-01-01T00:00:00Z', stage: 'lost', dormant: true, moves: [] });
-    await stack.db.update(opportunities).set({ followUpPauseReasons: ['consent'], overdue: true }).where(eq(opportunities.id, lost));
+    const lost = await insertPastDeal(stack.db, {
+      ownerId,
+      createdAt: '2024-01-01T00:00:00Z',
+      stage: 'lost',
+      dormant: true,
+      moves: [],
+    });
+    await stack.db
+      .update(opportunities)
+      .set({ followUpPauseReasons: ['consent'], overdue: true })
+      .where(eq(opportunities.id, lost));
 
     const client = httpClient(api.url, stack.adminToken);
     const { body } = await client.get<{ items: StuckItem[] }>(`/v1/ops/stuck?ownerId=${ownerId}&limit=100`);
@@ -76,7 +126,9 @@ describe('[DL1] GET /v1/ops/stuck', () => {
     // Pages follow the cursor without repeats.
     const first = await client.get(`/v1/ops/stuck?ownerId=${ownerId}&limit=3`);
     const second = await client.get(`/v1/ops/stuck?ownerId=${ownerId}&limit=3&cursor=${first.body.nextCursor}`);
-    expect([...first.body.items, ...second.body.items].map((i: StuckItem) => i.id).sort()).toEqual(body.items.map((i) => i.id).sort());
+    expect([...first.body.items, ...second.body.items].map((i: StuckItem) => i.id).sort()).toEqual(
+      body.items.map((i) => i.id).sort(),
+    );
     expect(second.body.nextCursor).toBeNull();
   });
 
@@ -102,15 +154,25 @@ describe('[DL1] GET /v1/ops/stuck', () => {
 describe('[M1] Prometheus metrics at /metrics', () => {
   it('[M1] exposes request rates and latencies, transitions by result, timers fired, handoff steps and the Temporal worker metrics', async () => {
     const { opportunityId } = await openTestDeal(stack);
-    await expect(stack.deals.apply(opportunityId, { type: 'QUALIFY', actor: { id: 'rep-1', role: 'rep' }, at: new Date().toISOString() })).rejects.toMatchObject({ code: 'transition_refused' });
+    await expect(
+      stack.deals.apply(opportunityId, {
+        type: 'QUALIFY',
+        actor: { id: 'rep-1', role: 'rep' },
+        at: new Date().toISOString(),
+      }),
+    ).rejects.toMatchObject({ code: 'transition_refused' });
     await dealAt(stack, 'won');
     await httpClient(api.url, stack.adminToken).get('/v1/metrics/funnel');
     const text = await eventually(async () => {
       const body = (await httpClient(api.url, stack.adminToken).get<string>('/metrics')).body;
-      return /^handoff_steps_total\{step="reporting_baseline",result="succeeded"\} [1-9]/m.test(body) ? body : undefined;
+      return /^handoff_steps_total\{step="reporting_baseline",result="succeeded"\} [1-9]/m.test(body)
+        ? body
+        : undefined;
     }, 30_000);
     expect(text).toMatch(/^http_requests_total\{method="GET",route="\/v1\/metrics\/funnel",status="200"\} [1-9]/m);
-    expect(text).toMatch(/^http_request_duration_seconds_bucket\{le="\+Inf",method="GET",route="\/v1\/metrics\/funnel",status="200"\} [1-9]/m);
+    expect(text).toMatch(
+      /^http_request_duration_seconds_bucket\{le="\+Inf",method="GET",route="\/v1\/metrics\/funnel",status="200"\} [1-9]/m,
+    );
     expect(text).toMatch(/^opportunity_transitions_total\{event_type="QUALIFY",result="refused"\} 1$/m);
     expect(text).toMatch(/^opportunity_transitions_total\{event_type="MARK_WON",result="accepted"\} [1-9]/m);
     expect(text).toMatch(/^deal_timers_fired_total\{timer="next_action_overdue"\} [1-9]/m);

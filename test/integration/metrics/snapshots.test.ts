@@ -14,13 +14,22 @@ afterAll(async () => {
 });
 
 const snapshotsWithKeyPrefix = async (prefix: string) =>
-  (await stack.db.$client.query('select * from metric_snapshots where key like $1 order by captured_at', [`${prefix}%`])).rows;
+  (
+    await stack.db.$client.query('select * from metric_snapshots where key like $1 order by captured_at', [
+      `${prefix}%`,
+    ])
+  ).rows;
 
 describe('[M1] metric snapshots', () => {
   it('[M1] a Temporal Schedule on the real server writes a funnel snapshot each interval, and a snapshot cannot be changed', async () => {
     const scheduleId = `metrics-test-${randomUUID()}`;
     const workflowId = `metrics-snapshot-test-${randomUUID()}`;
-    await ensureMetricsSchedule(stack.temporal, { taskQueue: stack.taskQueue, intervalSeconds: 2, scheduleId, workflowId });
+    await ensureMetricsSchedule(stack.temporal, {
+      taskQueue: stack.taskQueue,
+      intervalSeconds: 2,
+      scheduleId,
+      workflowId,
+    });
     const handle = stack.temporal.schedule.getHandle(scheduleId);
     try {
       const [snapshot] = await eventually(async () => {
@@ -31,16 +40,28 @@ describe('[M1] metric snapshots', () => {
       expect(snapshot.period_end.getTime() - snapshot.period_start.getTime()).toBe(2_000);
       // The key is the scheduled run's id, which ends with the action time the period ends at.
       expect(snapshot.key).toBe(`funnel:${workflowId}-${snapshot.period_end.toISOString().replace(/\.\d{3}Z$/, 'Z')}`);
-      expect(snapshot.values).toMatchObject({ trigger: 'schedule', total: { counts: expect.objectContaining({ lead: expect.any(Number) }) } });
+      expect(snapshot.values).toMatchObject({
+        trigger: 'schedule',
+        total: { counts: expect.objectContaining({ lead: expect.any(Number) }) },
+      });
 
       // Ensuring again (a restart with another interval) updates the schedule instead of failing.
-      await ensureMetricsSchedule(stack.temporal, { taskQueue: stack.taskQueue, intervalSeconds: 3, scheduleId, workflowId });
+      await ensureMetricsSchedule(stack.temporal, {
+        taskQueue: stack.taskQueue,
+        intervalSeconds: 3,
+        scheduleId,
+        workflowId,
+      });
       const description = await handle.describe();
       expect(description.spec.intervals?.map((i) => i.every)).toEqual([3_000]);
       expect(description.policies.overlap).toBe(ScheduleOverlapPolicy.SKIP);
 
-      await expect(stack.db.$client.query(`update metric_snapshots set values = '{}'::jsonb where id = $1`, [snapshot.id])).rejects.toThrow();
-      await expect(stack.db.$client.query('delete from metric_snapshots where id = $1', [snapshot.id])).rejects.toThrow();
+      await expect(
+        stack.db.$client.query(`update metric_snapshots set values = '{}'::jsonb where id = $1`, [snapshot.id]),
+      ).rejects.toThrow();
+      await expect(
+        stack.db.$client.query('delete from metric_snapshots where id = $1', [snapshot.id]),
+      ).rejects.toThrow();
       const [after] = await snapshotsWithKeyPrefix(snapshot.key);
       expect(after.values).toEqual(snapshot.values);
     } finally {
@@ -55,8 +76,15 @@ describe('[M1] metric snapshots', () => {
     const period = { from: '2021-03-01T00:00:00Z', to: '2021-04-01T00:00:00Z' };
     const created = await api.post('/v1/metrics/snapshots', period, { 'idempotency-key': key });
     expect(created.status).toBe(201);
-    expect(created.body).toMatchObject({ kind: 'funnel', periodStart: '2021-03-01T00:00:00.000Z', periodEnd: '2021-04-01T00:00:00.000Z' });
-    expect(created.body.values).toMatchObject({ trigger: 'api', period: { from: '2021-03-01T00:00:00.000Z', to: '2021-04-01T00:00:00.000Z' } });
+    expect(created.body).toMatchObject({
+      kind: 'funnel',
+      periodStart: '2021-03-01T00:00:00.000Z',
+      periodEnd: '2021-04-01T00:00:00.000Z',
+    });
+    expect(created.body.values).toMatchObject({
+      trigger: 'api',
+      period: { from: '2021-03-01T00:00:00.000Z', to: '2021-04-01T00:00:00.000Z' },
+    });
     const retried = await api.post('/v1/metrics/snapshots', period, { 'idempotency-key': key });
     expect([200, 201]).toContain(retried.status);
     expect(retried.body.id).toBe(created.body.id);

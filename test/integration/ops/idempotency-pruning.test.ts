@@ -12,7 +12,11 @@ afterAll(async () => {
 });
 
 /** A key of `principal`, claimed (and answered) that many days ago; no `completedDaysAgo`: still in flight. */
-async function insertKey(principal: string, key: string, at: { createdDaysAgo: number; completedDaysAgo?: number }): Promise<void> {
+async function insertKey(
+  principal: string,
+  key: string,
+  at: { createdDaysAgo: number; completedDaysAgo?: number },
+): Promise<void> {
   const completed = at.completedDaysAgo !== undefined;
   await stack.db.$client.query(
     `insert into idempotency_keys (principal, key, route, body_hash, status, created_at, completed_at)
@@ -22,7 +26,12 @@ async function insertKey(principal: string, key: string, at: { createdDaysAgo: n
 }
 
 const keysOf = async (principal: string): Promise<string[]> =>
-  (await stack.db.$client.query<{ key: string }>('select key from idempotency_keys where principal = $1 order by key', [principal])).rows.map((row) => row.key);
+  (
+    await stack.db.$client.query<{ key: string }>(
+      'select key from idempotency_keys where principal = $1 order by key',
+      [principal],
+    )
+  ).rows.map((row) => row.key);
 
 describe('pruning Idempotency-Keys', () => {
   it('the pruning workflow forgets keys answered or abandoned before the retention, and keeps recent and live ones', async () => {

@@ -29,7 +29,11 @@ interface Script {
 }
 
 function npmRun(script: 'worker' | 'api', env: Record<string, string>): Script {
-  const child = spawn(process.execPath, ['--import', 'tsx', `scripts/${script}.ts`], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', `scripts/${script}.ts`], {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stdout!.on('data', (chunk) => (output += chunk));
   child.stderr!.on('data', (chunk) => (output += chunk));
@@ -52,7 +56,9 @@ async function scrape(script: Script, url: string, token: string): Promise<strin
 }
 
 /** The `route` labels of `http_requests_total` in a scrape. */
-const routeLabels = (text: string): string[] => [...new Set([...text.matchAll(/^http_requests_total\{[^}]*route="([^"]+)"/gm)].map((m) => m[1]))];
+const routeLabels = (text: string): string[] => [
+  ...new Set([...text.matchAll(/^http_requests_total\{[^}]*route="([^"]+)"/gm)].map((m) => m[1])),
+];
 
 describe('npm run worker and npm run api as separate processes', () => {
   const taskQueue = `separate-${randomUUID()}`;
@@ -88,7 +94,11 @@ describe('npm run worker and npm run api as separate processes', () => {
   afterAll(async () => {
     await Promise.all([stop(api), stop(worker)]);
     // The Schedules now start runs on this file's task queue, which nothing serves any more.
-    for (const id of [METRICS_SCHEDULE_ID, PRUNE_SCHEDULE_ID]) await temporal?.schedule.getHandle(id).delete().catch(() => undefined);
+    for (const id of [METRICS_SCHEDULE_ID, PRUNE_SCHEDULE_ID])
+      await temporal?.schedule
+        .getHandle(id)
+        .delete()
+        .catch(() => undefined);
     await connection?.close();
     if (db) await closeDb(db);
   });
@@ -98,7 +108,11 @@ describe('npm run worker and npm run api as separate processes', () => {
     expect(snapshots.action).toMatchObject({ workflowType: METRICS_SNAPSHOT_WORKFLOW_TYPE, taskQueue });
     expect(snapshots.spec.intervals).toMatchObject([{ every: 86_400_000 }]);
     const pruning = await temporal.schedule.getHandle(PRUNE_SCHEDULE_ID).describe();
-    expect(pruning.action).toMatchObject({ workflowType: PRUNE_IDEMPOTENCY_KEYS_WORKFLOW_TYPE, taskQueue, args: [{ retentionDays: 9 }] });
+    expect(pruning.action).toMatchObject({
+      workflowType: PRUNE_IDEMPOTENCY_KEYS_WORKFLOW_TYPE,
+      taskQueue,
+      args: [{ retentionDays: 9 }],
+    });
   });
 
   it('each process serves its own metrics: the API its requests by /v1 route, the worker its timers, handoff steps and Temporal runtime', async () => {
@@ -107,7 +121,11 @@ describe('npm run worker and npm run api as separate processes', () => {
     const apis = { rep: httpClient(apiUrl, rep.token), ops: httpClient(apiUrl, ops.token) };
 
     // A lead whose first next action falls due in two seconds: its workflow timer fires.
-    const due = await apis.rep.post('/v1/opportunities', { title: 'Due soon', company: `Due ${randomUUID().slice(0, 8)}`, nextAction: { description: 'Call back', dueAt: new Date(Date.now() + 2_000).toISOString() } });
+    const due = await apis.rep.post('/v1/opportunities', {
+      title: 'Due soon',
+      company: `Due ${randomUUID().slice(0, 8)}`,
+      nextAction: { description: 'Call back', dueAt: new Date(Date.now() + 2_000).toISOString() },
+    });
     expect(due.status).toBe(201);
     const refused = await apis.rep.post(`/v1/opportunities/${due.body.id}/events`, { type: 'NOT_AN_EVENT' });
     expect(refused.status).toBeGreaterThanOrEqual(400);
@@ -117,7 +135,9 @@ describe('npm run worker and npm run api as separate processes', () => {
 
     const workerText = await eventually(async () => {
       const text = await scrape(worker!, workerMetricsUrl, metricsToken);
-      const done = /^deal_timers_fired_total\{timer="next_action_overdue"\} [1-9]/m.test(text) && /^handoff_steps_total\{step="reporting_baseline",result="succeeded"\} [1-9]/m.test(text);
+      const done =
+        /^deal_timers_fired_total\{timer="next_action_overdue"\} [1-9]/m.test(text) &&
+        /^handoff_steps_total\{step="reporting_baseline",result="succeeded"\} [1-9]/m.test(text);
       return done ? text : undefined;
     }, 60_000);
     expect(workerText).toMatch(/^temporal_\w+/m);
@@ -126,9 +146,18 @@ describe('npm run worker and npm run api as separate processes', () => {
     expect((await fetch(workerMetricsUrl)).status).toBe(401);
 
     const apiText = await scrape(api!, `${apiUrl}/metrics`, metricsToken);
-    expect(apiText).toMatch(/^http_requests_total\{method="POST",route="\/v1\/opportunities\/:id\/events",status="200"\} [1-9]/m);
-    expect(apiText).toMatch(new RegExp(`^http_requests_total\\{method="POST",route="/v1/opportunities/:id/events",status="${refused.status}"\\} 1$`, 'm'));
-    const apiRoutes = routeLabels(apiText).filter((route) => !['/metrics', 'static', 'unmatched'].includes(route) && !route.startsWith('/health/'));
+    expect(apiText).toMatch(
+      /^http_requests_total\{method="POST",route="\/v1\/opportunities\/:id\/events",status="200"\} [1-9]/m,
+    );
+    expect(apiText).toMatch(
+      new RegExp(
+        `^http_requests_total\\{method="POST",route="/v1/opportunities/:id/events",status="${refused.status}"\\} 1$`,
+        'm',
+      ),
+    );
+    const apiRoutes = routeLabels(apiText).filter(
+      (route) => !['/metrics', 'static', 'unmatched'].includes(route) && !route.startsWith('/health/'),
+    );
     expect(apiRoutes.length).toBeGreaterThan(0);
     expect(apiRoutes.filter((route) => !route.startsWith('/v1/'))).toEqual([]);
     expect(apiText).not.toContain('deal_timers_fired_total');

@@ -35,7 +35,9 @@ describe('the deal workflow on the real Temporal server', () => {
   it('[E1] records each accepted event with owner, timestamp, stage before and after and next action, and projects it', async () => {
     const { opportunityId } = await openTestDeal(stack);
     const due = nextAction(REP.id, { dueInSeconds: 3_600, description: 'Send the discovery agenda' });
-    await sendAll(stack, opportunityId, [rep.base('RECORD_QUALIFICATION', { facts: { source: 'Referral', urgency: 'Q3' }, nextAction: due })]);
+    await sendAll(stack, opportunityId, [
+      rep.base('RECORD_QUALIFICATION', { facts: { source: 'Referral', urgency: 'Q3' }, nextAction: due }),
+    ]);
     const events = (await listEvents(stack.db, { opportunityId, limit: 10 })).items;
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({
@@ -72,7 +74,15 @@ describe('the deal workflow on the real Temporal server', () => {
     const refused = await refusal(stack.deals.apply(opportunityId, rep.base('QUALIFY'), { requestId: randomUUID() }));
     expect(refused.status).toBe(409);
     expect(refused.extra.unmetGates).toEqual(
-      expect.arrayContaining(['source', 'service_fit', 'urgency', 'decision_owner', 'contact_path', 'budget_signal', 'next_action']),
+      expect.arrayContaining([
+        'source',
+        'service_fit',
+        'urgency',
+        'decision_owner',
+        'contact_path',
+        'budget_signal',
+        'next_action',
+      ]),
     );
     const history = await stack.temporal.workflow.getHandle(dealWorkflowId(opportunityId)).fetchHistory();
     const accepted = (history.events ?? []).filter((event) => event.workflowExecutionUpdateAcceptedEventAttributes);
@@ -126,7 +136,9 @@ describe('the deal workflow on the real Temporal server', () => {
     expect(tasks.find((task) => task.kind === 'next_action_overdue')?.ownerId).toBe(REP.id);
     const listed = await eventually(async () => {
       const found: string[] = [];
-      for await (const execution of stack.temporal.workflow.list({ query: `DealOverdue = true AND WorkflowId = '${dealWorkflowId(opportunityId)}'` })) {
+      for await (const execution of stack.temporal.workflow.list({
+        query: `DealOverdue = true AND WorkflowId = '${dealWorkflowId(opportunityId)}'`,
+      })) {
         found.push(execution.workflowId);
       }
       return found.length ? found : undefined;
@@ -137,7 +149,9 @@ describe('the deal workflow on the real Temporal server', () => {
     expect(String((await description.memo)?.summary ?? '')).toContain('lead');
 
     // A new next action clears the flag.
-    await sendAll(stack, opportunityId, [rep.base('SET_NEXT_ACTION', { nextAction: nextAction(REP.id, { dueInSeconds: 3_600 }) })]);
+    await sendAll(stack, opportunityId, [
+      rep.base('SET_NEXT_ACTION', { nextAction: nextAction(REP.id, { dueInSeconds: 3_600 }) }),
+    ]);
     expect((await getOpportunity(stack.db, opportunityId))?.overdue).toBe(false);
     await maybeRecordHistory(dealWorkflowId(opportunityId), 'deal-overdue-escalated');
   });
@@ -147,7 +161,9 @@ describe('the deal workflow on the real Temporal server', () => {
     const dueAt = Date.parse(view.state.context.nextAction!.dueAt);
     await eventually(async () => ((await getOpportunity(stack.db, opportunityId))?.overdue ? true : undefined));
     const events = (await stack.temporal.workflow.getHandle(dealWorkflowId(opportunityId)).fetchHistory()).events ?? [];
-    const flagged = events.findIndex((event) => event.activityTaskScheduledEventAttributes?.activityType?.name === 'flagOverdueWithTask');
+    const flagged = events.findIndex(
+      (event) => event.activityTaskScheduledEventAttributes?.activityType?.name === 'flagOverdueWithTask',
+    );
     const before = events.slice(0, flagged);
     const started = before.filter((event) => event.timerStartedEventAttributes);
     const fired = before.filter((event) => event.timerFiredEventAttributes);

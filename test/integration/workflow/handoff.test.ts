@@ -55,9 +55,23 @@ describe('the won-deal handoff', () => {
   it('[W1][W2][TK1] moves a won deal into client, project, task, portal, connector and reporting records, then to handed_off', async () => {
     const { opportunityId } = await dealAt(stack, 'contract');
     const refused = await stack.deals.apply(opportunityId, rep.withNext('MARK_WON'), {}).catch((error) => error);
-    expect(refused.extra?.unmetGates).toEqual(expect.arrayContaining(['contract_state', 'payment_state', 'kickoff_date', 'onboarding_owner', 'launch_blockers']));
+    expect(refused.extra?.unmetGates).toEqual(
+      expect.arrayContaining([
+        'contract_state',
+        'payment_state',
+        'kickoff_date',
+        'onboarding_owner',
+        'launch_blockers',
+      ]),
+    );
     await sendAll(stack, opportunityId, [
-      rep.base('RECORD_CONTRACT', { contractState: 'signed', paymentState: 'deposit_paid', kickoffDate: '2026-12-07', onboardingOwner: REP.id, launchBlockers: ['Twilio number port'] }),
+      rep.base('RECORD_CONTRACT', {
+        contractState: 'signed',
+        paymentState: 'deposit_paid',
+        kickoffDate: '2026-12-07',
+        onboardingOwner: REP.id,
+        launchBlockers: ['Twilio number port'],
+      }),
       rep.withNext('MARK_WON'),
     ]);
     const row = await eventually(async () => {
@@ -67,9 +81,24 @@ describe('the won-deal handoff', () => {
     expect(row.stage).toBe('handed_off');
     expect(await handoffRowCounts(opportunityId)).toEqual(EXACTLY_ONCE);
     const records = await handoffRecords(stack.db, opportunityId);
-    expect(records).toMatchObject({ client: true, project: true, tasks: true, portal: true, connectors: true, reporting: true });
-    const runs = await stack.db.$client.query(`select step, status from automation_runs where opportunity_id = $1 order by id`, [opportunityId]);
-    expect(runs.rows.filter((r) => r.status === 'succeeded').map((r) => r.step).sort()).toEqual([...HANDOFF_STEPS].sort());
+    expect(records).toMatchObject({
+      client: true,
+      project: true,
+      tasks: true,
+      portal: true,
+      connectors: true,
+      reporting: true,
+    });
+    const runs = await stack.db.$client.query(
+      `select step, status from automation_runs where opportunity_id = $1 order by id`,
+      [opportunityId],
+    );
+    expect(
+      runs.rows
+        .filter((r) => r.status === 'succeeded')
+        .map((r) => r.step)
+        .sort(),
+    ).toEqual([...HANDOFF_STEPS].sort());
     const view = await stack.deals.describe(opportunityId).catch(() => undefined);
     // The workflow completes once delivery owns the deal; its result names the final stage.
     const result = await stack.temporal.workflow.getHandle(`opportunity-${opportunityId}`).result();
@@ -85,11 +114,17 @@ describe('the won-deal handoff', () => {
     await stack.stopWorker();
     const env = { ...process.env, TASK_QUEUE: stack.taskQueue };
     const runWorker = (extra: Record<string, string>) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/fault-worker.ts'], { cwd: root, env: { ...env, ...extra }, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/fault-worker.ts'], {
+        cwd: root,
+        env: { ...env, ...extra },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       let output = '';
       child.stdout!.on('data', (chunk) => (output += chunk));
       child.stderr!.on('data', (chunk) => (output += chunk));
-      const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+      const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+        child.once('exit', (code, signal) => resolve({ code, signal })),
+      );
       return { child, exited, output: () => output };
     };
     const doomed = runWorker({ KILL_AFTER_HANDOFF_STEP: 'portal_user' });
@@ -103,7 +138,10 @@ describe('the won-deal handoff', () => {
 
       const healthy = runWorker({});
       try {
-        await eventually(async () => ((await getOpportunity(stack.db, opportunityId))?.stage === 'handed_off' ? true : undefined), 60_000);
+        await eventually(
+          async () => ((await getOpportunity(stack.db, opportunityId))?.stage === 'handed_off' ? true : undefined),
+          60_000,
+        );
         expect(await handoffRowCounts(opportunityId)).toEqual(EXACTLY_ONCE);
       } finally {
         healthy.child.kill('SIGTERM');

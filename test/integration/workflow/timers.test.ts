@@ -10,7 +10,15 @@ import { startTestStack, type TestStack } from '../../support/stack';
 
 let stack: TestStack;
 beforeAll(async () => {
-  stack = await startTestStack({ policy: { followUpSeconds: 1, followUpMax: 2, autoLoseOnDeadline: true, autoLoseReactivationSeconds: 3_600, dormantSeconds: 3 } });
+  stack = await startTestStack({
+    policy: {
+      followUpSeconds: 1,
+      followUpMax: 2,
+      autoLoseOnDeadline: true,
+      autoLoseReactivationSeconds: 3_600,
+      dormantSeconds: 3,
+    },
+  });
 });
 afterAll(async () => {
   await stack?.stop();
@@ -18,7 +26,9 @@ afterAll(async () => {
 
 const rep = eventFactory(REP);
 const followUpTasks = async (opportunityId: string) =>
-  (await listTasks(stack.db, { opportunityId, kind: 'follow_up', limit: 50 })).items.filter((task) => task.key.startsWith(`${dealWorkflowId(opportunityId)}:follow_up:`));
+  (await listTasks(stack.db, { opportunityId, kind: 'follow_up', limit: 50 })).items.filter((task) =>
+    task.key.startsWith(`${dealWorkflowId(opportunityId)}:follow_up:`),
+  );
 
 describe('timed promises of the deal workflow', () => {
   it('[F1][T1][TK1] sends no follow-up while consent is withdrawn and follows up once it is granted again', async () => {
@@ -46,7 +56,9 @@ describe('timed promises of the deal workflow', () => {
     expect(tasks[0].ownerId).toBe(REP.id);
     const view = await stack.deals.describe(opportunityId);
     expect(view.state.context.proposal.lastFollowUpAt).not.toBeNull();
-    const recorded = (await listEvents(stack.db, { opportunityId, limit: 100 })).items.filter((e) => e.eventType === 'RECORD_FOLLOW_UP');
+    const recorded = (await listEvents(stack.db, { opportunityId, limit: 100 })).items.filter(
+      (e) => e.eventType === 'RECORD_FOLLOW_UP',
+    );
     expect(recorded.length).toBe(2);
     expect(recorded.every((e) => e.actorId === 'system')).toBe(true);
     await maybeRecordHistory(dealWorkflowId(opportunityId), 'deal-follow-ups-paused-then-resumed');
@@ -71,11 +83,17 @@ describe('timed promises of the deal workflow', () => {
 
   it('[WB1][L1] opens win-back when the reactivation window opens (consent valid), and REACTIVATE returns the deal to lead with its history', async () => {
     const { opportunityId } = await dealAt(stack, 'discovery');
-    await sendAll(stack, opportunityId, [rep.base('MARK_LOST', { reason: 'budget', detail: 'Budget frozen until spring', reactivateAt: inSeconds(2) })]);
+    await sendAll(stack, opportunityId, [
+      rep.base('MARK_LOST', { reason: 'budget', detail: 'Budget frozen until spring', reactivateAt: inSeconds(2) }),
+    ]);
     expect((await getOpportunity(stack.db, opportunityId))?.stage).toBe('lost');
-    const task = await eventually(async () => (await listTasks(stack.db, { opportunityId, kind: 'win_back', limit: 5 })).items[0]);
+    const task = await eventually(
+      async () => (await listTasks(stack.db, { opportunityId, kind: 'win_back', limit: 5 })).items[0],
+    );
     expect(task.ownerId).toBe(REP.id);
-    const started = await eventually(async () => (await listEvents(stack.db, { opportunityId, limit: 100 })).items.find((e) => e.eventType === 'WIN_BACK_STARTED'));
+    const started = await eventually(async () =>
+      (await listEvents(stack.db, { opportunityId, limit: 100 })).items.find((e) => e.eventType === 'WIN_BACK_STARTED'),
+    );
     expect(started.payload).toMatchObject({ consentGranted: true, taskCreated: true });
 
     const before = (await listEvents(stack.db, { opportunityId, limit: 100 })).items.length;
@@ -100,7 +118,9 @@ describe('timed promises of the deal workflow', () => {
       rep.base('RECORD_CONSENT', { consent: 'withdrawn' }),
       rep.base('MARK_LOST', { reason: 'timing', reactivateAt: inSeconds(1) }),
     ]);
-    const started = await eventually(async () => (await listEvents(stack.db, { opportunityId, limit: 100 })).items.find((e) => e.eventType === 'WIN_BACK_STARTED'));
+    const started = await eventually(async () =>
+      (await listEvents(stack.db, { opportunityId, limit: 100 })).items.find((e) => e.eventType === 'WIN_BACK_STARTED'),
+    );
     expect(started.payload).toMatchObject({ consentGranted: false, taskCreated: false });
     expect((await listTasks(stack.db, { opportunityId, kind: 'win_back', limit: 5 })).items).toHaveLength(0);
   });
@@ -110,11 +130,17 @@ describe('timed promises of the deal workflow', () => {
     await eventually(async () => ((await getOpportunity(stack.db, opportunityId))?.dormant ? true : undefined));
     const description = await stack.temporal.workflow.getHandle(dealWorkflowId(opportunityId)).describe();
     expect(description.typedSearchAttributes.get({ name: 'DealDormant', type: 'BOOL' } as never)).toBe(true);
-    const flagged = await eventually(async () => (await listEvents(stack.db, { opportunityId, limit: 100 })).items.find((e) => e.eventType === 'DORMANT_FLAGGED'));
+    const flagged = await eventually(async () =>
+      (await listEvents(stack.db, { opportunityId, limit: 100 })).items.find((e) => e.eventType === 'DORMANT_FLAGGED'),
+    );
     expect(flagged.actorId).toBe('system');
-    await sendAll(stack, opportunityId, [rep.base('SET_NEXT_ACTION', { nextAction: nextAction(REP.id, { dueInSeconds: 3_600 }) })]);
+    await sendAll(stack, opportunityId, [
+      rep.base('SET_NEXT_ACTION', { nextAction: nextAction(REP.id, { dueInSeconds: 3_600 }) }),
+    ]);
     expect((await getOpportunity(stack.db, opportunityId))?.dormant).toBe(false);
-    const recovered = (await listEvents(stack.db, { opportunityId, limit: 100 })).items.filter((e) => e.eventType === 'DORMANT_RECOVERED');
+    const recovered = (await listEvents(stack.db, { opportunityId, limit: 100 })).items.filter(
+      (e) => e.eventType === 'DORMANT_RECOVERED',
+    );
     expect(recovered).toHaveLength(1);
     expect(recovered[0].payload).toMatchObject({ recoveredBy: 'SET_NEXT_ACTION' });
     const log = (await listEvents(stack.db, { opportunityId, limit: 100 })).items;

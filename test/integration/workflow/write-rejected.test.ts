@@ -39,14 +39,19 @@ async function refuseInserts(table: string, when: string): Promise<void> {
        IF ${when} THEN RAISE EXCEPTION 'planted refusal' USING ERRCODE = '${REFUSED_SQLSTATE}'; END IF;
        RETURN NEW; END $$`,
   );
-  await stack.db.$client.query(`CREATE TRIGGER ${name} BEFORE INSERT ON ${table} FOR EACH ROW EXECUTE FUNCTION ${name}()`);
+  await stack.db.$client.query(
+    `CREATE TRIGGER ${name} BEFORE INSERT ON ${table} FOR EACH ROW EXECUTE FUNCTION ${name}()`,
+  );
 }
 
 const api = () => httpClient(stack.baseUrl, rep.token);
 const view = (id: string): Promise<DealView> => stack.deals.describe(id);
 
 async function newLead(): Promise<string> {
-  const created = await api().post('/v1/opportunities', { title: 'Write refusal', company: `Refusal ${randomUUID().slice(0, 8)}` });
+  const created = await api().post('/v1/opportunities', {
+    title: 'Write refusal',
+    company: `Refusal ${randomUUID().slice(0, 8)}`,
+  });
   expect(created.status).toBe(201);
   return created.body.id as string;
 }
@@ -82,10 +87,16 @@ async function blockedAttribute(id: string): Promise<unknown> {
 describe('a write the database refuses for good', () => {
   it('[IN1] refuses the event at once, blocks the deal for ops, keeps state and log in step, and takes the next valid event', async () => {
     const id = await newLead();
-    await refuseInserts('opportunity_events', `NEW.opportunity_id = '${id}' AND NEW.event_type = 'RECORD_QUALIFICATION'`);
+    await refuseInserts(
+      'opportunity_events',
+      `NEW.opportunity_id = '${id}' AND NEW.event_type = 'RECORD_QUALIFICATION'`,
+    );
 
     const started = Date.now();
-    const refused = await api().post(`/v1/opportunities/${id}/events`, { type: 'RECORD_QUALIFICATION', facts: { urgency: 'This quarter' } });
+    const refused = await api().post(`/v1/opportunities/${id}/events`, {
+      type: 'RECORD_QUALIFICATION',
+      facts: { urgency: 'This quarter' },
+    });
     expect(Date.now() - started).toBeLessThan(ANSWER_BOUND_MS);
     expect(refused.status).toBe(422);
     expect(refused.body.code).toBe('write_rejected');
@@ -93,7 +104,9 @@ describe('a write the database refuses for good', () => {
 
     // The workflow tried the write once: a data exception is not retried.
     const history = await stack.temporal.workflow.getHandle(dealWorkflowId(id)).fetchHistory();
-    const attempts = (history.events ?? []).filter((e) => e.activityTaskStartedEventAttributes).map((e) => e.activityTaskStartedEventAttributes!.attempt);
+    const attempts = (history.events ?? [])
+      .filter((e) => e.activityTaskStartedEventAttributes)
+      .map((e) => e.activityTaskStartedEventAttributes!.attempt);
     const failures = (history.events ?? []).filter((e) => e.activityTaskFailedEventAttributes);
     expect(failures).toHaveLength(1);
     expect(failures[0].activityTaskFailedEventAttributes!.failure!.applicationFailureInfo!.nonRetryable).toBe(true);
@@ -104,7 +117,10 @@ describe('a write the database refuses for good', () => {
     expect(blocked.version).toBe(0);
     expect(blocked.state.context.qualification.urgency).toBeNull();
     expect(blocked.blocked).toMatchObject({ code: `sqlstate_${REFUSED_SQLSTATE}`, what: 'RECORD_QUALIFICATION' });
-    const row = await stack.db.$client.query('SELECT version, blocked_code, blocked_detail FROM opportunities WHERE id = $1', [id]);
+    const row = await stack.db.$client.query(
+      'SELECT version, blocked_code, blocked_detail FROM opportunities WHERE id = $1',
+      [id],
+    );
     expect(row.rows[0]).toMatchObject({ version: 0, blocked_code: `sqlstate_${REFUSED_SQLSTATE}` });
     expect(row.rows[0].blocked_detail).toContain('planted refusal');
     const shown = await api().get(`/v1/opportunities/${id}`);
@@ -119,15 +135,23 @@ describe('a write the database refuses for good', () => {
     expect(tasks[0].title).toContain(`sqlstate_${REFUSED_SQLSTATE}`);
     const entry = await stuckEntry(id);
     expect(entry?.reasons.map((r) => r.code)).toContain('write_blocked');
-    await eventually(async () => ((await blockedAttribute(id)) === `sqlstate_${REFUSED_SQLSTATE}` ? true : undefined), 10_000);
+    await eventually(
+      async () => ((await blockedAttribute(id)) === `sqlstate_${REFUSED_SQLSTATE}` ? true : undefined),
+      10_000,
+    );
 
     // The deal is usable: the next valid event is accepted and clears the block.
-    const next = await api().post(`/v1/opportunities/${id}/events`, { type: 'SET_NEXT_ACTION', nextAction: nextAction(rep.id) });
+    const next = await api().post(`/v1/opportunities/${id}/events`, {
+      type: 'SET_NEXT_ACTION',
+      nextAction: nextAction(rep.id),
+    });
     expect(next.status).toBe(200);
     expect(next.body.version).toBe(1);
     expect(next.body.blocked).toBeNull();
     expect((await view(id)).blocked).toBeNull();
-    expect((await stack.db.$client.query('SELECT blocked_code FROM opportunities WHERE id = $1', [id])).rows[0].blocked_code).toBeNull();
+    expect(
+      (await stack.db.$client.query('SELECT blocked_code FROM opportunities WHERE id = $1', [id])).rows[0].blocked_code,
+    ).toBeNull();
     expect(await stuckEntry(id)).toBeUndefined();
     await eventually(async () => ((await blockedAttribute(id)) === null ? true : undefined), 10_000);
     expect(await logOf(id)).toEqual([
@@ -139,7 +163,10 @@ describe('a write the database refuses for good', () => {
   it('[IN1][DL1] a timer whose write is refused blocks the deal instead of retrying, and the deal goes on', async () => {
     const id = await newLead();
     await refuseInserts('tasks', `NEW.opportunity_id = '${id}' AND NEW.kind = 'next_action_overdue'`);
-    const soon = await api().post(`/v1/opportunities/${id}/events`, { type: 'SET_NEXT_ACTION', nextAction: nextAction(rep.id, { description: 'Call back', dueInSeconds: 2 }) });
+    const soon = await api().post(`/v1/opportunities/${id}/events`, {
+      type: 'SET_NEXT_ACTION',
+      nextAction: nextAction(rep.id, { description: 'Call back', dueInSeconds: 2 }),
+    });
     expect(soon.status).toBe(200);
 
     const blocked = await eventually(async () => (await view(id)).blocked ?? undefined, 20_000);
@@ -148,7 +175,10 @@ describe('a write the database refuses for good', () => {
     expect(await openTasks(id, 'write_blocked')).toHaveLength(1);
     expect((await stuckEntry(id))?.reasons.map((r) => r.code)).toContain('write_blocked');
 
-    const next = await api().post(`/v1/opportunities/${id}/events`, { type: 'RECORD_QUALIFICATION', facts: { urgency: 'This quarter' } });
+    const next = await api().post(`/v1/opportunities/${id}/events`, {
+      type: 'RECORD_QUALIFICATION',
+      facts: { urgency: 'This quarter' },
+    });
     expect(next.status).toBe(200);
     const log = await logOf(id);
     expect(log.map((r) => r.position)).toEqual(log.map((_, i) => i + 1));

@@ -1,7 +1,14 @@
 /** The JSON body shape limit, the canonical JSON of the idempotency hash, and money totals. */
 import { bodyShapeIssue, MAX_BODY_DEPTH, MAX_BODY_NODES } from '../../../api/body-shape';
 import { canonicalJson } from '../../../api/idempotency';
-import { CLIENT_ATTACHMENTS, MAX_QUANTITY, MAX_TOTAL_CENTS, MAX_UNIT_PRICE_CENTS, totalCents, totalCentsOf } from '../../../machines/opportunity/attachments';
+import {
+  CLIENT_ATTACHMENTS,
+  MAX_QUANTITY,
+  MAX_TOTAL_CENTS,
+  MAX_UNIT_PRICE_CENTS,
+  totalCents,
+  totalCentsOf,
+} from '../../../machines/opportunity/attachments';
 
 const nested = (depth: number): unknown => {
   let value: unknown = 1;
@@ -48,7 +55,8 @@ describe('canonicalJson', () => {
 });
 
 describe('money', () => {
-  const section = (lineItems: unknown[]) => CLIENT_ATTACHMENTS.RECORD_PROPOSAL_SECTION.safeParse({ body: 'Pricing', visibility: 'client_safe', lineItems });
+  const section = (lineItems: unknown[]) =>
+    CLIENT_ATTACHMENTS.RECORD_PROPOSAL_SECTION.safeParse({ body: 'Pricing', visibility: 'client_safe', lineItems });
   const fieldsOf = (result: ReturnType<typeof section>) => (result.error?.issues ?? []).map((i) => i.path.join('.'));
   const maxLine = { description: 'Line', quantity: MAX_QUANTITY, unitPriceCents: MAX_UNIT_PRICE_CENTS };
 
@@ -60,13 +68,27 @@ describe('money', () => {
   });
 
   it('refuses the amounts of the issue: 999999 x 999999999999 and ten lines at the caps', () => {
-    expect(fieldsOf(section([{ description: 'x', quantity: 999_999, unitPriceCents: 999_999_999_999 }]))).toEqual(['lineItems.0.quantity', 'lineItems.0.unitPriceCents']);
+    expect(fieldsOf(section([{ description: 'x', quantity: 999_999, unitPriceCents: 999_999_999_999 }]))).toEqual([
+      'lineItems.0.quantity',
+      'lineItems.0.unitPriceCents',
+    ]);
     expect(fieldsOf(section(new Array(10).fill(maxLine)))).toEqual(['lineItems']);
   });
 
   it('sums without rounding', () => {
     // 2^53 + 1 cannot be written as a Number; as BigInt it is exact.
-    expect(totalCentsOf([{ quantity: 1, unitPriceCents: 2 ** 53 }, { quantity: 1, unitPriceCents: 1 }])).toBe(2n ** 53n + 1n);
-    expect(totalCents([{ quantity: 3, unitPriceCents: 90_000 }, { unitPriceCents: 250_000 }, { quantity: null, unitPriceCents: null }])).toBe(520_000);
+    expect(
+      totalCentsOf([
+        { quantity: 1, unitPriceCents: 2 ** 53 },
+        { quantity: 1, unitPriceCents: 1 },
+      ]),
+    ).toBe(2n ** 53n + 1n);
+    expect(
+      totalCents([
+        { quantity: 3, unitPriceCents: 90_000 },
+        { unitPriceCents: 250_000 },
+        { quantity: null, unitPriceCents: null },
+      ]),
+    ).toBe(520_000);
   });
 });

@@ -25,7 +25,11 @@ function stuckClient(sent: string[]): Client {
 describe('the deal gateway’s wait', () => {
   it('answers 503 deal_not_answering with Retry-After by the wait, for the request in flight and the one queued behind it', async () => {
     const sent: string[] = [];
-    const deals = createDealGateway(stuckClient(sent), { taskQueue: 'q', policy: DEFAULT_DEAL_POLICY, updateWaitSeconds: 0.3 });
+    const deals = createDealGateway(stuckClient(sent), {
+      taskQueue: 'q',
+      policy: DEFAULT_DEAL_POLICY,
+      updateWaitSeconds: 0.3,
+    });
     const started = Date.now();
     const outcomes = await Promise.allSettled([
       deals.apply('deal-1', { type: 'RECORD_QUALIFICATION' }, { requestId: 'first' }),
@@ -36,7 +40,11 @@ describe('the deal gateway’s wait', () => {
       expect(outcome.status).toBe('rejected');
       const error = (outcome as PromiseRejectedResult).reason as DomainError;
       expect(error).toBeInstanceOf(DomainError);
-      expect({ code: error.code, status: error.status, retryAfter: error.retryAfterSeconds }).toEqual({ code: 'deal_not_answering', status: 503, retryAfter: 2 });
+      expect({ code: error.code, status: error.status, retryAfter: error.retryAfterSeconds }).toEqual({
+        code: 'deal_not_answering',
+        status: 503,
+        retryAfter: 2,
+      });
     }
     expect(took).toBeGreaterThanOrEqual(290);
     expect(took).toBeLessThan(1_000);

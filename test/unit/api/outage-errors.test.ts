@@ -24,7 +24,11 @@ describe('outageOf', () => {
   ])('maps a Postgres outage (%s) to 503 database_unavailable with Retry-After 5', (_name, error) => {
     const outage = outageOf(error);
     expect(outage).toBeInstanceOf(DomainError);
-    expect({ code: outage!.code, status: outage!.status, retryAfter: outage!.retryAfterSeconds }).toEqual({ code: 'database_unavailable', status: 503, retryAfter: 5 });
+    expect({ code: outage!.code, status: outage!.status, retryAfter: outage!.retryAfterSeconds }).toEqual({
+      code: 'database_unavailable',
+      status: 503,
+      retryAfter: 5,
+    });
   });
 
   it('maps Temporal unavailable (gRPC 14), also wrapped by the client, to 503 temporal_unavailable', () => {

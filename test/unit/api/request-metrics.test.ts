@@ -13,12 +13,15 @@ function app(): express.Express {
   });
   const outer = express.Router();
   outer.use(v1);
-  const answerErrors: ErrorRequestHandler = (error, _req, res, _next) => res.status((error as { status?: number }).status ?? 500).json({});
+  const answerErrors: ErrorRequestHandler = (error, _req, res, _next) =>
+    res.status((error as { status?: number }).status ?? 500).json({});
   return express().use(requestMetrics()).use('/v1', outer).use(answerErrors);
 }
 
 const countsByRoute = async (): Promise<Record<string, number>> =>
-  Object.fromEntries((await httpRequests.get()).values.map((value) => [`${value.labels.route} ${value.labels.status}`, value.value]));
+  Object.fromEntries(
+    (await httpRequests.get()).values.map((value) => [`${value.labels.route} ${value.labels.status}`, value.value]),
+  );
 
 describe('http_requests_total route labels', () => {
   it('names a route by its full pattern, /v1 included, whether it answers or fails', async () => {

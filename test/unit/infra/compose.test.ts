@@ -29,9 +29,14 @@ describe('docker-compose.yml', () => {
 
   it('gives the compose Temporal server the same dynamic config as the dev server', () => {
     const compose = fs.readFileSync(path.join(root, 'docker-compose.yml'), 'utf8');
-    expect(compose).toContain('./deploy/temporal/dynamic-config.yaml:/etc/temporal/config/dynamicconfig/opportunity-path.yaml');
+    expect(compose).toContain(
+      './deploy/temporal/dynamic-config.yaml:/etc/temporal/config/dynamicconfig/opportunity-path.yaml',
+    );
     const yaml = fs.readFileSync(path.join(root, 'deploy/temporal/dynamic-config.yaml'), 'utf8');
-    const entries = [...yaml.matchAll(/^([\w.]+):\s*\n\s*-\s*value:\s*(.+)$/gm)].map(([, key, value]) => [key, JSON.parse(value.trim())]);
+    const entries = [...yaml.matchAll(/^([\w.]+):\s*\n\s*-\s*value:\s*(.+)$/gm)].map(([, key, value]) => [
+      key,
+      JSON.parse(value.trim()),
+    ]);
     expect(Object.fromEntries(entries)).toEqual(TEMPORAL_DYNAMIC_CONFIG);
   });
 });

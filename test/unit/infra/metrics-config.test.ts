@@ -2,9 +2,18 @@ import { ConfigError, loadConfig } from '../../../infra/config';
 
 describe('metrics and retention settings', () => {
   it('serves metrics on the default ports, except under NODE_ENV=test where many processes share one host', () => {
-    expect(loadConfig({})).toMatchObject({ WORKER_METRICS_PORT: 9465, TEMPORAL_METRICS_ADDRESS: '127.0.0.1:9464', IDEMPOTENCY_RETENTION_DAYS: 7 });
-    expect(loadConfig({ NODE_ENV: 'test' })).toMatchObject({ WORKER_METRICS_PORT: 'off', TEMPORAL_METRICS_ADDRESS: 'off' });
-    expect(loadConfig({ NODE_ENV: 'test', WORKER_METRICS_PORT: '0', TEMPORAL_METRICS_ADDRESS: '127.0.0.1:1234' })).toMatchObject({
+    expect(loadConfig({})).toMatchObject({
+      WORKER_METRICS_PORT: 9465,
+      TEMPORAL_METRICS_ADDRESS: '127.0.0.1:9464',
+      IDEMPOTENCY_RETENTION_DAYS: 7,
+    });
+    expect(loadConfig({ NODE_ENV: 'test' })).toMatchObject({
+      WORKER_METRICS_PORT: 'off',
+      TEMPORAL_METRICS_ADDRESS: 'off',
+    });
+    expect(
+      loadConfig({ NODE_ENV: 'test', WORKER_METRICS_PORT: '0', TEMPORAL_METRICS_ADDRESS: '127.0.0.1:1234' }),
+    ).toMatchObject({
       WORKER_METRICS_PORT: 0,
       TEMPORAL_METRICS_ADDRESS: '127.0.0.1:1234',
     });

@@ -8,6 +8,7 @@ describe('propertyRuns', () => {
   });
 
   it('refuses a count that is not a positive integer', () => {
-    for (const bad of ['0', '-5', '1.5', 'many']) expect(() => propertyRuns(10, { PROPERTY_RUNS: bad })).toThrow(/PROPERTY_RUNS/);
+    for (const bad of ['0', '-5', '1.5', 'many'])
+      expect(() => propertyRuns(10, { PROPERTY_RUNS: bad })).toThrow(/PROPERTY_RUNS/);
   });
 });

@@ -8,11 +8,19 @@ import { DEAL_SEARCH_ATTRIBUTES } from '../../../workflows/deal/search-attribute
 
 const root = path.resolve(__dirname, '../../..');
 const read = (file: string) => fs.readFileSync(path.join(root, file), 'utf8');
-const docPages = fs.readdirSync(path.join(root, 'docs')).filter((name) => name.endsWith('.md')).map((name) => `docs/${name}`);
+const docPages = fs
+  .readdirSync(path.join(root, 'docs'))
+  .filter((name) => name.endsWith('.md'))
+  .map((name) => `docs/${name}`);
 const pages = ['README.md', 'bench/README.md', ...docPages];
 
 /** GitHub's anchor of a heading: lower case, punctuation dropped, spaces to hyphens. */
-const anchorOf = (heading: string) => heading.trim().toLowerCase().replace(/[^a-z0-9 -]/g, '').replace(/ /g, '-');
+const anchorOf = (heading: string) =>
+  heading
+    .trim()
+    .toLowerCase()
+    .replace(/[^a-z0-9 -]/g, '')
+    .replace(/ /g, '-');
 const anchorsIn = (file: string) => [...read(file).matchAll(/^#+ (.+)$/gm)].map((match) => anchorOf(match[1]));
 
 describe('the README', () => {
@@ -42,7 +50,8 @@ describe('the documentation pages', () => {
         const [file, anchor] = target.split('#');
         const resolved = file ? path.posix.normalize(path.posix.join(path.posix.dirname(page), file)) : page;
         if (!fs.existsSync(path.join(root, resolved))) broken.push(`${page} → ${target}`);
-        else if (anchor && resolved.endsWith('.md') && !anchorsIn(resolved).includes(anchor)) broken.push(`${page} → ${target} (no such heading)`);
+        else if (anchor && resolved.endsWith('.md') && !anchorsIn(resolved).includes(anchor))
+          broken.push(`${page} → ${target} (no such heading)`);
       }
     }
     expect(broken).toEqual([]);
@@ -51,7 +60,8 @@ describe('the documentation pages', () => {
   it('name only npm scripts that package.json has', () => {
     const scripts = Object.keys((JSON.parse(read('package.json')) as { scripts: Record<string, string> }).scripts);
     for (const page of pages) {
-      for (const [, name] of read(page).matchAll(/npm run ([\w:-]+)/g)) expect({ page, name, known: scripts.includes(name) }).toEqual({ page, name, known: true });
+      for (const [, name] of read(page).matchAll(/npm run ([\w:-]+)/g))
+        expect({ page, name, known: scripts.includes(name) }).toEqual({ page, name, known: true });
     }
   });
 

@@ -9,7 +9,8 @@ function invalid(state: DealState, event: unknown) {
   const before = JSON.stringify(state);
   const result = applyEvent(state, event);
   expect(JSON.stringify(state)).toBe(before);
-  if (result.ok || result.code !== 'invalid_event') throw new Error(`expected invalid_event, got ${JSON.stringify(result)}`);
+  if (result.ok || result.code !== 'invalid_event')
+    throw new Error(`expected invalid_event, got ${JSON.stringify(result)}`);
   for (const issue of result.issues) {
     expect(issue.path).toEqual(expect.any(String));
     expect(issue.message.length).toBeGreaterThan(0);
@@ -40,11 +41,15 @@ describe('bad events', () => {
     expect(paths(deal, { type: 'QUALIFY' }).sort()).toEqual(['actor', 'at']);
     expect(paths(deal, ev('QUALIFY', { actor: { id: 'x', role: 'boss' } }))).toEqual(['actor.role']);
     expect(paths(deal, ev('QUALIFY', { at: 'yesterday' }))).toEqual(['at']);
-    expect(paths(deal, ev('QUALIFY', { nextAction: { description: '', dueAt: at(5), ownerId: 'rep-1' } }))).toEqual(['nextAction.description']);
-    expect(paths(deal, ev('QUALIFY', { nextAction: { description: 'x'.repeat(501), dueAt: at(5), ownerId: 'rep-1' } }))).toEqual([
+    expect(paths(deal, ev('QUALIFY', { nextAction: { description: '', dueAt: at(5), ownerId: 'rep-1' } }))).toEqual([
       'nextAction.description',
     ]);
-    expect(paths(deal, ev('QUALIFY', { nextAction: { description: 'Call', dueAt: 'soon', ownerId: 'rep-1' } }))).toEqual(['nextAction.dueAt']);
+    expect(
+      paths(deal, ev('QUALIFY', { nextAction: { description: 'x'.repeat(501), dueAt: at(5), ownerId: 'rep-1' } })),
+    ).toEqual(['nextAction.description']);
+    expect(
+      paths(deal, ev('QUALIFY', { nextAction: { description: 'Call', dueAt: 'soon', ownerId: 'rep-1' } })),
+    ).toEqual(['nextAction.dueAt']);
   });
 
   it('[E1] refuses unknown fields instead of dropping them', () => {
@@ -64,9 +69,13 @@ describe('bad events', () => {
     expect(paths(deal, ev('MARK_LOST', { reason: 'bored' }))).toEqual(['reason']);
     expect(paths(deal, ev('RECORD_PROPOSAL_SECTION', { section: 'vibes' }))).toEqual(['section']);
     expect(paths(deal, ev('RECORD_CONTRACT', { kickoffDate: at(5) }))).toEqual(['kickoffDate']);
-    expect(paths(deal, bare('COMPLETE_HANDOFF', { records: { client: true } })).sort()).toEqual(
-      ['records.connectors', 'records.portal', 'records.project', 'records.reporting', 'records.tasks'],
-    );
+    expect(paths(deal, bare('COMPLETE_HANDOFF', { records: { client: true } })).sort()).toEqual([
+      'records.connectors',
+      'records.portal',
+      'records.project',
+      'records.reporting',
+      'records.tasks',
+    ]);
     expect(paths(deal, bare('SET_NEXT_ACTION'))).toEqual(['nextAction']);
     expect(paths(deal, ev('REJECT'))).toEqual(['reason']);
   });

@@ -45,9 +45,15 @@ describe('Q1 qualification', () => {
   });
 
   it('[Q1] names only the facts still missing, and qualifies once all six and a next action are there', () => {
-    let deal = accept(newDeal(), ev('RECORD_QUALIFICATION', { facts: { source: 'Referral from Acme', urgency: 'Launch in May' } }));
+    let deal = accept(
+      newDeal(),
+      ev('RECORD_QUALIFICATION', { facts: { source: 'Referral from Acme', urgency: 'Launch in May' } }),
+    );
     expect(refuse(deal, ev('QUALIFY'))).toEqual(['service_fit', 'decision_owner', 'contact_path', 'budget_signal']);
-    deal = accept(deal, ev('RECORD_QUALIFICATION', { facts: { service_fit: 'fits', decision_owner: 'CEO', contact_path: 'email' } }));
+    deal = accept(
+      deal,
+      ev('RECORD_QUALIFICATION', { facts: { service_fit: 'fits', decision_owner: 'CEO', contact_path: 'email' } }),
+    );
     expect(refuse(deal, ev('QUALIFY'))).toEqual(['budget_signal']);
     deal = accept(deal, ev('RECORD_QUALIFICATION', { facts: { budget_signal: '10k/month' } }));
     expect(explain(deal).allowedEvents).toContain('QUALIFY');
@@ -69,7 +75,10 @@ describe('D1 discovery', () => {
   it('[D1] refuses START_AUDIT until discovery notes, pain points, lead flow, provider stack and decision criteria are captured', () => {
     let deal = dealAt('discovery');
     expect(refuse(deal, ev('START_AUDIT'))).toEqual([...DISCOVERY_FACTS]);
-    deal = accept(deal, ev('RECORD_DISCOVERY', { facts: { discovery_notes: 'call notes', pain_points: 'slow replies' } }));
+    deal = accept(
+      deal,
+      ev('RECORD_DISCOVERY', { facts: { discovery_notes: 'call notes', pain_points: 'slow replies' } }),
+    );
     expect(refuse(deal, ev('START_AUDIT'))).toEqual(['current_lead_flow', 'provider_stack', 'decision_criteria']);
     deal = accept(deal, discoveryFacts());
     expect(accept(deal, ev('START_AUDIT')).stage).toBe('audit');
@@ -118,7 +127,10 @@ describe('S1 separate proposal sections', () => {
   });
 
   it('[S1] keeps each section on its own: recording pricing does not satisfy scope', () => {
-    const deal = accept(dealAt('proposal'), ev('RECORD_PROPOSAL_SECTION', { section: 'pricing', sectionId: 'line-items-1' }));
+    const deal = accept(
+      dealAt('proposal'),
+      ev('RECORD_PROPOSAL_SECTION', { section: 'pricing', sectionId: 'line-items-1' }),
+    );
     expect(deal.context.proposal.sections.pricing).toMatchObject({ sectionId: 'line-items-1', version: 1 });
     expect(deal.context.proposal.sections.scope).toBeNull();
     expect(refuse(deal, ev('SUBMIT_FOR_APPROVAL'))).toContain('scope');
@@ -133,7 +145,10 @@ describe('S1 separate proposal sections', () => {
 describe('P1 proposal-work pause', () => {
   it('[P1] a new deal has proposal work paused for every reason', () => {
     const e = explain(newDeal());
-    expect(e.pauses.proposalWork).toEqual({ paused: true, reasons: ['audit_evidence', 'scope', 'timeline', 'decision_path'] });
+    expect(e.pauses.proposalWork).toEqual({
+      paused: true,
+      reasons: ['audit_evidence', 'scope', 'timeline', 'decision_path'],
+    });
     expect(newDeal().value).toMatchObject({ proposalWork: 'paused' });
   });
 
@@ -233,7 +248,10 @@ describe('AP1 approval', () => {
     deal = accept(deal, ev('APPROVE', { actor: ops }));
     expect(refuse(deal, ev('SEND_PROPOSAL'))).toEqual(['client_safe_summary']);
     expect(explain(deal).nextStageGates).toEqual(['client_safe_summary']);
-    expect(refuse(deal, ev('APPROVE_CLIENT_SAFE_SUMMARY', { summaryId: 's-1' }))).toEqual(['approver_role', 'approver_not_submitter']);
+    expect(refuse(deal, ev('APPROVE_CLIENT_SAFE_SUMMARY', { summaryId: 's-1' }))).toEqual([
+      'approver_role',
+      'approver_not_submitter',
+    ]);
     deal = accept(deal, ev('APPROVE_CLIENT_SAFE_SUMMARY', { actor: ops, summaryId: 's-1' }));
     expect(deal.context.proposal.clientSafeSummaryId).toBe('s-1');
     expect(accept(deal, ev('SEND_PROPOSAL')).stage).toBe('sent');
@@ -243,7 +261,11 @@ describe('AP1 approval', () => {
     let deal = accept(dealAt('approval'), ev('APPROVE', { actor: ops }));
     deal = accept(deal, ev('REJECT', { actor: ops, reason: 'Pricing assumptions are internal' }));
     expect(deal.stage).toBe('proposal');
-    expect(deal.context.proposal).toMatchObject({ approvedBy: null, submittedBy: null, clientSafeSummaryApprovedBy: null });
+    expect(deal.context.proposal).toMatchObject({
+      approvedBy: null,
+      submittedBy: null,
+      clientSafeSummaryApprovedBy: null,
+    });
     expect(deal.context.proposal.rejections).toEqual([
       expect.objectContaining({ version: 1, reason: 'Pricing assumptions are internal', by: ops.id }),
     ]);
@@ -271,7 +293,11 @@ describe('T1 and R1: sent proposals, objections and revisions', () => {
     expect(explain(deal).refusedEvents.ACCEPT).toEqual(['objection_open']);
     expect(refuse(deal, ev('RESOLVE_OBJECTION', { objectionId: 'o-2' }))).toEqual(['known_objection']);
     deal = accept(deal, ev('RESOLVE_OBJECTION', { objectionId: 'o-1' }));
-    expect(deal.context.proposal.objections[0]).toMatchObject({ objectionId: 'o-1', summary: 'Too expensive', resolvedBy: rep.id });
+    expect(deal.context.proposal.objections[0]).toMatchObject({
+      objectionId: 'o-1',
+      summary: 'Too expensive',
+      resolvedBy: rep.id,
+    });
     expect(accept(deal, ev('ACCEPT')).stage).toBe('contract');
   });
 
@@ -280,7 +306,12 @@ describe('T1 and R1: sent proposals, objections and revisions', () => {
     expect(refuse(sent, bare('REVISE_PROPOSAL', { reason: 'Scope change' }))).toEqual(['next_action']);
     let deal = accept(sent, ev('REVISE_PROPOSAL', { reason: 'Scope change' }));
     expect(deal.stage).toBe('proposal');
-    expect(deal.context.proposal).toMatchObject({ version: 2, approvedBy: null, clientSafeSummaryApprovedBy: null, sentAt: null });
+    expect(deal.context.proposal).toMatchObject({
+      version: 2,
+      approvedBy: null,
+      clientSafeSummaryApprovedBy: null,
+      sentAt: null,
+    });
     expect(deal.context.proposal.previousVersions).toEqual([
       expect.objectContaining({ version: 1, sentAt: sent.context.proposal.sentAt, reason: 'Scope change' }),
     ]);
@@ -299,7 +330,10 @@ describe('W2 contract facts before MARK_WON', () => {
     expect(refuse(deal, ev('MARK_WON'))).toEqual([...HANDOFF_FACTS]);
     deal = accept(deal, ev('RECORD_CONTRACT', { contractState: 'signed', kickoffDate: '2025-03-03' }));
     expect(refuse(deal, ev('MARK_WON'))).toEqual(['payment_state', 'onboarding_owner', 'launch_blockers']);
-    deal = accept(deal, ev('RECORD_CONTRACT', { paymentState: 'invoiced', onboardingOwner: 'onb-1', launchBlockers: [] }));
+    deal = accept(
+      deal,
+      ev('RECORD_CONTRACT', { paymentState: 'invoiced', onboardingOwner: 'onb-1', launchBlockers: [] }),
+    );
     const won = accept(deal, ev('MARK_WON'));
     expect(won.stage).toBe('won');
     expect(won.context.contract).toEqual({
@@ -324,7 +358,9 @@ describe('W2 contract facts before MARK_WON', () => {
 describe('W1 handoff', () => {
   it('[W1] refuses COMPLETE_HANDOFF until client, project, tasks, portal, connectors and reporting records exist', () => {
     const won = dealAt('won');
-    expect(refuse(won, bare('COMPLETE_HANDOFF', { records: { ...allHandoffRecords, connectors: false } }))).toEqual(['handoff_complete']);
+    expect(refuse(won, bare('COMPLETE_HANDOFF', { records: { ...allHandoffRecords, connectors: false } }))).toEqual([
+      'handoff_complete',
+    ]);
     const done = accept(won, bare('COMPLETE_HANDOFF', { actor: system, records: allHandoffRecords }));
     expect(done.stage).toBe('handed_off');
     expect(done.context.handoff).toEqual(allHandoffRecords);
@@ -357,8 +393,15 @@ describe('L1 lost deals', () => {
     expect(refuse(deal, { ...e, reactivateAt: e.at })).toEqual(['reactivation_window']);
     const lost = accept(deal, { ...e, reactivateAt: at(90_000) });
     expect(lost.stage).toBe('lost');
-    expect(lost.context.lost).toMatchObject({ reason: 'competitor', detail: 'Chose a cheaper agency', reactivateAt: at(90_000), fromStage: 'sent' });
-    expect(accept(deal, bare('MARK_LOST', { reason: 'no_decision', reactivateAt: at(90_000) })).context.lost?.detail).toBeNull();
+    expect(lost.context.lost).toMatchObject({
+      reason: 'competitor',
+      detail: 'Chose a cheaper agency',
+      reactivateAt: at(90_000),
+      fromStage: 'sent',
+    });
+    expect(
+      accept(deal, bare('MARK_LOST', { reason: 'no_decision', reactivateAt: at(90_000) })).context.lost?.detail,
+    ).toBeNull();
   });
 
   it('[L1] a deal can be lost from every open stage, not from won or handed_off, and keeps everything', () => {
@@ -366,8 +409,22 @@ describe('L1 lost deals', () => {
       const deal = dealAt(stage);
       const lost = accept(deal, lostEvent());
       expect(lost.stage).toBe('lost');
-      const { lost: _l, lostHistory: _h, lastActivityAt: _a, stageEnteredAt: _s, nextAction: _n, ...kept } = lost.context;
-      const { lost: _l2, lostHistory: _h2, lastActivityAt: _a2, stageEnteredAt: _s2, nextAction: _n2, ...before } = deal.context;
+      const {
+        lost: _l,
+        lostHistory: _h,
+        lastActivityAt: _a,
+        stageEnteredAt: _s,
+        nextAction: _n,
+        ...kept
+      } = lost.context;
+      const {
+        lost: _l2,
+        lostHistory: _h2,
+        lastActivityAt: _a2,
+        stageEnteredAt: _s2,
+        nextAction: _n2,
+        ...before
+      } = deal.context;
       expect(kept).toEqual(before);
       expect(lost.context.lostHistory).toHaveLength(1);
     }
@@ -382,7 +439,9 @@ describe('L1 lost deals', () => {
     deal = accept(deal, ev('REACTIVATE', { actor: system }));
     expect(deal.stage).toBe('lead');
     expect(deal.context.lost).toBeNull();
-    expect(deal.context.lostHistory).toEqual([expect.objectContaining({ reason: 'budget', fromStage: 'discovery', reactivatedAt: expect.any(String) })]);
+    expect(deal.context.lostHistory).toEqual([
+      expect.objectContaining({ reason: 'budget', fromStage: 'discovery', reactivatedAt: expect.any(String) }),
+    ]);
     expect(deal.context.qualification).toEqual(allFacts(QUALIFICATION_FACTS));
     expect(refuse(deal, ev('START_DISCOVERY'))).toEqual(['stage']);
     deal = accept(deal, ev('QUALIFY'));
@@ -392,7 +451,11 @@ describe('L1 lost deals', () => {
 
   it('[L1] reactivation clears proposal approvals so a revived deal is approved again before sending', () => {
     const deal = accept(accept(dealAt('sent'), lostEvent()), ev('REACTIVATE'));
-    expect(deal.context.proposal).toMatchObject({ approvedBy: null, clientSafeSummaryApprovedBy: null, sentAt: expect.any(String) });
+    expect(deal.context.proposal).toMatchObject({
+      approvedBy: null,
+      clientSafeSummaryApprovedBy: null,
+      sentAt: expect.any(String),
+    });
   });
 });
 
@@ -402,22 +465,39 @@ describe('E1 next action on every non-final move', () => {
     ['qualified', 'START_DISCOVERY', {}, () => dealAt('qualified')],
     ['discovery', 'START_AUDIT', {}, () => accept(dealAt('discovery'), discoveryFacts())],
     ['audit', 'START_PROPOSAL', {}, () => accept(accept(dealAt('audit'), evidence()), verified())],
-    ['proposal', 'SUBMIT_FOR_APPROVAL', {}, () => PROPOSAL_SECTIONS.reduce((d, s) => accept(d, section(s)), dealAt('proposal'))],
+    [
+      'proposal',
+      'SUBMIT_FOR_APPROVAL',
+      {},
+      () => PROPOSAL_SECTIONS.reduce((d, s) => accept(d, section(s)), dealAt('proposal')),
+    ],
     ['approval', 'REJECT', { reason: 'Needs clearer exclusions' }, () => dealAt('approval')],
-    ['approval', 'SEND_PROPOSAL', {}, () => accept(accept(dealAt('approval'), ev('APPROVE', { actor: ops })), ev('APPROVE_CLIENT_SAFE_SUMMARY', { actor: ops }))],
+    [
+      'approval',
+      'SEND_PROPOSAL',
+      {},
+      () =>
+        accept(
+          accept(dealAt('approval'), ev('APPROVE', { actor: ops })),
+          ev('APPROVE_CLIENT_SAFE_SUMMARY', { actor: ops }),
+        ),
+    ],
     ['sent', 'ACCEPT', {}, () => dealAt('sent')],
     ['sent', 'REVISE_PROPOSAL', { reason: 'New scope' }, () => dealAt('sent')],
     ['contract', 'MARK_WON', {}, () => accept(dealAt('contract'), contractFacts())],
     ['lost', 'REACTIVATE', {}, () => dealAt('lost')],
   ];
-  it.each(moves)('[E1] in %s, refuses %s without a next action and takes the one given', (_stage, type, extra, make) => {
-    const deal = make();
-    expect(refuse(deal, bare(type, extra))).toEqual(['next_action']);
-    const e = ev(type, extra);
-    const next = accept(deal, e);
-    expect(next.stage).not.toBe(deal.stage);
-    expect(next.context.nextAction).toEqual(e.nextAction);
-  });
+  it.each(moves)(
+    '[E1] in %s, refuses %s without a next action and takes the one given',
+    (_stage, type, extra, make) => {
+      const deal = make();
+      expect(refuse(deal, bare(type, extra))).toEqual(['next_action']);
+      const e = ev(type, extra);
+      const next = accept(deal, e);
+      expect(next.stage).not.toBe(deal.stage);
+      expect(next.context.nextAction).toEqual(e.nextAction);
+    },
+  );
 
   it('[E1] a fact on a new deal needs a next action; afterwards facts keep the current one', () => {
     const deal = newDeal();
@@ -433,8 +513,14 @@ describe('E1 next action on every non-final move', () => {
 
   it('[E1] SET_NEXT_ACTION replaces the next action; lost and handed_off need none', () => {
     const deal = dealAt('qualified');
-    const set = ev('SET_NEXT_ACTION', { nextAction: { description: 'Book discovery call', dueAt: at(9_000), ownerId: 'rep-2' } });
-    expect(accept(deal, set).context.nextAction).toEqual({ description: 'Book discovery call', dueAt: at(9_000), ownerId: 'rep-2' });
+    const set = ev('SET_NEXT_ACTION', {
+      nextAction: { description: 'Book discovery call', dueAt: at(9_000), ownerId: 'rep-2' },
+    });
+    expect(accept(deal, set).context.nextAction).toEqual({
+      description: 'Book discovery call',
+      dueAt: at(9_000),
+      ownerId: 'rep-2',
+    });
     const lost = accept(deal, lostEvent());
     expect(lost.context.nextAction).toBeNull();
     expect(accept(lost, bare('RECORD_CONSENT', { consent: 'withdrawn' })).context.followUp.consent).toBe('withdrawn');
@@ -444,7 +530,13 @@ describe('E1 next action on every non-final move', () => {
     const deal = dealAt('qualified');
     const e = ev('START_DISCOVERY', { actor: ops });
     const result = applyEvent(deal, e);
-    expect(result).toMatchObject({ ok: true, stageBefore: 'qualified', stageAfter: 'discovery', changed: true, event: e });
+    expect(result).toMatchObject({
+      ok: true,
+      stageBefore: 'qualified',
+      stageAfter: 'discovery',
+      changed: true,
+      event: e,
+    });
     if (result.ok) expect(result.state.context).toMatchObject({ lastActivityAt: e.at, stageEnteredAt: e.at });
   });
 });

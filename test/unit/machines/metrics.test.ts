@@ -22,7 +22,13 @@ import type { Stage } from '../../../machines/opportunity/vocabulary';
 const period: Period = { from: new Date('2025-03-01T00:00:00Z'), to: new Date('2025-04-01T00:00:00Z') };
 const march = (d: number) => new Date(Date.UTC(2025, 2, d));
 
-const deal = (id: string, ownerId: string, service: string, createdAt: Date, over: Partial<DealFacts> = {}): DealFacts => ({
+const deal = (
+  id: string,
+  ownerId: string,
+  service: string,
+  createdAt: Date,
+  over: Partial<DealFacts> = {},
+): DealFacts => ({
   id,
   ownerId,
   service,
@@ -54,7 +60,10 @@ const deals: DealFacts[] = [
   deal('A', 'o1', 'seo', march(2)),
   deal('B', 'o2', 'ads', new Date('2025-02-01T00:00:00Z')),
   deal('C', 'o1', 'seo', march(20)),
-  deal('D', 'o2', 'ads', new Date('2025-01-01T00:00:00Z'), { dormant: true, lastActivityAt: new Date('2025-02-15T00:00:00Z') }),
+  deal('D', 'o2', 'ads', new Date('2025-01-01T00:00:00Z'), {
+    dormant: true,
+    lastActivityAt: new Date('2025-02-15T00:00:00Z'),
+  }),
   deal('E', 'o2', 'ads', new Date('2025-01-01T00:00:00Z')),
   deal('F', 'o1', 'seo', new Date('2025-01-01T00:00:00Z')),
   deal('G', 'o1', 'seo', new Date('2024-06-01T00:00:00Z')),
@@ -107,7 +116,9 @@ describe('the funnel measures of a period [M1]', () => {
 
   it('groups by owner and by service, in key order', () => {
     const { byOwner, byService } = funnel();
-    expect(byOwner.map((g) => [g.ownerId, g.counts.lead, g.rates.closeRate.value, g.rates.dormantRecovery.value])).toEqual([
+    expect(
+      byOwner.map((g) => [g.ownerId, g.counts.lead, g.rates.closeRate.value, g.rates.dormantRecovery.value]),
+    ).toEqual([
       ['o1', 2, 1 / 2, 0],
       ['o2', 1, 0, 1 / 2],
     ]);

@@ -37,7 +37,13 @@ const input = { opportunityId: 'opp-graph', ownerId: 'rep-1', source: 'web', at:
 const common = { actor: rep, at: at(1), nextAction: nextActionAt(1) };
 const raw: Record<string, unknown>[] = [
   { type: 'RECORD_QUALIFICATION', facts: allFacts(QUALIFICATION_FACTS) },
-  { type: 'RECORD_CONSENT', consent: 'granted', contactTimingValid: true, sourceContextValid: true, decisionPathVerified: true },
+  {
+    type: 'RECORD_CONSENT',
+    consent: 'granted',
+    contactTimingValid: true,
+    sourceContextValid: true,
+    decisionPathVerified: true,
+  },
   { type: 'RECORD_CONSENT', consent: 'withdrawn' },
   { type: 'RECORD_VERIFICATION', scopeVerified: true, timelineVerified: true, decisionPathVerified: true },
   { type: 'RECORD_VERIFICATION', scopeVerified: false },
@@ -60,7 +66,14 @@ const raw: Record<string, unknown>[] = [
   { type: 'RESOLVE_OBJECTION', objectionId: 'o-1' },
   { type: 'REVISE_PROPOSAL', reason: 'change' },
   { type: 'ACCEPT' },
-  { type: 'RECORD_CONTRACT', contractState: 'signed', paymentState: 'invoiced', kickoffDate: '2025-02-03', onboardingOwner: 'onb', launchBlockers: [] },
+  {
+    type: 'RECORD_CONTRACT',
+    contractState: 'signed',
+    paymentState: 'invoiced',
+    kickoffDate: '2025-02-03',
+    onboardingOwner: 'onb',
+    launchBlockers: [],
+  },
   { type: 'RECORD_CONTRACT', paymentState: 'not_invoiced' },
   { type: 'MARK_WON' },
   { type: 'COMPLETE_HANDOFF', records: { ...allHandoffRecords, portal: false } },
@@ -141,9 +154,12 @@ describe('paths generated with xstate/graph', () => {
       const from = fromSnapshot(state);
       for (const { event, state: to } of edges(transitions)) {
         const gates = unmetGates(from, event);
-        const unchanged = JSON.stringify(to.value) === JSON.stringify(state.value) && JSON.stringify(to.context) === JSON.stringify(state.context);
+        const unchanged =
+          JSON.stringify(to.value) === JSON.stringify(state.value) &&
+          JSON.stringify(to.context) === JSON.stringify(state.context);
         const expected = moveFor(event.type, from.stage)?.to ?? from.stage;
-        if (gates.length > 0 ? !unchanged : stageOf(to) !== expected) wrong.push(`${event.type} from ${JSON.stringify(state.value)}`);
+        if (gates.length > 0 ? !unchanged : stageOf(to) !== expected)
+          wrong.push(`${event.type} from ${JSON.stringify(state.value)}`);
       }
     }
     expect(wrong).toEqual([]);

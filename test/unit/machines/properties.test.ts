@@ -115,7 +115,9 @@ function forwardEvent(state: DealState, s: Step): { type: EventType; section?: s
 
 const subset = <K extends string>(keys: readonly K[], r: number[]): Partial<Record<K, string>> => {
   const chosen = keys.filter((_k, i) => r[i % r.length] < 8);
-  return Object.fromEntries((chosen.length ? chosen : [keys[0]]).map((k) => [k, `${k} note`])) as Partial<Record<K, string>>;
+  return Object.fromEntries((chosen.length ? chosen : [keys[0]]).map((k) => [k, `${k} note`])) as Partial<
+    Record<K, string>
+  >;
 };
 
 function payload(type: EventType, s: Step, i: number, section?: string): Record<string, unknown> {
@@ -133,13 +135,20 @@ function payload(type: EventType, s: Step, i: number, section?: string): Record<
         decisionPathVerified: r[3] < 9,
       };
     case 'RECORD_VERIFICATION':
-      return { scopeVerified: r[0] < 9, timelineVerified: r[1] < 9 ? true : undefined, decisionPathVerified: r[2] < 9 ? true : r[2] < 9.5 ? false : undefined };
+      return {
+        scopeVerified: r[0] < 9,
+        timelineVerified: r[1] < 9 ? true : undefined,
+        decisionPathVerified: r[2] < 9 ? true : r[2] < 9.5 ? false : undefined,
+      };
     case 'RECORD_FOLLOW_UP':
       return r[0] < 5 ? { note: 'Checked in' } : {};
     case 'RECORD_AUDIT_EVIDENCE':
       return { evidenceId: `ev-${r[0] % 3}`, summary: 'Audit finding' };
     case 'RECORD_PROPOSAL_SECTION':
-      return { section: section ?? PROPOSAL_SECTION_KINDS[s.pick % PROPOSAL_SECTION_KINDS.length], ...(r[0] < 3 ? { sectionId: `sec-${r[1]}` } : {}) };
+      return {
+        section: section ?? PROPOSAL_SECTION_KINDS[s.pick % PROPOSAL_SECTION_KINDS.length],
+        ...(r[0] < 3 ? { sectionId: `sec-${r[1]}` } : {}),
+      };
     case 'APPROVE_CLIENT_SAFE_SUMMARY':
       return r[0] < 5 ? { summaryId: `sum-${r[1]}` } : {};
     case 'REJECT':
@@ -181,7 +190,13 @@ function buildEvent(state: DealState, s: Step, i: number): unknown {
   if (s.mode === 'junk') {
     // Malformed input: arbitrary values, or a real event with one field broken.
     const base = { type: 'RECORD_QUALIFICATION', actor: ACTORS[0], at: at(i), facts: { source: 'x' } };
-    const broken = [s.junk, { ...base, at: 'not a date' }, { ...base, extra: s.junk }, { ...base, type: 'NOPE' }, { ...base, actor: { id: 'x', role: 'root' } }];
+    const broken = [
+      s.junk,
+      { ...base, at: 'not a date' },
+      { ...base, extra: s.junk },
+      { ...base, type: 'NOPE' },
+      { ...base, actor: { id: 'x', role: 'root' } },
+    ];
     return broken[s.pick % broken.length];
   }
   const { type, section } =
@@ -189,12 +204,23 @@ function buildEvent(state: DealState, s: Step, i: number): unknown {
       ? forwardEvent(state, s)
       : { type: s.mode === 'stage' ? pickStageEvent(state.stage, s.pick) : EVENT_TYPES[s.pick % EVENT_TYPES.length] };
   const event: Record<string, unknown> = { type, actor: ACTORS[s.actor], at: at(i), ...payload(type, s, i, section) };
-  if (s.withNextAction && type !== 'SET_NEXT_ACTION') event.nextAction = { description: `Next ${i}`, dueAt: at(i + 1_440), ownerId: 'rep-1' };
+  if (s.withNextAction && type !== 'SET_NEXT_ACTION')
+    event.nextAction = { description: `Next ${i}`, dueAt: at(i + 1_440), ownerId: 'rep-1' };
   for (const key of Object.keys(event)) if (event[key] === undefined) delete event[key];
   return event;
 }
 
-const PAST_QUALIFIED: Stage[] = ['qualified', 'discovery', 'audit', 'proposal', 'approval', 'sent', 'contract', 'won', 'handed_off'];
+const PAST_QUALIFIED: Stage[] = [
+  'qualified',
+  'discovery',
+  'audit',
+  'proposal',
+  'approval',
+  'sent',
+  'contract',
+  'won',
+  'handed_off',
+];
 const PAST_SENT: Stage[] = ['sent', 'contract', 'won', 'handed_off'];
 
 /** A cheap assertion for the hot loop (`expect` costs ~30µs a call); fast-check reports the failing sequence. */
@@ -208,17 +234,30 @@ function checkInvariants(state: DealState): void {
   const c = state.context;
   const value = state.value as { stage: Stage; followUp: string; proposalWork: string };
   check(STAGES.includes(state.stage) && value.stage === state.stage, 'unknown stage', state.value);
-  check(value.followUp === (followUpPauseReasons(c).length > 0 ? 'paused' : 'active'), 'follow-up pause out of sync', state.value);
-  check(value.proposalWork === (proposalPauseReasons(c).length > 0 ? 'paused' : 'active'), 'proposal pause out of sync', state.value);
+  check(
+    value.followUp === (followUpPauseReasons(c).length > 0 ? 'paused' : 'active'),
+    'follow-up pause out of sync',
+    state.value,
+  );
+  check(
+    value.proposalWork === (proposalPauseReasons(c).length > 0 ? 'paused' : 'active'),
+    'proposal pause out of sync',
+    state.value,
+  );
   // Q1: at or past qualified, every qualification fact is there.
   if (PAST_QUALIFIED.includes(state.stage)) {
-    for (const fact of QUALIFICATION_FACTS) check(isText(c.qualification[fact]), `Q1 fact ${fact} missing in ${state.stage}`);
+    for (const fact of QUALIFICATION_FACTS)
+      check(isText(c.qualification[fact]), `Q1 fact ${fact} missing in ${state.stage}`);
   }
   // AP1: nothing is at or past sent without approval and client-safe summary approval, by someone other than the submitter.
   if (PAST_SENT.includes(state.stage)) {
     const p = c.proposal;
     check(p.approvedBy !== null && p.clientSafeSummaryApprovedBy !== null, `${state.stage} without approvals`, p);
-    check(p.approvedBy !== p.submittedBy && p.clientSafeSummaryApprovedBy !== p.submittedBy, 'self-approved proposal', p);
+    check(
+      p.approvedBy !== p.submittedBy && p.clientSafeSummaryApprovedBy !== p.submittedBy,
+      'self-approved proposal',
+      p,
+    );
     check(p.sentAt !== null, 'sent without sentAt');
   }
   // W2: nothing is won without the contract facts.
@@ -226,17 +265,34 @@ function checkInvariants(state: DealState): void {
     const k = c.contract;
     check(k.contractState === 'signed', 'won without a signed contract', k);
     check(k.paymentState !== null && k.paymentState !== 'not_invoiced', 'won without payment state', k);
-    check(isText(k.kickoffDate) && isText(k.onboardingOwner) && Array.isArray(k.launchBlockers), 'won without W2 facts', k);
+    check(
+      isText(k.kickoffDate) && isText(k.onboardingOwner) && Array.isArray(k.launchBlockers),
+      'won without W2 facts',
+      k,
+    );
   }
   // W1: handed off only with every record.
-  if (state.stage === 'handed_off') check(HANDOFF_RECORDS.every((rec) => c.handoff[rec]), 'handed off without every record', c.handoff);
+  if (state.stage === 'handed_off')
+    check(
+      HANDOFF_RECORDS.every((rec) => c.handoff[rec]),
+      'handed off without every record',
+      c.handoff,
+    );
   // L1: lost always has a reason and a reactivation window after the loss; the history keeps it.
   if (state.stage === 'lost') {
     const lost = c.lost;
     check(lost !== null && LOST_REASONS.includes(lost.reason), 'lost without a reason', lost);
-    check(lost !== null && Date.parse(lost.reactivateAt) > Date.parse(lost.lostAt), 'lost without a reactivation window', lost);
-    if (lost && (LOST_REASONS_NEEDING_DETAIL as readonly string[]).includes(lost.reason)) check(isText(lost.detail), 'lost without its context', lost);
-    check(JSON.stringify(c.lostHistory[c.lostHistory.length - 1]) === JSON.stringify(lost), 'lost missing from history');
+    check(
+      lost !== null && Date.parse(lost.reactivateAt) > Date.parse(lost.lostAt),
+      'lost without a reactivation window',
+      lost,
+    );
+    if (lost && (LOST_REASONS_NEEDING_DETAIL as readonly string[]).includes(lost.reason))
+      check(isText(lost.detail), 'lost without its context', lost);
+    check(
+      JSON.stringify(c.lostHistory[c.lostHistory.length - 1]) === JSON.stringify(lost),
+      'lost missing from history',
+    );
   } else {
     check(c.lost === null, 'a lost record outside lost');
   }
@@ -250,7 +306,11 @@ function checkInvariants(state: DealState): void {
 function reorderKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(reorderKeys);
   if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(Object.keys(value).reverse().map((k) => [k, reorderKeys((value as Record<string, unknown>)[k])]));
+    return Object.fromEntries(
+      Object.keys(value)
+        .reverse()
+        .map((k) => [k, reorderKeys((value as Record<string, unknown>)[k])]),
+    );
   }
   return value;
 }
@@ -275,8 +335,15 @@ function checkRoundTrip(state: DealState, event: unknown, direct: ApplyResult): 
   check(isPlainJson(state), 'state is not plain JSON');
   const viaJson = JSON.parse(JSON.stringify(state)) as DealState;
   check(deepEqual(viaJson, state), 'JSON round trip changed the state');
-  check(JSON.stringify(fromSnapshot(toSnapshot(viaJson))) === JSON.stringify(state), 'the xstate snapshot did not restore exactly');
-  check(JSON.stringify(applyEvent(viaJson, event)) === JSON.stringify(direct), 'the round-tripped state answered differently', event);
+  check(
+    JSON.stringify(fromSnapshot(toSnapshot(viaJson))) === JSON.stringify(state),
+    'the xstate snapshot did not restore exactly',
+  );
+  check(
+    JSON.stringify(applyEvent(viaJson, event)) === JSON.stringify(direct),
+    'the round-tripped state answered differently',
+    event,
+  );
   const viaJsonb = reorderKeys(viaJson) as DealState;
   check(deepEqual(applyEvent(viaJsonb, event), direct), 'the key-reordered state answered differently', event);
 }
@@ -309,9 +376,16 @@ describe('random event sequences', () => {
           if (result.ok) {
             accepted += 1;
             const type = result.event.type;
-            check(explanation.allowedEvents.includes(type), `accepted ${type} that explain refused`, explanation.refusedEvents[type]);
+            check(
+              explanation.allowedEvents.includes(type),
+              `accepted ${type} that explain refused`,
+              explanation.refusedEvents[type],
+            );
             check(result.stageBefore === state.stage, 'stageBefore');
-            check(result.stageAfter === (moveFor(type, state.stage)?.to ?? state.stage), `${type} went to ${result.stageAfter}`);
+            check(
+              result.stageAfter === (moveFor(type, state.stage)?.to ?? state.stage),
+              `${type} went to ${result.stageAfter}`,
+            );
             state = result.state;
             checkInvariants(state);
             seen.add(state.stage);
@@ -324,9 +398,11 @@ describe('random event sequences', () => {
               check(result.unmetGates.length > 0, 'refused without a gate');
               if (!move) check(JSON.stringify(result.unmetGates) === '["stage"]', 'stage gate', result.unmetGates);
               // explain's context gates are all named; anything more comes from the payload.
-              for (const gate of contextGates) check(result.unmetGates.includes(gate), `explain gate ${gate} not named`, result);
+              for (const gate of contextGates)
+                check(result.unmetGates.includes(gate), `explain gate ${gate} not named`, result);
               for (const gate of result.unmetGates) {
-                if (!contextGates.includes(gate)) check(move?.payloadGates.includes(gate as never) ?? false, `unexpected gate ${gate}`, result);
+                if (!contextGates.includes(gate))
+                  check(move?.payloadGates.includes(gate as never) ?? false, `unexpected gate ${gate}`, result);
               }
             } else {
               check(result.issues.length > 0, 'invalid_event without issues');

@@ -54,7 +54,12 @@ describe('the machine module, shared and deep-frozen as the worker shares it', (
   });
 
   it('[E1] rejects a malformed event with the field named', () => {
-    const result = machine.applyEvent(newDeal(), { type: 'RECORD_QUALIFICATION', actor: { id: 'rep-1', role: 'rep' }, at: 'yesterday', facts: {} });
+    const result = machine.applyEvent(newDeal(), {
+      type: 'RECORD_QUALIFICATION',
+      actor: { id: 'rep-1', role: 'rep' },
+      at: 'yesterday',
+      facts: {},
+    });
     expect(result.ok).toBe(false);
     if (result.ok || result.code !== 'invalid_event') throw new Error('expected invalid_event');
     expect(result.issues.map((issue) => issue.path)).toContain('at');
@@ -69,16 +74,28 @@ describe('the machine module, shared and deep-frozen as the worker shares it', (
       [{ type: 'RECORD_QUALIFICATION', actor, at, facts: { source: ' ' } }, 'facts.source'],
       [{ type: 'QUALIFY', actor, at, extra: 1 }, 'extra'],
       [{ type: 'SEND_PROPOSAL', actor, at, probability: 101 }, 'probability'],
-      [{ type: 'SET_NEXT_ACTION', actor, at, nextAction: { description: 'x', dueAt: 'soon', ownerId: 'rep-1' } }, 'nextAction.dueAt'],
+      [
+        { type: 'SET_NEXT_ACTION', actor, at, nextAction: { description: 'x', dueAt: 'soon', ownerId: 'rep-1' } },
+        'nextAction.dueAt',
+      ],
       [{ type: 'NOT_AN_EVENT', actor, at }, 'type'],
       [{ type: 'RECORD_QUALIFICATION', actor, at, facts: { source: 'nul \u0000' } }, 'facts.source'],
       [{ type: 'RECORD_QUALIFICATION', actor, at, facts: { source: 'a\udc00b' } }, 'facts.source'],
-      [{ type: 'SET_NEXT_ACTION', actor, at, nextAction: { description: 'x', dueAt: '0000-01-01T00:00:00Z', ownerId: 'rep-1' } }, 'nextAction.dueAt'],
+      [
+        {
+          type: 'SET_NEXT_ACTION',
+          actor,
+          at,
+          nextAction: { description: 'x', dueAt: '0000-01-01T00:00:00Z', ownerId: 'rep-1' },
+        },
+        'nextAction.dueAt',
+      ],
       [{ type: 'RECORD_CONTRACT', actor, at, kickoffDate: '2201-01-01' }, 'kickoffDate'],
     ];
     for (const [event, field] of bad) {
       const result = machine.applyEvent(newDeal(), event);
-      if (result.ok || result.code !== 'invalid_event') throw new Error(`expected invalid_event for ${JSON.stringify(event)}`);
+      if (result.ok || result.code !== 'invalid_event')
+        throw new Error(`expected invalid_event for ${JSON.stringify(event)}`);
       expect(result.issues.map((issue) => issue.path)).toContain(field);
     }
   });

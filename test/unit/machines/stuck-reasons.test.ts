@@ -31,20 +31,26 @@ describe('stuckReasons', () => {
     expect(stuckReasons(calm({ overdue: true, nextActionDueAt: day(9) }), now)).toEqual([
       { code: 'next_action_overdue', why: 'Next action "Send the draft" is overdue', since: day(9) },
     ]);
-    expect(stuckReasons(calm({ overdue: true, nextActionDueAt: day(9), nextActionDescription: null }), now)[0].why).toBe(
-      'Next action "next action" is overdue',
-    );
+    expect(
+      stuckReasons(calm({ overdue: true, nextActionDueAt: day(9), nextActionDescription: null }), now)[0].why,
+    ).toBe('Next action "next action" is overdue');
   });
 
   it('names a passed decision deadline, flagged or not, and then not the bare overdue flag', () => {
-    const passed = { code: 'decision_deadline_passed', why: 'The decision deadline passed without a decision', since: day(10) };
+    const passed = {
+      code: 'decision_deadline_passed',
+      why: 'The decision deadline passed without a decision',
+      since: day(10),
+    };
     expect(stuckReasons(calm({ decisionDeadline: day(10) }), now)).toEqual([passed]);
     expect(stuckReasons(calm({ overdue: true, decisionDeadline: day(10) }), now)).toEqual([passed]);
     expect(stuckReasons(calm({ decisionDeadline: day(11) }), now)).toEqual([]);
   });
 
   it('falls back to the workflow flag, since the last update, when no cause shows in the row', () => {
-    expect(stuckReasons(calm({ overdue: true }), now)).toEqual([{ code: 'overdue', why: 'Flagged overdue by its workflow', since: day(8) }]);
+    expect(stuckReasons(calm({ overdue: true }), now)).toEqual([
+      { code: 'overdue', why: 'Flagged overdue by its workflow', since: day(8) },
+    ]);
     expect(stuckReasons(calm({ overdue: true, nextActionDueAt: null }), now).map((r) => r.code)).toEqual(['overdue']);
   });
 
@@ -75,7 +81,11 @@ describe('stuckReasons', () => {
   it('names a write refused for good with its code and detail, since it was refused (else the last update)', () => {
     const blocked = { blockedCode: 'check_violation', blockedDetail: 'RECORD_NOTE: text too long', blockedAt: day(7) };
     expect(stuckReasons(calm({ ...blocked, stage: 'won' }), now)).toEqual([
-      { code: 'write_blocked', why: 'A write was refused for good (check_violation): RECORD_NOTE: text too long', since: day(7) },
+      {
+        code: 'write_blocked',
+        why: 'A write was refused for good (check_violation): RECORD_NOTE: text too long',
+        since: day(7),
+      },
     ]);
     expect(stuckReasons(calm({ ...blocked, blockedAt: null, blockedDetail: null }), now)[0]).toMatchObject({
       why: 'A write was refused for good (check_violation): ',

@@ -34,7 +34,8 @@ export function bare(type: string, extra: Record<string, unknown> = {}): Record<
   return rest;
 }
 
-export const newDeal = (): DealState => createDeal({ opportunityId: 'opp-1', ownerId: 'rep-1', source: 'referral', at: at(0) });
+export const newDeal = (): DealState =>
+  createDeal({ opportunityId: 'opp-1', ownerId: 'rep-1', source: 'referral', at: at(0) });
 
 /** Applies an event that must be accepted. */
 export function accept(state: DealState, event: unknown): DealState {
@@ -47,19 +48,27 @@ export function accept(state: DealState, event: unknown): DealState {
 export function refuse(state: DealState, event: unknown): GateCode[] {
   const before = JSON.stringify(state);
   const result = applyEvent(state, event);
-  if (result.ok || result.code !== 'gates_unmet') throw new Error(`expected gates_unmet for ${JSON.stringify(event)}, got ${JSON.stringify(result)}`);
+  if (result.ok || result.code !== 'gates_unmet')
+    throw new Error(`expected gates_unmet for ${JSON.stringify(event)}, got ${JSON.stringify(result)}`);
   if (JSON.stringify(state) !== before) throw new Error('a refused event changed its input state');
   return result.unmetGates;
 }
 
-export const allFacts = <K extends string>(keys: readonly K[]) => Object.fromEntries(keys.map((k) => [k, `${k} confirmed`]));
+export const allFacts = <K extends string>(keys: readonly K[]) =>
+  Object.fromEntries(keys.map((k) => [k, `${k} confirmed`]));
 
 export const qualificationFacts = () => ev('RECORD_QUALIFICATION', { facts: allFacts(QUALIFICATION_FACTS) });
 export const followUpValid = () =>
-  ev('RECORD_CONSENT', { consent: 'granted', contactTimingValid: true, sourceContextValid: true, decisionPathVerified: true });
+  ev('RECORD_CONSENT', {
+    consent: 'granted',
+    contactTimingValid: true,
+    sourceContextValid: true,
+    decisionPathVerified: true,
+  });
 export const discoveryFacts = () => ev('RECORD_DISCOVERY', { facts: allFacts(DISCOVERY_FACTS) });
 export const evidence = (id = 'ev-1') => ev('RECORD_AUDIT_EVIDENCE', { evidenceId: id, summary: 'Lead flow audit' });
-export const verified = () => ev('RECORD_VERIFICATION', { scopeVerified: true, timelineVerified: true, decisionPathVerified: true });
+export const verified = () =>
+  ev('RECORD_VERIFICATION', { scopeVerified: true, timelineVerified: true, decisionPathVerified: true });
 export const section = (s: string) => ev('RECORD_PROPOSAL_SECTION', { section: s });
 export const contractFacts = () =>
   ev('RECORD_CONTRACT', {
@@ -69,7 +78,14 @@ export const contractFacts = () =>
     onboardingOwner: 'onboarding-1',
     launchBlockers: [],
   });
-export const allHandoffRecords = { client: true, project: true, tasks: true, portal: true, connectors: true, reporting: true };
+export const allHandoffRecords = {
+  client: true,
+  project: true,
+  tasks: true,
+  portal: true,
+  connectors: true,
+  reporting: true,
+};
 export const lostEvent = (extra: Record<string, unknown> = {}) =>
   bare('MARK_LOST', { reason: 'budget', detail: 'Budget frozen until Q3', reactivateAt: at(100_000), ...extra });
 

@@ -11,16 +11,26 @@ function deal(onboardingOwner: string | null = null): DealState {
   const context = base.context;
   return {
     ...base,
-    context: { ...context, proposal: { ...context.proposal, version: 3 }, contract: { ...context.contract, onboardingOwner } },
+    context: {
+      ...context,
+      proposal: { ...context.proposal, version: 3 },
+      contract: { ...context.contract, onboardingOwner },
+    },
   };
 }
 
-const event = (type: EventType, nextAction?: typeof NEXT) => ({ type, actor: rep, at: AT, ...(nextAction ? { nextAction } : {}) }) as DealEvent;
+const event = (type: EventType, nextAction?: typeof NEXT) =>
+  ({ type, actor: rep, at: AT, ...(nextAction ? { nextAction } : {}) }) as DealEvent;
 
 describe('tasksForEvent', () => {
   it('promises a follow-up task for a new next action, owned and due as the next action says', () => {
     expect(tasksForEvent(event('SET_NEXT_ACTION', NEXT), deal(), 'Acme')).toEqual([
-      { kind: 'follow_up', title: 'Acme: Call about the proposal', ownerId: 'rep-2', dueAt: '2025-02-05T09:00:00.000Z' },
+      {
+        kind: 'follow_up',
+        title: 'Acme: Call about the proposal',
+        ownerId: 'rep-2',
+        dueAt: '2025-02-05T09:00:00.000Z',
+      },
     ]);
   });
 
@@ -31,7 +41,12 @@ describe('tasksForEvent', () => {
   it('asks ops to review a submitted proposal, naming its version, due with the next action', () => {
     expect(tasksForEvent(event('SUBMIT_FOR_APPROVAL', NEXT), deal(), 'Acme')).toEqual([
       { kind: 'follow_up', title: 'Acme: Call about the proposal', ownerId: 'rep-2', dueAt: NEXT.dueAt },
-      { kind: 'proposal_review', title: 'Review and approve the proposal for Acme (v3)', ownerId: 'ops', dueAt: NEXT.dueAt },
+      {
+        kind: 'proposal_review',
+        title: 'Review and approve the proposal for Acme (v3)',
+        ownerId: 'ops',
+        dueAt: NEXT.dueAt,
+      },
     ]);
   });
 

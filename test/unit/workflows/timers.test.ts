@@ -37,7 +37,12 @@ const fresh = initialState({
   policy: DEFAULT_DEAL_POLICY,
 });
 
-const plan = (input: { facts?: Partial<TimerFacts>; timers?: Partial<TimerState>; flags?: Partial<DealFlags>; now: string }) =>
+const plan = (input: {
+  facts?: Partial<TimerFacts>;
+  timers?: Partial<TimerState>;
+  flags?: Partial<DealFlags>;
+  now: string;
+}) =>
   planTimers({
     facts: facts(input.facts),
     timers: { ...fresh.timers, ...input.timers },
@@ -60,7 +65,9 @@ describe('planTimers', () => {
   });
 
   it('escalates a flagged next action one day after it was due, once', () => {
-    expect(plan({ timers: { overdueFor: REF }, now: '2025-01-11T08:59:59.000Z' }).nextAt).toBe(t('2025-01-11T09:00:00.000Z'));
+    expect(plan({ timers: { overdueFor: REF }, now: '2025-01-11T08:59:59.000Z' }).nextAt).toBe(
+      t('2025-01-11T09:00:00.000Z'),
+    );
     expect(plan({ timers: { overdueFor: REF }, now: '2025-01-11T09:00:00.000Z' }).due).toEqual([
       { kind: 'escalation', ref: REF, dueAt: '2025-01-11T09:00:00.000Z' },
     ]);
@@ -68,7 +75,11 @@ describe('planTimers', () => {
   });
 
   it('starts over for a new next action', () => {
-    const due = plan({ timers: { overdueFor: REF, escalatedFor: REF }, facts: { nextAction: { description: 'Send notes', dueAt: DUE, ownerId: 'rep-1' } }, now: DUE });
+    const due = plan({
+      timers: { overdueFor: REF, escalatedFor: REF },
+      facts: { nextAction: { description: 'Send notes', dueAt: DUE, ownerId: 'rep-1' } },
+      now: DUE,
+    });
     expect(due.due).toEqual([{ kind: 'next_action_overdue', ref: `${DUE}|Send notes`, dueAt: DUE }]);
   });
 
@@ -78,15 +89,21 @@ describe('planTimers', () => {
     expect(plan({ facts: sent, now: '2025-01-05T00:00:00.000Z' }).due).toEqual([
       { kind: 'follow_up', ref, number: 1, dueAt: '2025-01-05T00:00:00.000Z' },
     ]);
-    expect(plan({ facts: sent, timers: { followUpsFor: ref, followUpsSent: 2 }, now: '2025-01-09T00:00:00.000Z' }).nextAt).toBe(
-      t('2025-01-11T00:00:00.000Z'),
-    );
-    expect(plan({ facts: sent, timers: { followUpsFor: ref, followUpsSent: 3 }, now: '2025-01-12T00:00:00.000Z' }).due).toEqual([]);
+    expect(
+      plan({ facts: sent, timers: { followUpsFor: ref, followUpsSent: 2 }, now: '2025-01-09T00:00:00.000Z' }).nextAt,
+    ).toBe(t('2025-01-11T00:00:00.000Z'));
+    expect(
+      plan({ facts: sent, timers: { followUpsFor: ref, followUpsSent: 3 }, now: '2025-01-12T00:00:00.000Z' }).due,
+    ).toEqual([]);
     expect(plan({ facts: { ...sent, followUpPaused: true }, now: '2025-01-12T00:00:00.000Z' }).due).toEqual([]);
     // A new version sent resets the count: follow-ups of an earlier version do not carry over.
-    expect(plan({ facts: sent, timers: { followUpsFor: '1|2024-12-01T00:00:00.000Z', followUpsSent: 3 }, now: '2025-01-05T00:00:00.000Z' }).due).toEqual([
-      { kind: 'follow_up', ref, number: 1, dueAt: '2025-01-05T00:00:00.000Z' },
-    ]);
+    expect(
+      plan({
+        facts: sent,
+        timers: { followUpsFor: '1|2024-12-01T00:00:00.000Z', followUpsSent: 3 },
+        now: '2025-01-05T00:00:00.000Z',
+      }).due,
+    ).toEqual([{ kind: 'follow_up', ref, number: 1, dueAt: '2025-01-05T00:00:00.000Z' }]);
   });
 
   it('flags a passed decision deadline once per deadline', () => {
@@ -94,21 +111,42 @@ describe('planTimers', () => {
     expect(plan({ facts: { decisionDeadline: deadline, nextAction: null }, now: deadline }).due).toEqual([
       { kind: 'decision_deadline', ref: deadline, dueAt: deadline },
     ]);
-    expect(plan({ facts: { decisionDeadline: deadline, nextAction: null }, timers: { decisionFlaggedFor: deadline }, now: deadline }).due).toEqual([]);
+    expect(
+      plan({
+        facts: { decisionDeadline: deadline, nextAction: null },
+        timers: { decisionFlaggedFor: deadline },
+        now: deadline,
+      }).due,
+    ).toEqual([]);
   });
 
   it('wins back a lost deal at its reactivation date, and watches nothing else of a closed deal', () => {
-    const lost = { stage: 'lost' as const, open: false, lostAt: '2025-01-03T00:00:00.000Z', reactivateAt: '2025-04-03T00:00:00.000Z' };
-    expect(plan({ facts: lost, now: '2025-02-01T00:00:00.000Z' })).toEqual({ due: [], nextAt: t('2025-04-03T00:00:00.000Z') });
+    const lost = {
+      stage: 'lost' as const,
+      open: false,
+      lostAt: '2025-01-03T00:00:00.000Z',
+      reactivateAt: '2025-04-03T00:00:00.000Z',
+    };
+    expect(plan({ facts: lost, now: '2025-02-01T00:00:00.000Z' })).toEqual({
+      due: [],
+      nextAt: t('2025-04-03T00:00:00.000Z'),
+    });
     expect(plan({ facts: lost, now: '2025-04-03T00:00:00.000Z' }).due).toEqual([
       { kind: 'win_back', ref: '2025-01-03T00:00:00.000Z', dueAt: '2025-04-03T00:00:00.000Z' },
     ]);
-    expect(plan({ facts: lost, timers: { winBackFor: '2025-01-03T00:00:00.000Z' }, now: '2025-05-01T00:00:00.000Z' })).toEqual({ due: [], nextAt: null });
+    expect(
+      plan({ facts: lost, timers: { winBackFor: '2025-01-03T00:00:00.000Z' }, now: '2025-05-01T00:00:00.000Z' }),
+    ).toEqual({ due: [], nextAt: null });
   });
 
   it('flags an open deal dormant after 14 days without activity, and not again while it is', () => {
-    expect(plan({ facts: { nextAction: null }, now: '2025-01-15T00:00:00.000Z' }).due).toEqual([{ kind: 'dormant', dueAt: '2025-01-15T00:00:00.000Z' }]);
-    expect(plan({ facts: { nextAction: null }, flags: { dormant: true }, now: '2025-02-01T00:00:00.000Z' })).toEqual({ due: [], nextAt: null });
+    expect(plan({ facts: { nextAction: null }, now: '2025-01-15T00:00:00.000Z' }).due).toEqual([
+      { kind: 'dormant', dueAt: '2025-01-15T00:00:00.000Z' },
+    ]);
+    expect(plan({ facts: { nextAction: null }, flags: { dormant: true }, now: '2025-02-01T00:00:00.000Z' })).toEqual({
+      due: [],
+      nextAt: null,
+    });
   });
 
   it('returns every action due at once, in a fixed order', () => {
