@@ -8,6 +8,24 @@ export type { ProposalRow };
 
 /* The proposal's versions: attachments (S2), tracking (T1), the link and its views, revision (R1). */
 
+/** What a new proposal version keeps of the one it supersedes (S2 links and T1 tracking). */
+const CARRIED_TO_NEXT_VERSION = [
+  'opportunityId',
+  'clientId',
+  'serviceId',
+  'projectId',
+  'communicationId',
+  'followUpAt',
+  'objection',
+  'probability',
+  'decisionDeadline',
+] as const satisfies readonly (keyof ProposalRow)[];
+const carriedToNextVersion = (old: ProposalRow) =>
+  Object.fromEntries(CARRIED_TO_NEXT_VERSION.map((key) => [key, old[key]])) as Pick<
+    ProposalRow,
+    (typeof CARRIED_TO_NEXT_VERSION)[number]
+  >;
+
 /** The latest version of a deal's proposal (prepared). */
 export async function getCurrentProposal(db: Db, opportunityId: string): Promise<ProposalRow | null> {
   const statement = prepared(db, 'proposal_current', (d) =>
@@ -166,29 +184,10 @@ export async function reviseSentProposal(
     if (!old) throw new Error(`proposal ${input.proposalId} not found`);
     if (old.status === 'superseded') return (await nextVersionOf(tx, old))!;
     await updateProposal(tx, old.id, { status: 'superseded', linkRevokedAt: new Date() });
-    const {
-      opportunityId,
-      clientId,
-      serviceId,
-      projectId,
-      communicationId,
-      followUpAt,
-      objection,
-      probability,
-      decisionDeadline,
-    } = old;
     const [next] = await tx
       .insert(proposals)
       .values({
-        opportunityId,
-        clientId,
-        serviceId,
-        projectId,
-        communicationId,
-        followUpAt,
-        objection,
-        probability,
-        decisionDeadline,
+        ...carriedToNextVersion(old),
         version: old.version + 1,
         createdBy: input.createdBy,
       })

@@ -6,34 +6,6 @@
  * only with a migration: `npm run db:generate`.
  */
 
-export const STAGES = [
-  'lead',
-  'qualified',
-  'discovery',
-  'audit',
-  'proposal',
-  'approval',
-  'sent',
-  'contract',
-  'won',
-  'handed_off',
-  'lost',
-] as const;
-export type Stage = (typeof STAGES)[number];
-
-/** Stages a deal can be lost from (everything still in play). */
-export const OPEN_STAGES = [
-  'lead',
-  'qualified',
-  'discovery',
-  'audit',
-  'proposal',
-  'approval',
-  'sent',
-  'contract',
-] as const satisfies readonly Stage[];
-export type OpenStage = (typeof OPEN_STAGES)[number];
-
 /** Follow-ups are promised from qualification on; in `lead` consent and timing are still being gathered (Q1). */
 export const FOLLOW_UP_STAGES = [
   'qualified',
@@ -43,7 +15,15 @@ export const FOLLOW_UP_STAGES = [
   'approval',
   'sent',
   'contract',
-] as const satisfies readonly OpenStage[];
+] as const;
+
+/** Stages a deal can be lost from (everything still in play), in path order. */
+export const OPEN_STAGES = ['lead', ...FOLLOW_UP_STAGES] as const;
+export type OpenStage = (typeof OPEN_STAGES)[number];
+
+export const STAGES = [...OPEN_STAGES, 'won', 'handed_off', 'lost'] as const;
+export type Stage = (typeof STAGES)[number];
+
 /** Proposal work happens in these stages; before them a proposal-work pause holds nothing up. */
 export const PROPOSAL_WORK_STAGES = ['audit', 'proposal', 'approval', 'sent'] as const satisfies readonly OpenStage[];
 
