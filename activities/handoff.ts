@@ -1,15 +1,4 @@
-import {
-  ensureClient,
-  ensureClientService,
-  ensureConnectorAccount,
-  ensureDataSource,
-  ensureMetricBaseline,
-  ensureOnboardingChecklist,
-  ensurePortalUser,
-  ensureProject,
-  handoffRecords as readHandoffRecords,
-  recordAutomationRun,
-} from '../db/queries/handoff';
+import * as handoffDb from '../db/queries/handoff';
 import { ensureTask } from '../db/queries/tasks';
 import type { HandoffInput, HandoffStep } from '../workflows/deal/handoff';
 import type { HandoffRecords } from '../workflows/deal/messages';
@@ -23,7 +12,11 @@ const keyOf = (input: StepInput, what: string) => `${input.opportunityId}:handof
 function handoffSteps({ db, clock }: ActivityDeps): Record<HandoffStep, (input: StepInput) => Promise<unknown>> {
   /** Every record hangs off the client; ensuring it again is a cheap idempotent read. */
   const clientOf = (input: StepInput) =>
-    ensureClient(db, { key: keyOf(input, 'client'), opportunityId: input.opportunityId, name: input.company });
+    handoffDb.ensureClient(db, {
+      key: keyOf(input, 'client'),
+      opportunityId: input.opportunityId,
+      name: input.company,
+    });
   /** A record keyed by its step that only needs the client. */
   const clientRecord =
     <T>(
@@ -37,10 +30,10 @@ function handoffSteps({ db, clock }: ActivityDeps): Record<HandoffStep, (input: 
 
   return {
     client: clientOf,
-    client_service: clientRecord(ensureClientService, 'client_service'),
+    client_service: clientRecord(handoffDb.ensureClientService, 'client_service'),
     project: async (input) => {
       const client = await clientOf(input);
-      return ensureProject(db, {
+      return handoffDb.ensureProject(db, {
         key: keyOf(input, 'project'),
         opportunityId: input.opportunityId,
         clientId: client.id,
@@ -72,12 +65,12 @@ function handoffSteps({ db, clock }: ActivityDeps): Record<HandoffStep, (input: 
         });
       }
     },
-    portal_user: clientRecord(ensurePortalUser, 'portal_user'),
-    connector_account: clientRecord(ensureConnectorAccount, 'connector_account'),
-    data_source: clientRecord(ensureDataSource, 'data_source'),
-    reporting_baseline: clientRecord(ensureMetricBaseline, 'reporting_baseline'),
+    portal_user: clientRecord(handoffDb.ensurePortalUser, 'portal_user'),
+    connector_account: clientRecord(handoffDb.ensureConnectorAccount, 'connector_account'),
+    data_source: clientRecord(handoffDb.ensureDataSource, 'data_source'),
+    reporting_baseline: clientRecord(handoffDb.ensureMetricBaseline, 'reporting_baseline'),
     onboarding_checklist: async (input) =>
-      ensureOnboardingChecklist(db, {
+      handoffDb.ensureOnboardingChecklist(db, {
         key: keyOf(input, 'onboarding_checklist'),
         opportunityId: input.opportunityId,
         ownerId: onboardingOwnerOf(input),
@@ -96,7 +89,7 @@ export function createHandoffActivities(deps: ActivityDeps) {
       const runKey = `${input.dealWorkflowId}:handoff:${input.step}`;
       try {
         await steps[input.step](input);
-        await recordAutomationRun(db, {
+        await handoffDb.recordAutomationRun(db, {
           key: runKey,
           opportunityId: input.opportunityId,
           step: input.step,
@@ -108,19 +101,21 @@ export function createHandoffActivities(deps: ActivityDeps) {
           { err: error, step: input.step, opportunityId: input.opportunityId },
           'handoff step failed; Temporal will retry',
         );
-        await recordAutomationRun(db, {
-          key: `${runKey}:failed:${clock().toISOString()}`,
-          opportunityId: input.opportunityId,
-          step: input.step,
-          status: 'failed',
-          detail: { message: (error as Error).message },
-        }).catch(() => undefined);
+        await handoffDb
+          .recordAutomationRun(db, {
+            key: `${runKey}:failed:${clock().toISOString()}`,
+            opportunityId: input.opportunityId,
+            step: input.step,
+            status: 'failed',
+            detail: { message: (error as Error).message },
+          })
+          .catch(() => undefined);
         throw error;
       }
     },
 
     async handoffRecords(input: { opportunityId: string }): Promise<HandoffRecords> {
-      const records = await readHandoffRecords(db, input.opportunityId);
+      const records = await handoffDb.handoffRecords(db, input.opportunityId);
       return {
         client: records.client,
         project: records.project,

@@ -6,10 +6,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import { getOpportunity } from '../db/queries/opportunities';
-import { eventsUpTo, nextAction, type Actor } from '../fixtures/deal-events';
+import { eventsUpTo, type Actor } from '../fixtures/deal-events';
+import { dealOpening } from '../fixtures/deal-opening';
 import { dealWorkflowId, handoffWorkflowId } from '../workflows/deal/messages';
-import { machine, table, writeResult } from './lib/report';
-import { startBenchStack, type BenchStackOptions } from './lib/stack';
+import { saveResult, table, type BenchOptions } from './lib/report';
+import { startBenchStack } from './lib/stack';
 import { median, round } from './lib/stats';
 
 const REP: Actor = { id: 'rep-bench', role: 'rep' };
@@ -34,12 +35,7 @@ async function rowsOf(db: import('../db/client').Db, opportunityId: string): Pro
   return counts;
 }
 
-export async function runFullPath(options: {
-  quick: boolean;
-  runs?: number;
-  stack?: BenchStackOptions;
-  resultName?: string;
-}) {
+export async function runFullPath(options: BenchOptions & { runs?: number }) {
   const runs = options.runs ?? (options.quick ? 2 : 7);
   const stack = await startBenchStack(options.stack);
   try {
@@ -56,15 +52,14 @@ export async function runFullPath(options: {
     for (let run = 0; run <= runs; run += 1) {
       const opportunityId = randomUUID();
       const started = performance.now();
-      await stack.deals.open({
-        opportunityId,
-        title: 'Lead-flow automation',
-        company: `Full path ${run}`,
-        ownerId: REP.id,
-        source: 'referral',
-        createdAt: new Date().toISOString(),
-        nextAction: nextAction(REP.id, { description: 'Qualify this lead' }),
-      });
+      await stack.deals.open(
+        dealOpening(opportunityId, {
+          title: 'Lead-flow automation',
+          company: `Full path ${run}`,
+          ownerId: REP.id,
+          firstAction: { description: 'Qualify this lead' },
+        }),
+      );
       const events = eventsUpTo('won', REP, OPS);
       for (const event of events) await stack.deals.apply(opportunityId, event, { requestId: randomUUID() });
       const won = performance.now();
@@ -127,16 +122,7 @@ export async function runFullPath(options: {
         .map(([k, v]) => `${k}=${v}`)
         .join(' ')}\n`,
     );
-    const result = {
-      bench: 'full-path',
-      quick: options.quick,
-      date: new Date().toISOString(),
-      machine: machine(),
-      summary,
-      samples,
-    };
-    process.stdout.write(`written ${writeResult(options.resultName ?? 'full-path', result)}\n`);
-    return result;
+    return saveResult('full-path', options, { summary, samples });
   } finally {
     await stack.stop();
   }

@@ -10,8 +10,8 @@
  */
 import fs from 'node:fs';
 import { randomUUID } from 'node:crypto';
-import { machine, table, writeResult } from './lib/report';
-import { startBenchStack, type BenchStack, type BenchStackOptions } from './lib/stack';
+import { saveResult, table, type BenchOptions } from './lib/report';
+import { startBenchStack, type BenchStack } from './lib/stack';
 import { percentile, round, sortNumbers } from './lib/stats';
 import { timerBreakdown } from './lib/timer-breakdown';
 
@@ -57,7 +57,7 @@ async function openDeals(
   return { ids, seconds: (performance.now() - started) / 1000 };
 }
 
-async function runOne(count: number, options: { quick: boolean; stack?: BenchStackOptions }) {
+async function runOne(count: number, options: BenchOptions) {
   const stack = await startBenchStack(options.stack);
   const rssCurve: { t: number; rssMiB: number }[] = [];
   const t0 = Date.now();
@@ -145,12 +145,7 @@ async function runOne(count: number, options: { quick: boolean; stack?: BenchSta
   }
 }
 
-export async function runOpenDeals(options: {
-  quick: boolean;
-  counts: number[];
-  stack?: BenchStackOptions;
-  resultName?: string;
-}) {
+export async function runOpenDeals(options: BenchOptions & { counts: number[] }) {
   const results = [];
   for (const count of options.counts) results.push(await runOne(count, options));
   process.stdout.write('\nOpen deals with a pending timer (one worker)\n');
@@ -184,14 +179,5 @@ export async function runOpenDeals(options: {
       ]),
     )}\n`,
   );
-  const result = {
-    bench: 'open-deals',
-    quick: options.quick,
-    date: new Date().toISOString(),
-    machine: machine(),
-    settings: { stack: options.stack ?? {} },
-    results,
-  };
-  process.stdout.write(`written ${writeResult(options.resultName ?? 'open-deals', result)}\n`);
-  return result;
+  return saveResult('open-deals', options, { settings: { stack: options.stack ?? {} }, results });
 }

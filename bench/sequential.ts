@@ -5,18 +5,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import { postJson } from './lib/load';
-import { machine, table, writeResult } from './lib/report';
-import { startBenchStack, type BenchStackOptions } from './lib/stack';
+import { saveResult, table, type BenchOptions } from './lib/report';
+import { startBenchStack } from './lib/stack';
 import { percentile, round, sortNumbers } from './lib/stats';
 
 const FACTS = ['source', 'service_fit', 'urgency', 'decision_owner', 'contact_path', 'budget_signal'] as const;
 
-export async function runSequential(options: {
-  quick: boolean;
-  count?: number;
-  stack?: BenchStackOptions;
-  resultName?: string;
-}) {
+export async function runSequential(options: BenchOptions & { count?: number }) {
   const count = options.count ?? (options.quick ? 100 : 300);
   const stack = await startBenchStack(options.stack);
   try {
@@ -50,14 +45,7 @@ export async function runSequential(options: {
     process.stdout.write(
       `\n${table(['updates', 'p50 ms', 'p99 ms', 'max ms', 'mean ms'], [[summary.updates, summary.p50, summary.p99, summary.max, summary.mean]])}\n`,
     );
-    const file = writeResult(options.resultName ?? 'sequential', {
-      bench: 'sequential',
-      quick: options.quick,
-      date: new Date().toISOString(),
-      machine: machine(),
-      summary,
-    });
-    process.stdout.write(`written ${file}\n`);
+    saveResult('sequential', options, { summary });
     return summary;
   } finally {
     await stack.stop();

@@ -10,22 +10,18 @@
 import { randomUUID } from 'node:crypto';
 import { cpuCores, cpuSnapshot, type CpuGroups } from './lib/cpu';
 import { closedLoop, postJson, type LoadResult } from './lib/load';
-import { machine, table, writeResult } from './lib/report';
-import { startBenchStack, type BenchStackOptions } from './lib/stack';
+import { saveResult, table, type BenchOptions } from './lib/report';
+import { startBenchStack } from './lib/stack';
 import { median, round } from './lib/stats';
 import { echoUpdate } from './lib/floor-workflows';
 
-export interface TransitionsOptions {
-  quick: boolean;
+export interface TransitionsOptions extends BenchOptions {
   levels?: number[];
   runs?: number;
   measureMs?: number;
   warmupMs?: number;
-  stack?: BenchStackOptions;
   /** Leave out the Temporal floor modes. */
   noFloor?: boolean;
-  /** Name of the JSON file under bench/results (default transitions). */
-  resultName?: string;
 }
 
 type Mode =
@@ -194,11 +190,7 @@ export async function runTransitions(options: TransitionsOptions) {
       )}\n`,
     );
 
-    const result = {
-      bench: 'transitions',
-      quick: options.quick,
-      date: new Date().toISOString(),
-      machine: machine(),
+    return saveResult('transitions', options, {
       settings: {
         levels,
         runs,
@@ -211,9 +203,7 @@ export async function runTransitions(options: TransitionsOptions) {
       summary,
       ratios,
       runs: raw,
-    };
-    process.stdout.write(`written ${writeResult(options.resultName ?? 'transitions', result)}\n`);
-    return result;
+    });
   } finally {
     await stack.stop();
   }

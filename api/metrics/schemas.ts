@@ -8,7 +8,7 @@ import { STAGES } from '../../machines/opportunity/vocabulary';
 import { RATE_DEFINITIONS, RATE_NAMES } from '../../machines/opportunity/metrics';
 import { STUCK_REASONS } from '../../machines/opportunity/stuck-reasons';
 import { badRequest } from '../errors';
-import { isoDateTime, ownerIdField, pageOf, pageQuery } from '../schemas/common';
+import { dealHeadingShape, isoDateTime, ownerIdField, pageOf, pageQuery } from '../schemas/common';
 
 const DAY_MS = 86_400_000;
 /** The longest period one request may ask for (the computation reads the period's whole log). */
@@ -129,11 +129,7 @@ export const snapshotPageSchema = pageOf(snapshotSchema);
 
 export const stuckDealSchema = z
   .object({
-    id: z.uuid(),
-    title: z.string(),
-    company: z.string(),
-    stage: z.enum(STAGES),
-    ownerId: z.string(),
+    ...dealHeadingShape,
     reasons: z.array(
       z.object({
         code: z.enum(STUCK_REASONS),

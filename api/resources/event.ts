@@ -5,6 +5,7 @@ import { iso } from './opportunity';
 export function eventResource(row: OpportunityEventRow) {
   const next = row.nextAction as { description: string; dueAt: string | null; ownerId: string } | null;
   return {
+    position: row.position,
     version: row.version,
     type: row.eventType,
     stageBefore: row.stageBefore,

@@ -32,6 +32,15 @@ export function dealStateOf(row: OpportunityRow): DealState {
   return found.deal;
 }
 
+/** The fields that name a deal in every listing of it (`dealHeadingShape`). */
+export const dealHeading = (row: Pick<OpportunityRow, 'id' | 'title' | 'company' | 'stage' | 'ownerId'>) => ({
+  id: row.id,
+  title: row.title,
+  company: row.company,
+  stage: row.stage,
+  ownerId: row.ownerId,
+});
+
 const text = (value: unknown): string | null => (typeof value === 'string' ? value : null);
 
 /**
@@ -74,11 +83,7 @@ export function opportunityResource(row: OpportunityRow, temporalUi: TemporalUiC
     ...(!row.nextActionDescription && contextDue !== null && contextDueShown === null ? ['nextAction.dueAt'] : []),
   ];
   return {
-    id: row.id,
-    title: row.title,
-    company: row.company,
-    stage: row.stage,
-    ownerId: row.ownerId,
+    ...dealHeading(row),
     source: row.source,
     version: row.version,
     pauses: explanation.pauses,

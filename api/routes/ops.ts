@@ -2,6 +2,7 @@ import { listStuckDeals, type StuckRow } from '../../db/queries/stuck-list';
 import { stuckReasons, stuckSince } from '../../machines/opportunity/stuck-reasons';
 import type { AppDeps } from '../app';
 import { stuckPageSchema, stuckQuery } from '../metrics/schemas';
+import { dealHeading } from '../resources/opportunity';
 import { iso } from '../resources/unreadable';
 import { apiRouter } from '../route-kit';
 import { workflowUiLink } from '../temporal-ui';
@@ -31,11 +32,7 @@ export function opsRoutes({ db, config, logger }: AppDeps) {
       const stuckDeal = (row: StuckRow) => {
         const reasons = stuckReasons(row, now);
         return {
-          id: row.id,
-          title: row.title,
-          company: row.company,
-          stage: row.stage,
-          ownerId: row.ownerId,
+          ...dealHeading(row),
           reasons: reasons.map((r) => ({ ...r, since: iso(r.since) })),
           since: iso(stuckSince(reasons, row.updatedAt)),
           links: { self: `/v1/opportunities/${row.id}`, workflow: workflowUiLink(config, row.workflowId) },

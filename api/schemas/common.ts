@@ -7,7 +7,7 @@
  * Postgres can store and a person could mean (no NUL, no lone surrogates, years 1900-2200).
  */
 import { z } from 'zod';
-import { DATE_YEAR_MAX, DATE_YEAR_MIN, eventSchemas, GATE_CODES, line } from '../../machines/opportunity';
+import { DATE_YEAR_MAX, DATE_YEAR_MIN, eventSchemas, GATE_CODES, line, STAGES } from '../../machines/opportunity';
 
 const MAX_PAGE_SIZE = 100;
 const DEFAULT_PAGE_SIZE = 25;
@@ -39,6 +39,15 @@ export const pageQuery = {
 export const ownerIdField = line(200);
 
 /** A row a list left out because it cannot be shown (one bad row never fails a list). */
+/** The fields that name a deal in every listing of it (an opportunity, a stuck deal). */
+export const dealHeadingShape = {
+  id: z.uuid(),
+  title: z.string(),
+  company: z.string(),
+  stage: z.enum(STAGES),
+  ownerId: z.string(),
+};
+
 export const skippedRowSchema = z.object({
   id: z.string().meta({ description: 'The id of the row (for the timeline: its position)' }),
   reason: z.string().meta({ example: 'cannot show nextActionDueAt' }),

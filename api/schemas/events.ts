@@ -54,7 +54,14 @@ export type EventRequest = z.infer<typeof eventRequestSchema> & {
 
 /** One entry of a deal's event timeline (E1). */
 export const timelineEntrySchema = z.object({
-  version: z.int(),
+  position: z.int().meta({
+    description:
+      "This row's place in the deal's log: 1, 2, 3… unique and without gaps, the workflow's own notes included",
+  }),
+  version: z.int().meta({
+    description:
+      "The deal's state version after this row (the ETag); a system note shares the version of the event before it",
+  }),
   type: z.string().meta({ example: 'QUALIFY' }),
   stageBefore: z.string().nullable(),
   stageAfter: z.string(),

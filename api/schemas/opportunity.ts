@@ -9,7 +9,7 @@ import {
   STAGES,
 } from '../../machines/opportunity';
 import { documentSchema } from '../openapi/registry';
-import { isoDateTime, nullableIso, ownerIdField, pageOf, pageQuery, uuidExample } from './common';
+import { dealHeadingShape, isoDateTime, nullableIso, ownerIdField, pageOf, pageQuery, uuidExample } from './common';
 
 const trimmed = (max: number) => safeText({ max, trim: true });
 
@@ -52,11 +52,7 @@ export const opportunitySchema = documentSchema(
   'Opportunity',
   z
     .object({
-      id: z.uuid(),
-      title: z.string(),
-      company: z.string(),
-      stage: z.enum(STAGES),
-      ownerId: z.string(),
+      ...dealHeadingShape,
       source: z.string().nullable(),
       version: z.int(),
       pauses: z.object({

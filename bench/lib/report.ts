@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { BenchStackOptions } from './stack';
 
 /** A plain text table. */
 export function table(headers: string[], rows: (string | number)[][]): string {
@@ -41,4 +42,19 @@ export function writeResult(name: string, result: unknown): string {
   const file = path.join(dir, `${name}.json`);
   fs.writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
   return path.relative(process.cwd(), file);
+}
+
+/** What every bench is run with. */
+export interface BenchOptions {
+  quick: boolean;
+  stack?: BenchStackOptions;
+  /** Name of the JSON file under bench/results (default: the bench's name). */
+  resultName?: string;
+}
+
+/** Writes a bench's result stamped with what produced it (bench, mode, date, machine), says where, and returns it. */
+export function saveResult<T extends object>(bench: string, options: BenchOptions, figures: T) {
+  const result = { bench, quick: options.quick, date: new Date().toISOString(), machine: machine(), ...figures };
+  process.stdout.write(`written ${writeResult(options.resultName ?? bench, result)}\n`);
+  return result;
 }

@@ -1,17 +1,7 @@
 import { and, count, eq, isNull, sql } from 'drizzle-orm';
 import type { Db } from '../client';
 import { apiTokens, users, type ApiTokenRow, type UserRole, type UserRow } from '../schema';
-import {
-  decodeCursor,
-  optionalAfter,
-  optionalEquals,
-  prepared,
-  selectOne,
-  toPage,
-  uuidCursor,
-  type Page,
-  type PageRequest,
-} from './support';
+import { keysetQuery, prepared, readPage, selectOne, type Keyset, type Page, type PageRequest } from './support';
 
 export type { ApiTokenRow, UserRow };
 
@@ -32,19 +22,12 @@ export async function getUser(db: Db, id: string): Promise<UserRow | null> {
   return (await selectOne(db, users, eq(users.id, id))) ?? null;
 }
 
+const userList = { filters: { role: [users.role, 'user_role'] }, order: [users.id] } satisfies Keyset;
+
 /** Users in id order with an opaque keyset cursor, optionally of one role. */
-export async function listUsers(db: Db, filter: PageRequest & { role?: UserRole }): Promise<Page<UserRow>> {
-  const statement = prepared(db, 'users_list', (d) =>
-    d
-      .select()
-      .from(users)
-      .where(and(optionalEquals(users.role, 'role', 'user_role'), optionalAfter(users.id, 'after', 'uuid')))
-      .orderBy(users.id)
-      .limit(sql.placeholder('limit')),
-  );
-  const after = decodeCursor(filter.cursor, uuidCursor)?.id ?? null;
-  const rows = await statement.execute({ role: filter.role ?? null, after, limit: filter.limit + 1 });
-  return toPage(rows, filter.limit, (row) => ({ id: row.id }));
+export function listUsers(db: Db, filter: PageRequest & { role?: UserRole }): Promise<Page<UserRow>> {
+  const statement = prepared(db, 'users_list', (d) => keysetQuery(d.select().from(users).$dynamic(), userList));
+  return readPage(statement, userList, filter);
 }
 
 /** Stores a token by its sha256 hex; the token itself never reaches the database. */

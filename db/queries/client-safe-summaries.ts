@@ -1,7 +1,7 @@
 import { and, asc, eq, sql } from 'drizzle-orm';
 import type { Db } from '../client';
 import { clientSafeSummaries, type ClientSafeSummaryRow, type SummaryKind, type Visibility } from '../schema';
-import { upsertUnlessUnchanged } from './support';
+import { selectAll, upsertApprovableText } from './support';
 
 export type { ClientSafeSummaryRow };
 
@@ -13,19 +13,8 @@ export function upsertClientSafeSummary(
   db: Db,
   input: { opportunityId: string; kind: SummaryKind; body: string; visibility: Visibility },
 ): Promise<ClientSafeSummaryRow> {
-  return upsertUnlessUnchanged(db, clientSafeSummaries, input, {
-    target: [clientSafeSummaries.opportunityId, clientSafeSummaries.kind],
-    compared: [clientSafeSummaries.body, clientSafeSummaries.visibility],
-    set: {
-      body: input.body,
-      visibility: input.visibility,
-      version: sql`${clientSafeSummaries.version} + 1`,
-      updatedAt: sql`now()`,
-    },
-    existing: and(
-      eq(clientSafeSummaries.opportunityId, input.opportunityId),
-      eq(clientSafeSummaries.kind, input.kind),
-    )!,
+  return upsertApprovableText(db, clientSafeSummaries, input, ['opportunityId', 'kind'], {
+    version: sql`${clientSafeSummaries.version} + 1`,
   });
 }
 
@@ -40,9 +29,6 @@ export async function stampSummaries(db: Db, opportunityId: string, approvedBy: 
 }
 
 export function listClientSafeSummaries(db: Db, opportunityId: string): Promise<ClientSafeSummaryRow[]> {
-  return db
-    .select()
-    .from(clientSafeSummaries)
-    .where(eq(clientSafeSummaries.opportunityId, opportunityId))
-    .orderBy(asc(clientSafeSummaries.kind));
+  const ofDeal = eq(clientSafeSummaries.opportunityId, opportunityId);
+  return selectAll(db, clientSafeSummaries, ofDeal, asc(clientSafeSummaries.kind));
 }

@@ -1,16 +1,15 @@
-import { and, desc, eq, sql } from 'drizzle-orm';
-import { z } from 'zod';
+import { eq } from 'drizzle-orm';
 import type { Period } from '../../machines/opportunity/metrics';
 import type { Db } from '../client';
 import { metricSnapshots, type MetricSnapshotRow } from '../schema';
 import { funnelMetrics } from './funnel';
 import {
-  decodeCursor,
   insertIfAbsent,
-  optionalEquals,
+  keysetQuery,
   prepared,
+  readPage,
   selectOne,
-  toPage,
+  type Keyset,
   type Page,
   type PageRequest,
 } from './support';
@@ -46,29 +45,17 @@ export async function captureFunnelSnapshot(
   return { snapshot: (await selectOne(db, metricSnapshots, eq(metricSnapshots.key, input.key)))!, created: false };
 }
 
-/** The last snapshot of the page, by id: its position is read from that (immutable) row, so any stored time pages. */
-const snapshotCursor = z.object({ id: z.uuid() });
+const snapshotList = {
+  filters: { kind: [metricSnapshots.kind, 'text'] },
+  // A snapshot is immutable, so its capture time can key the page.
+  order: [metricSnapshots.capturedAt, metricSnapshots.id],
+  descending: true,
+} satisfies Keyset;
 
 /** Snapshots of a kind, newest first, with an opaque keyset cursor (prepared). */
-export async function listMetricSnapshots(
-  db: Db,
-  request: PageRequest & { kind: string },
-): Promise<Page<MetricSnapshotRow>> {
-  const afterId = sql`${sql.placeholder('afterId')}::uuid`;
+export function listMetricSnapshots(db: Db, request: PageRequest & { kind: string }): Promise<Page<MetricSnapshotRow>> {
   const statement = prepared(db, 'metric_snapshots_list', (d) =>
-    d
-      .select()
-      .from(metricSnapshots)
-      .where(
-        and(
-          optionalEquals(metricSnapshots.kind, 'kind', 'text'),
-          sql`(${afterId} IS NULL OR (${metricSnapshots.capturedAt}, ${metricSnapshots.id}) < (SELECT s.captured_at, s.id FROM ${metricSnapshots} s WHERE s.id = ${afterId}))`,
-        ),
-      )
-      .orderBy(desc(metricSnapshots.capturedAt), desc(metricSnapshots.id))
-      .limit(sql.placeholder('limit')),
+    keysetQuery(d.select().from(metricSnapshots).$dynamic(), snapshotList),
   );
-  const after = decodeCursor(request.cursor, snapshotCursor);
-  const rows = await statement.execute({ kind: request.kind, afterId: after?.id ?? null, limit: request.limit + 1 });
-  return toPage(rows, request.limit, (row) => ({ id: row.id }));
+  return readPage(statement, snapshotList, request);
 }

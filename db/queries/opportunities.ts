@@ -3,16 +3,14 @@ import type { LostReason, Stage } from '../../machines/opportunity/vocabulary';
 import type { Db } from '../client';
 import { opportunities, type OpportunityRow } from '../schema';
 import {
-  decodeCursor,
   definedOnly,
   insertIfAbsent,
-  optionalAfter,
-  optionalEquals,
+  keysetQuery,
   prepared,
-  toPage,
-  uuidCursor,
+  readPage,
+  type Keyset,
+  type ListRequest,
   type Page,
-  type PageRequest,
 } from './support';
 
 export type { OpportunityRow };
@@ -105,38 +103,22 @@ export async function getOpportunity(db: Db, id: string): Promise<OpportunityRow
   return row ?? null;
 }
 
-export interface OpportunityFilter extends PageRequest {
-  stage?: Stage;
-  ownerId?: string;
-  overdue?: boolean;
-  dormant?: boolean;
-}
+const opportunityList = {
+  filters: {
+    stage: [opportunities.stage, 'stage'],
+    ownerId: [opportunities.ownerId, 'text'],
+    overdue: [opportunities.overdue, 'boolean'],
+    dormant: [opportunities.dormant, 'boolean'],
+  },
+  order: [opportunities.id],
+} satisfies Keyset;
+
+export type OpportunityFilter = ListRequest<typeof opportunityList>;
 
 /** Opportunities by stage, owner and flags, in id order with an opaque keyset cursor (prepared). */
-export async function listOpportunities(db: Db, filter: OpportunityFilter): Promise<Page<OpportunityRow>> {
+export function listOpportunities(db: Db, filter: OpportunityFilter): Promise<Page<OpportunityRow>> {
   const statement = prepared(db, 'opportunities_list', (d) =>
-    d
-      .select()
-      .from(opportunities)
-      .where(
-        and(
-          optionalEquals(opportunities.stage, 'stage', 'stage'),
-          optionalEquals(opportunities.ownerId, 'ownerId', 'text'),
-          optionalEquals(opportunities.overdue, 'overdue', 'boolean'),
-          optionalEquals(opportunities.dormant, 'dormant', 'boolean'),
-          optionalAfter(opportunities.id, 'after', 'uuid'),
-        ),
-      )
-      .orderBy(opportunities.id)
-      .limit(sql.placeholder('limit')),
+    keysetQuery(d.select().from(opportunities).$dynamic(), opportunityList),
   );
-  const rows = await statement.execute({
-    stage: filter.stage ?? null,
-    ownerId: filter.ownerId ?? null,
-    overdue: filter.overdue ?? null,
-    dormant: filter.dormant ?? null,
-    after: decodeCursor(filter.cursor, uuidCursor)?.id ?? null,
-    limit: filter.limit + 1,
-  });
-  return toPage(rows, filter.limit, (row) => ({ id: row.id }));
+  return readPage(statement, opportunityList, filter);
 }

@@ -8,7 +8,7 @@ import {
   type ProposalSectionRow,
   type Visibility,
 } from '../schema';
-import { inTransaction, upsertUnlessUnchanged } from './support';
+import { inTransaction, selectAll, upsertApprovableText } from './support';
 
 export type { ProposalLineItemRow, ProposalSectionRow };
 
@@ -22,27 +22,15 @@ export function upsertProposalSection(
   db: Db,
   input: { proposalId: string; section: ProposalSectionKind; body: string; visibility: Visibility },
 ): Promise<ProposalSectionRow> {
-  return upsertUnlessUnchanged(db, proposalSections, input, {
-    target: [proposalSections.proposalId, proposalSections.section],
-    compared: [proposalSections.body, proposalSections.visibility],
-    set: {
-      body: input.body,
-      visibility: input.visibility,
-      approvedBy: null,
-      approvedAt: null,
-      approvedVersion: null,
-      updatedAt: sql`now()`,
-    },
-    existing: and(eq(proposalSections.proposalId, input.proposalId), eq(proposalSections.section, input.section))!,
+  return upsertApprovableText(db, proposalSections, input, ['proposalId', 'section'], {
+    approvedBy: null,
+    approvedAt: null,
+    approvedVersion: null,
   });
 }
 
 export function listProposalSections(db: Db, proposalId: string): Promise<ProposalSectionRow[]> {
-  return db
-    .select()
-    .from(proposalSections)
-    .where(eq(proposalSections.proposalId, proposalId))
-    .orderBy(asc(proposalSections.section));
+  return selectAll(db, proposalSections, eq(proposalSections.proposalId, proposalId), asc(proposalSections.section));
 }
 
 export interface NewLineItem {
@@ -73,11 +61,8 @@ export function replaceLineItems(db: Db, proposalId: string, items: NewLineItem[
 }
 
 export function listLineItems(db: Db, proposalId: string): Promise<ProposalLineItemRow[]> {
-  return db
-    .select()
-    .from(proposalLineItems)
-    .where(eq(proposalLineItems.proposalId, proposalId))
-    .orderBy(asc(proposalLineItems.position));
+  const ofProposal = eq(proposalLineItems.proposalId, proposalId);
+  return selectAll(db, proposalLineItems, ofProposal, asc(proposalLineItems.position));
 }
 
 /** Who approved a version's client-safe content, when, and which version (K1). */

@@ -16,7 +16,7 @@ import {
   type ProjectRow,
   type Visibility,
 } from '../schema';
-import { insertOnceByKey, selectOne } from './support';
+import { insertOnceByKey, selectAll, selectOne } from './support';
 
 /*
  * The deal's own records that the API reads (discovery notes, audit evidence, communications,
@@ -72,19 +72,12 @@ export function recordCommunication(
 }
 
 export function listDiscoveryNotes(db: Db, opportunityId: string): Promise<DiscoveryNoteRow[]> {
-  return db
-    .select()
-    .from(discoveryNotes)
-    .where(eq(discoveryNotes.opportunityId, opportunityId))
-    .orderBy(asc(discoveryNotes.createdAt), asc(discoveryNotes.fact));
+  const ofDeal = eq(discoveryNotes.opportunityId, opportunityId);
+  return selectAll(db, discoveryNotes, ofDeal, asc(discoveryNotes.createdAt), asc(discoveryNotes.fact));
 }
 
 export function listAuditEvidence(db: Db, opportunityId: string): Promise<AuditEvidenceRow[]> {
-  return db
-    .select()
-    .from(auditEvidence)
-    .where(eq(auditEvidence.opportunityId, opportunityId))
-    .orderBy(asc(auditEvidence.createdAt));
+  return selectAll(db, auditEvidence, eq(auditEvidence.opportunityId, opportunityId), asc(auditEvidence.createdAt));
 }
 
 /** The handoff's delivery records of a deal, where they exist (W1, S2). */

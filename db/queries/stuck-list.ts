@@ -1,18 +1,9 @@
-import { and, sql, type SQL } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import { FOLLOW_UP_STAGES, PROPOSAL_WORK_STAGES } from '../../machines/opportunity/vocabulary';
 import type { Db } from '../client';
 import { opportunities, type OpportunityRow } from '../schema';
 import { lastActivityAt, lastEventAt } from './deal-activity';
-import {
-  decodeCursor,
-  optionalAfter,
-  optionalEquals,
-  prepared,
-  toPage,
-  uuidCursor,
-  type Page,
-  type PageRequest,
-} from './support';
+import { keysetQuery, prepared, readPage, type Keyset, type Page, type PageRequest } from './support';
 
 /* DL1: the deals on the stuck list (prepared); machines/opportunity/stuck-reasons.ts says why each is there. */
 
@@ -41,57 +32,54 @@ export type StuckRow = Pick<
   | 'updatedAt'
 > & { lastActivityAt: Date; lastEventAt: Date };
 
-/**
- * DL1: open deals that are overdue, paused (follow-up in FOLLOW_UP_STAGES, proposal work in
- * PROPOSAL_WORK_STAGES), dormant, or past their decision deadline, and deals of any stage
- * whose last write was refused for good (blocked); in id order (prepared).
- */
-export async function listStuckDeals(db: Db, request: PageRequest & { ownerId?: string }): Promise<Page<StuckRow>> {
+/** The stuck list's columns: the deal's own, its next action as the machine has it, and its last activity. */
+const stuckColumns = {
+  id: opportunities.id,
+  title: opportunities.title,
+  company: opportunities.company,
+  stage: opportunities.stage,
+  ownerId: opportunities.ownerId,
+  workflowId: opportunities.workflowId,
+  overdue: opportunities.overdue,
+  dormant: opportunities.dormant,
+  // A new lead's row carries its first next action only in the snapshot until its first event.
+  nextActionDescription: sql<
+    string | null
+  >`coalesce(${opportunities.nextActionDescription}, ${opportunities.snapshot}->'context'->'nextAction'->>'description')`,
+  // Cast only text Postgres reads as a timestamp: one snapshot's bad date must not fail the whole list.
+  nextActionDueAt:
+    sql<Date | null>`coalesce(${opportunities.nextActionDueAt}, ${timestampOrNull(sql`${opportunities.snapshot}->'context'->'nextAction'->>'dueAt'`)})`.mapWith(
+      opportunities.nextActionDueAt,
+    ),
+  decisionDeadline: opportunities.decisionDeadline,
+  followUpPauseReasons: opportunities.followUpPauseReasons,
+  proposalPauseReasons: opportunities.proposalPauseReasons,
+  blockedCode: opportunities.blockedCode,
+  blockedDetail: opportunities.blockedDetail,
+  blockedAt: opportunities.blockedAt,
+  updatedAt: opportunities.updatedAt,
+  lastActivityAt,
+  lastEventAt,
+};
+
+const stuckList = {
+  filters: { ownerId: [opportunities.ownerId, 'text'] },
+  /**
+   * DL1: open deals that are overdue, paused (follow-up in FOLLOW_UP_STAGES, proposal work in
+   * PROPOSAL_WORK_STAGES), dormant, or past their decision deadline, and deals of any stage
+   * whose last write was refused for good (blocked).
+   */
+  where: sql`(${opportunities.blockedCode} IS NOT NULL OR (${opportunities.stage} NOT IN ('won', 'handed_off', 'lost') AND (${opportunities.overdue} OR ${opportunities.dormant}
+    OR (${opportunities.stage} IN (${sqlList(FOLLOW_UP_STAGES)}) AND cardinality(${opportunities.followUpPauseReasons}) > 0)
+    OR (${opportunities.stage} IN (${sqlList(PROPOSAL_WORK_STAGES)}) AND cardinality(${opportunities.proposalPauseReasons}) > 0)
+    OR ${opportunities.decisionDeadline} <= now())))`,
+  order: [opportunities.id],
+} satisfies Keyset;
+
+/** DL1: the stuck deals, optionally of one owner, in id order with an opaque keyset cursor (prepared). */
+export function listStuckDeals(db: Db, request: PageRequest & { ownerId?: string }): Promise<Page<StuckRow>> {
   const statement = prepared(db, 'metrics_stuck_deals', (d) =>
-    d
-      .select({
-        id: opportunities.id,
-        title: opportunities.title,
-        company: opportunities.company,
-        stage: opportunities.stage,
-        ownerId: opportunities.ownerId,
-        workflowId: opportunities.workflowId,
-        overdue: opportunities.overdue,
-        dormant: opportunities.dormant,
-        // A new lead's row carries its first next action only in the snapshot until its first event.
-        nextActionDescription: sql<
-          string | null
-        >`coalesce(${opportunities.nextActionDescription}, ${opportunities.snapshot}->'context'->'nextAction'->>'description')`,
-        // Cast only text Postgres reads as a timestamp: one snapshot's bad date must not fail the whole list.
-        nextActionDueAt:
-          sql<Date | null>`coalesce(${opportunities.nextActionDueAt}, ${timestampOrNull(sql`${opportunities.snapshot}->'context'->'nextAction'->>'dueAt'`)})`.mapWith(
-            opportunities.nextActionDueAt,
-          ),
-        decisionDeadline: opportunities.decisionDeadline,
-        followUpPauseReasons: opportunities.followUpPauseReasons,
-        proposalPauseReasons: opportunities.proposalPauseReasons,
-        blockedCode: opportunities.blockedCode,
-        blockedDetail: opportunities.blockedDetail,
-        blockedAt: opportunities.blockedAt,
-        updatedAt: opportunities.updatedAt,
-        lastActivityAt,
-        lastEventAt,
-      })
-      .from(opportunities)
-      .where(
-        and(
-          sql`(${opportunities.blockedCode} IS NOT NULL OR (${opportunities.stage} NOT IN ('won', 'handed_off', 'lost') AND (${opportunities.overdue} OR ${opportunities.dormant}
-            OR (${opportunities.stage} IN (${sqlList(FOLLOW_UP_STAGES)}) AND cardinality(${opportunities.followUpPauseReasons}) > 0)
-            OR (${opportunities.stage} IN (${sqlList(PROPOSAL_WORK_STAGES)}) AND cardinality(${opportunities.proposalPauseReasons}) > 0)
-            OR ${opportunities.decisionDeadline} <= now())))`,
-          optionalEquals(opportunities.ownerId, 'ownerId', 'text'),
-          optionalAfter(opportunities.id, 'after', 'uuid'),
-        ),
-      )
-      .orderBy(opportunities.id)
-      .limit(sql.placeholder('limit')),
+    keysetQuery(d.select(stuckColumns).from(opportunities).$dynamic(), stuckList),
   );
-  const after = decodeCursor(request.cursor, uuidCursor)?.id ?? null;
-  const rows = await statement.execute({ ownerId: request.ownerId ?? null, after, limit: request.limit + 1 });
-  return toPage(rows, request.limit, (row) => ({ id: row.id }));
+  return readPage(statement, stuckList, request);
 }

@@ -1,5 +1,5 @@
-import { eq, sql, type SQL } from 'drizzle-orm';
-import type { PgColumn, PgTable, PgUpdateSetSource } from 'drizzle-orm/pg-core';
+import { and, desc, eq, getTableColumns, sql, type SQL } from 'drizzle-orm';
+import type { PgColumn, PgSelect, PgTable, PgUpdateSetSource } from 'drizzle-orm/pg-core';
 import { z } from 'zod';
 import type { Db } from '../client';
 
@@ -62,18 +62,79 @@ export function toPage<T>(rows: T[], limit: number, positionOf: (row: T) => unkn
   return { items, nextCursor: more ? encodeCursor(positionOf(items[items.length - 1])) : null };
 }
 
-export const uuidCursor = z.object({ id: z.uuid() });
+/** Every list but the event log pages by the id of the page's last row. */
+const uuidCursor = z.object({ id: z.uuid() });
 
 /** `column = :name`, or true when the parameter is null: one prepared statement serves every filter. */
-export function optionalEquals(column: PgColumn | SQL, name: string, type: string): SQL {
+function optionalEquals(column: PgColumn, name: string, type: string): SQL {
   const value = sql`${sql.placeholder(name)}::${sql.raw(type)}`;
   return sql`(${value} IS NULL OR ${column} = ${value})`;
 }
 
-/** `column > :after`, or true on the first page. */
-export function optionalAfter(column: PgColumn, name: string, type: string): SQL {
-  const value = sql`${sql.placeholder(name)}::${sql.raw(type)}`;
-  return sql`(${value} IS NULL OR ${column} > ${value})`;
+/**
+ * The rows after the cursor's row `:after` in `order`, or true on the first page. With sort keys
+ * before the id, their values are read from that row rather than carried in the cursor, so a value
+ * JavaScript cannot represent (a BC date, infinity) still pages, at full precision; a listed row's
+ * sort keys must therefore never change.
+ */
+function afterCursorRow(order: readonly PgColumn[], descending: boolean): SQL {
+  const after = sql`${sql.placeholder('after')}::uuid`;
+  const id = order[order.length - 1];
+  const beyond = sql.raw(descending ? '<' : '>');
+  if (order.length === 1) return sql`(${after} IS NULL OR ${id} ${beyond} ${after})`;
+  const cursorRow = (column: PgColumn) => sql`cursor_row.${sql.identifier(column.name)}`;
+  const position = sql`SELECT ${sql.join(order.map(cursorRow), sql`, `)} FROM ${id.table} cursor_row WHERE ${cursorRow(id)} = ${after}`;
+  return sql`(${after} IS NULL OR (${sql.join([...order], sql`, `)}) ${beyond} (${position}))`;
+}
+
+/** A list's optional equality filters: the column and Postgres type of each request field. */
+export type ListFilters = Record<string, readonly [column: PgColumn, type: string]>;
+
+/** The request fields the filters read, typed as their columns. */
+type FilterValues<F extends ListFilters> = { [K in keyof F]?: F[K][0]['_']['data'] };
+
+/** How a list is filtered and paged. */
+export interface Keyset<F extends ListFilters = ListFilters> {
+  /** Optional equality filters, each read from the request field of its name. */
+  filters: F;
+  /** What every listed row meets besides the filters. */
+  where?: SQL;
+  /** The sort keys, the last one the row's id, which breaks ties. */
+  order: readonly PgColumn[];
+  descending?: boolean;
+}
+
+/** A page request of a list: its cursor and limit, and a value for any of its filters. */
+export type ListRequest<L extends Keyset> = PageRequest & FilterValues<L['filters']>;
+
+/** `rows` as the list's statement: filtered, after the cursor's row, in order, `:limit` of them. */
+export function keysetQuery<Q extends PgSelect>(rows: Q, list: Keyset): Q {
+  const filters = Object.entries(list.filters).map(([field, [column, type]]) => optionalEquals(column, field, type));
+  const order = list.descending ? list.order.map((column) => desc(column)) : list.order;
+  return rows
+    .where(and(...filters, list.where, afterCursorRow(list.order, list.descending ?? false)))
+    .orderBy(...order)
+    .limit(sql.placeholder('limit'));
+}
+
+/** One page of a list from its `keysetQuery` statement; `limit + 1` rows tell whether another page exists. */
+export async function readPage<
+  Row extends { id: string },
+  F extends ListFilters,
+  R extends PageRequest & FilterValues<F>,
+>(
+  statement: { execute(params: Record<string, unknown>): Promise<Row[]> },
+  list: Keyset<F>,
+  // Every filter must name a field of the request: one that does not would never filter.
+  request: R & { [K in Exclude<keyof F, keyof R>]: never },
+): Promise<Page<Row>> {
+  const given = request as Record<string, unknown>;
+  const rows = await statement.execute({
+    ...Object.fromEntries(Object.keys(list.filters).map((field) => [field, given[field] ?? null])),
+    after: decodeCursor(request.cursor, uuidCursor)?.id ?? null,
+    limit: request.limit + 1,
+  });
+  return toPage(rows, request.limit, (row) => ({ id: row.id }));
 }
 
 type KeyedTable = PgTable & { key: PgColumn };
@@ -113,29 +174,49 @@ export async function selectOne<T extends PgTable>(
   return rows[0] as T['$inferSelect'] | undefined;
 }
 
-interface UpsertOptions<T extends PgTable> {
-  target: PgColumn[];
-  /** The columns whose change makes the write an update; unchanged, the row stays as it is. */
-  compared: PgColumn[];
-  set: PgUpdateSetSource<T>;
-  /** Finds the row when nothing was written. */
-  existing: SQL;
-}
-
-/** Insert, or update only when a compared column differs; returns the row either way. */
-export async function upsertUnlessUnchanged<T extends PgTable>(
+/** The rows of `table` matching `where`, in `order`. */
+export async function selectAll<T extends PgTable>(
   db: Db,
   table: T,
-  values: T['$inferInsert'],
-  options: UpsertOptions<T>,
+  where: SQL,
+  ...order: SQL[]
+): Promise<T['$inferSelect'][]> {
+  const rows: unknown[] = await db
+    .select()
+    .from(table as PgTable)
+    .where(where)
+    .orderBy(...order);
+  return rows as T['$inferSelect'][];
+}
+
+/** A text approved for the client (K1): its body and visibility are what an approval covers. */
+type ApprovableText = PgTable & { body: PgColumn; visibility: PgColumn };
+
+/**
+ * Writes the text with this key: a new row or, only when its body or visibility changed, those
+ * and `onChange` (how the table voids the earlier approval); the same text again changes
+ * nothing. Returns the row either way.
+ */
+export async function upsertApprovableText<T extends ApprovableText, V extends T['$inferInsert']>(
+  db: Db,
+  table: T,
+  values: V & { body: string; visibility: string },
+  key: (keyof V & keyof T['_']['columns'])[],
+  onChange: PgUpdateSetSource<T>,
 ): Promise<T['$inferSelect']> {
-  const changed = options.compared.map((c) => sql`${c} IS DISTINCT FROM excluded.${sql.identifier(c.name)}`);
+  const columns = getTableColumns(table) as Record<string, PgColumn>;
+  const target = key.map((field) => columns[field as string]);
+  const changed = [table.body, table.visibility].map(
+    (column) => sql`${column} IS DISTINCT FROM excluded.${sql.identifier(column.name)}`,
+  );
+  const set = { body: values.body, visibility: values.visibility, ...onChange, updatedAt: sql`now()` };
   const rows = await db
     .insert(table)
     .values(values)
-    .onConflictDoUpdate({ target: options.target, set: options.set, setWhere: sql`(${sql.join(changed, sql` OR `)})` })
+    .onConflictDoUpdate({ target, set, setWhere: sql`(${sql.join(changed, sql` OR `)})` })
     .returning();
-  return (rows as T['$inferSelect'][])[0] ?? (await selectOne(db, table, options.existing))!;
+  const existing = and(...key.map((field) => eq(columns[field as string], values[field])))!;
+  return (rows as T['$inferSelect'][])[0] ?? (await selectOne(db, table, existing))!;
 }
 
 /** Drops the keys whose value is undefined, so a partial update sets only what was given. */

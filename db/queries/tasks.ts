@@ -1,8 +1,7 @@
 import { and, eq, sql } from 'drizzle-orm';
-import { z } from 'zod';
 import type { Db } from '../client';
-import { tasks, type TaskKind, type TaskRow, type TaskStatus } from '../schema';
-import { decodeCursor, insertIfAbsent, optionalEquals, prepared, toPage, type Page, type PageRequest } from './support';
+import { tasks, type TaskKind, type TaskRow } from '../schema';
+import { insertIfAbsent, keysetQuery, prepared, readPage, type Keyset, type ListRequest, type Page } from './support';
 
 export type { TaskRow };
 
@@ -20,49 +19,23 @@ export async function ensureTask(db: Db, task: NewTask): Promise<boolean> {
   return (await insertIfAbsent(db, tasks, task, tasks.key)) !== undefined;
 }
 
-export interface TaskFilter extends PageRequest {
-  opportunityId?: string;
-  ownerId?: string;
-  status?: TaskStatus;
-  kind?: TaskKind;
-}
+const taskList = {
+  filters: {
+    opportunityId: [tasks.opportunityId, 'uuid'],
+    ownerId: [tasks.ownerId, 'text'],
+    status: [tasks.status, 'task_status'],
+    kind: [tasks.kind, 'task_kind'],
+  },
+  // A task's due date never changes, so it can key the page.
+  order: [tasks.dueAt, tasks.id],
+} satisfies Keyset;
 
-/**
- * The last task of the page, by id: the keyset position is read from that row, so a due date
- * JavaScript cannot represent (a BC date, infinity) still pages, at full precision. A task's
- * due date never changes.
- */
-const taskCursor = z.object({ id: z.uuid() });
+export type TaskFilter = ListRequest<typeof taskList>;
 
 /** Tasks by deal, owner, status and kind, soonest due first, with an opaque keyset cursor (prepared). */
-export async function listTasks(db: Db, filter: TaskFilter): Promise<Page<TaskRow>> {
-  const afterId = sql`${sql.placeholder('afterId')}::uuid`;
-  const statement = prepared(db, 'tasks_list', (d) =>
-    d
-      .select()
-      .from(tasks)
-      .where(
-        and(
-          optionalEquals(tasks.opportunityId, 'opportunityId', 'uuid'),
-          optionalEquals(tasks.ownerId, 'ownerId', 'text'),
-          optionalEquals(tasks.status, 'status', 'task_status'),
-          optionalEquals(tasks.kind, 'kind', 'task_kind'),
-          sql`(${afterId} IS NULL OR (${tasks.dueAt}, ${tasks.id}) > (SELECT t.due_at, t.id FROM ${tasks} t WHERE t.id = ${afterId}))`,
-        ),
-      )
-      .orderBy(tasks.dueAt, tasks.id)
-      .limit(sql.placeholder('limit')),
-  );
-  const after = decodeCursor(filter.cursor, taskCursor);
-  const rows = await statement.execute({
-    opportunityId: filter.opportunityId ?? null,
-    ownerId: filter.ownerId ?? null,
-    status: filter.status ?? null,
-    kind: filter.kind ?? null,
-    afterId: after?.id ?? null,
-    limit: filter.limit + 1,
-  });
-  return toPage(rows, filter.limit, (row) => ({ id: row.id }));
+export function listTasks(db: Db, filter: TaskFilter): Promise<Page<TaskRow>> {
+  const statement = prepared(db, 'tasks_list', (d) => keysetQuery(d.select().from(tasks).$dynamic(), taskList));
+  return readPage(statement, taskList, filter);
 }
 
 /** Marks an open task done; returns whether it was open. */

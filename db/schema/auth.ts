@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
-import { check, index, pgTable, text, uuid } from 'drizzle-orm/pg-core';
+import { check, index, pgTable, text } from 'drizzle-orm/pg-core';
 import { clients } from './clients';
-import { createdAt, id, tz } from './columns';
+import { createdAt, id, ref, tz } from './columns';
 import { userRoleEnum } from './enums';
 
 /** People who call the API. A `portal` user belongs to exactly one client. */
@@ -12,7 +12,7 @@ export const users = pgTable(
     name: text('name').notNull(),
     email: text('email').notNull().unique(),
     role: userRoleEnum('role').notNull(),
-    clientId: uuid('client_id').references(() => clients.id),
+    clientId: ref(() => clients.id, 'client_id'),
     createdAt: createdAt(),
   },
   (t) => [check('users_portal_client_check', sql`${t.role} <> 'portal' OR ${t.clientId} IS NOT NULL`)],
@@ -24,9 +24,7 @@ export const apiTokens = pgTable(
   'api_tokens',
   {
     id: id(),
-    userId: uuid('user_id')
-      .notNull()
-      .references(() => users.id),
+    userId: ref(() => users.id, 'user_id').notNull(),
     tokenHash: text('token_hash').notNull().unique(),
     label: text('label').notNull(),
     createdAt: createdAt(),

@@ -1,5 +1,5 @@
-import { index, pgTable, text, uuid } from 'drizzle-orm/pg-core';
-import { createdAt, handoffColumns, id, tz } from './columns';
+import { index, pgTable, text } from 'drizzle-orm/pg-core';
+import { clientHandoffColumns, createdAt, handoffColumns, id, ref, tz } from './columns';
 import { opportunities } from './opportunities';
 
 /** A client record, created by the won-deal handoff (W1). */
@@ -14,8 +14,8 @@ export const contacts = pgTable(
   'contacts',
   {
     id: id(),
-    opportunityId: uuid('opportunity_id').references(() => opportunities.id),
-    clientId: uuid('client_id').references(() => clients.id),
+    opportunityId: ref(() => opportunities.id, 'opportunity_id'),
+    clientId: ref(() => clients.id, 'client_id'),
     name: text('name').notNull(),
     email: text('email'),
     phone: text('phone'),
@@ -38,11 +38,8 @@ export const services = pgTable('services', {
 export const clientServices = pgTable(
   'client_services',
   {
-    ...handoffColumns(),
-    clientId: uuid('client_id')
-      .notNull()
-      .references(() => clients.id),
-    serviceId: uuid('service_id').references(() => services.id),
+    ...clientHandoffColumns(),
+    serviceId: ref(() => services.id, 'service_id'),
     /** Null until ops names the service (the catalogue entry, when there is one, is `service_id`). */
     name: text('name'),
     status: text('status').notNull().default('onboarding'),

@@ -1,4 +1,5 @@
-import { integer, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { integer, text, timestamp, uuid, type AnyPgColumn } from 'drizzle-orm/pg-core';
+import { clients } from './clients';
 import { visibilityEnum } from './enums';
 import { opportunities } from './opportunities';
 
@@ -12,10 +13,24 @@ export const createdAt = () => tz('created_at').notNull().defaultNow();
 
 export const updatedAt = () => tz('updated_at').notNull().defaultNow();
 
-export const opportunityRef = () =>
-  uuid('opportunity_id')
-    .notNull()
-    .references(() => opportunities.id);
+/**
+ * A uuid column referencing another table's id, nullable unless `.notNull()` is chained.
+ * `target` is a thunk because the tables import each other; where the two tables refer to
+ * each other, annotate it `(): AnyPgColumn => …` so TypeScript can infer both.
+ */
+export const ref = (target: () => AnyPgColumn, name: string) => uuid(name).references(target);
+
+export const opportunityRef = () => ref(() => opportunities.id, 'opportunity_id').notNull();
+
+/**
+ * The deal's own records an accepted event writes (discovery notes, audit evidence,
+ * communications): a unique `key` derived from the event's key makes a retry a no-op.
+ */
+export const eventRecordColumns = () => ({
+  id: id(),
+  key: text('key').unique(),
+  opportunityId: opportunityRef(),
+});
 
 /**
  * Every record the won-deal handoff writes: a unique `key` chosen by the workflow makes a
@@ -26,6 +41,12 @@ export const handoffColumns = () => ({
   key: text('key').notNull().unique(),
   opportunityId: opportunityRef(),
   createdAt: createdAt(),
+});
+
+/** A handoff record that belongs to one client (services, projects, portal access, connectors). */
+export const clientHandoffColumns = () => ({
+  ...handoffColumns(),
+  clientId: ref(() => clients.id, 'client_id').notNull(),
 });
 
 /**

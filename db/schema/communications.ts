@@ -1,17 +1,15 @@
-import { index, pgTable, text, uuid } from 'drizzle-orm/pg-core';
+import { index, pgTable, text } from 'drizzle-orm/pg-core';
 import { clients, contacts } from './clients';
-import { createdAt, id, opportunityRef, tz } from './columns';
+import { createdAt, eventRecordColumns, ref, tz } from './columns';
 import { visibilityEnum } from './enums';
 
 /** Messages, calls and meetings with a lead or client (S2 links proposals to them). */
 export const communications = pgTable(
   'communications',
   {
-    id: id(),
-    key: text('key').unique(),
-    opportunityId: opportunityRef(),
-    clientId: uuid('client_id').references(() => clients.id),
-    contactId: uuid('contact_id').references(() => contacts.id),
+    ...eventRecordColumns(),
+    clientId: ref(() => clients.id, 'client_id'),
+    contactId: ref(() => contacts.id, 'contact_id'),
     channel: text('channel').notNull(),
     direction: text('direction').notNull(),
     subject: text('subject'),

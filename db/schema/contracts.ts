@@ -1,15 +1,11 @@
-import { date, pgTable, text, uuid } from 'drizzle-orm/pg-core';
-import { createdAt, id, updatedAt } from './columns';
+import { date, pgTable, text } from 'drizzle-orm/pg-core';
+import { createdAt, id, opportunityRef, updatedAt } from './columns';
 import { contractStateEnum, paymentStateEnum } from './enums';
-import { opportunities } from './opportunities';
 
 /** W2: one contract record per deal with the facts the handoff inherits. */
 export const contracts = pgTable('contracts', {
   id: id(),
-  opportunityId: uuid('opportunity_id')
-    .notNull()
-    .unique()
-    .references(() => opportunities.id),
+  opportunityId: opportunityRef().unique(),
   contractState: contractStateEnum('contract_state').notNull().default('not_started'),
   paymentState: paymentStateEnum('payment_state').notNull().default('not_invoiced'),
   kickoffDate: date('kickoff_date', { mode: 'string' }),

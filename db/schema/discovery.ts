@@ -1,14 +1,12 @@
 import { index, pgTable, text } from 'drizzle-orm/pg-core';
-import { createdAt, id, opportunityRef } from './columns';
+import { createdAt, eventRecordColumns } from './columns';
 import { discoveryFactEnum } from './enums';
 
 /** D1: discovery notes, pain points, lead flow, provider stack and decision criteria. Internal only. */
 export const discoveryNotes = pgTable(
   'discovery_notes',
   {
-    id: id(),
-    key: text('key').unique(),
-    opportunityId: opportunityRef(),
+    ...eventRecordColumns(),
     fact: discoveryFactEnum('fact').notNull(),
     body: text('body').notNull(),
     recordedBy: text('recorded_by').notNull(),
@@ -25,9 +23,7 @@ export type DiscoveryNoteRow = typeof discoveryNotes.$inferSelect;
 export const auditEvidence = pgTable(
   'audit_evidence',
   {
-    id: id(),
-    key: text('key').unique(),
-    opportunityId: opportunityRef(),
+    ...eventRecordColumns(),
     kind: text('kind').notNull(),
     summary: text('summary').notNull(),
     sourceUrl: text('source_url'),

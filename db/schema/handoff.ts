@@ -1,7 +1,7 @@
-import { date, index, jsonb, pgTable, text, uuid } from 'drizzle-orm/pg-core';
+import { date, index, jsonb, pgTable, text, type PgColumnBuilderBase } from 'drizzle-orm/pg-core';
 import { users } from './auth';
-import { clients, contacts } from './clients';
-import { handoffColumns, updatedAt } from './columns';
+import { contacts } from './clients';
+import { clientHandoffColumns, handoffColumns, ref, updatedAt } from './columns';
 import { automationRunStatusEnum } from './enums';
 
 /*
@@ -9,20 +9,26 @@ import { automationRunStatusEnum } from './enums';
  * `key` chosen by the handoff workflow, so a crash and retry writes it once.
  */
 
-export const projects = pgTable(
-  'projects',
-  {
-    ...handoffColumns(),
-    clientId: uuid('client_id')
-      .notNull()
-      .references(() => clients.id),
-    name: text('name').notNull(),
-    ownerId: text('owner_id').notNull(),
-    status: text('status').notNull().default('onboarding'),
-    kickoffDate: date('kickoff_date', { mode: 'string' }),
-  },
-  (t) => [index('projects_client_idx').on(t.clientId), index('projects_opportunity_idx').on(t.opportunityId)],
-);
+/**
+ * A handoff table of one client's records: the client handoff columns, then `columns`, with
+ * the two indexes every such table has (`<name>_client_idx`, `<name>_opportunity_idx`).
+ */
+function clientHandoffTable<TName extends string, TColumns extends Record<string, PgColumnBuilderBase>>(
+  name: TName,
+  columns: TColumns,
+) {
+  return pgTable(name, { ...clientHandoffColumns(), ...columns }, (t) => [
+    index(`${name}_client_idx`).on(t.clientId),
+    index(`${name}_opportunity_idx`).on(t.opportunityId),
+  ]);
+}
+
+export const projects = clientHandoffTable('projects', {
+  name: text('name').notNull(),
+  ownerId: text('owner_id').notNull(),
+  status: text('status').notNull().default('onboarding'),
+  kickoffDate: date('kickoff_date', { mode: 'string' }),
+});
 export type ProjectRow = typeof projects.$inferSelect;
 
 export interface ChecklistItem {
@@ -35,7 +41,7 @@ export const onboardingChecklists = pgTable(
   'onboarding_checklists',
   {
     ...handoffColumns(),
-    projectId: uuid('project_id').references(() => projects.id),
+    projectId: ref(() => projects.id, 'project_id'),
     ownerId: text('owner_id').notNull(),
     items: jsonb('items').$type<ChecklistItem[]>().notNull().default([]),
     updatedAt: updatedAt(),
@@ -45,59 +51,32 @@ export const onboardingChecklists = pgTable(
 export type OnboardingChecklistRow = typeof onboardingChecklists.$inferSelect;
 
 /** H1: portal access for a client contact; the login itself is a `users` row of role portal (`user_id`). */
-export const portalUsers = pgTable(
-  'portal_users',
-  {
-    ...handoffColumns(),
-    clientId: uuid('client_id')
-      .notNull()
-      .references(() => clients.id),
-    contactId: uuid('contact_id').references(() => contacts.id),
-    userId: uuid('user_id').references(() => users.id),
-    /** Null until the client names who logs in: the handoff creates the access record first. */
-    email: text('email'),
-    name: text('name'),
-    status: text('status').notNull().default('pending'),
-  },
-  (t) => [index('portal_users_client_idx').on(t.clientId), index('portal_users_opportunity_idx').on(t.opportunityId)],
-);
+export const portalUsers = clientHandoffTable('portal_users', {
+  contactId: ref(() => contacts.id, 'contact_id'),
+  userId: ref(() => users.id, 'user_id'),
+  /** Null until the client names who logs in: the handoff creates the access record first. */
+  email: text('email'),
+  name: text('name'),
+  status: text('status').notNull().default('pending'),
+});
 export type PortalUserRow = typeof portalUsers.$inferSelect;
 
 /** H1: accounts at providers the delivery team connects to (ads, CRM, analytics...). */
-export const connectorAccounts = pgTable(
-  'connector_accounts',
-  {
-    ...handoffColumns(),
-    clientId: uuid('client_id')
-      .notNull()
-      .references(() => clients.id),
-    /** Null until the client says which provider account delivery connects. */
-    provider: text('provider'),
-    externalAccountId: text('external_account_id'),
-    status: text('status').notNull().default('pending_access'),
-  },
-  (t) => [
-    index('connector_accounts_client_idx').on(t.clientId),
-    index('connector_accounts_opportunity_idx').on(t.opportunityId),
-  ],
-);
+export const connectorAccounts = clientHandoffTable('connector_accounts', {
+  /** Null until the client says which provider account delivery connects. */
+  provider: text('provider'),
+  externalAccountId: text('external_account_id'),
+  status: text('status').notNull().default('pending_access'),
+});
 export type ConnectorAccountRow = typeof connectorAccounts.$inferSelect;
 
 /** H1: the data feeds reporting reads, usually through a connector account. */
-export const dataSources = pgTable(
-  'data_sources',
-  {
-    ...handoffColumns(),
-    clientId: uuid('client_id')
-      .notNull()
-      .references(() => clients.id),
-    connectorAccountId: uuid('connector_account_id').references(() => connectorAccounts.id),
-    kind: text('kind'),
-    name: text('name'),
-    status: text('status').notNull().default('pending'),
-  },
-  (t) => [index('data_sources_client_idx').on(t.clientId), index('data_sources_opportunity_idx').on(t.opportunityId)],
-);
+export const dataSources = clientHandoffTable('data_sources', {
+  connectorAccountId: ref(() => connectorAccounts.id, 'connector_account_id'),
+  kind: text('kind'),
+  name: text('name'),
+  status: text('status').notNull().default('pending'),
+});
 export type DataSourceRow = typeof dataSources.$inferSelect;
 
 /** H1: one row per automated step the workflow ran (handoff steps, timers), succeeded or failed. */

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
-import { bigint, check, index, integer, pgTable, text, unique, uuid, type AnyPgColumn } from 'drizzle-orm/pg-core';
+import { bigint, check, index, integer, pgTable, text, unique, type AnyPgColumn } from 'drizzle-orm/pg-core';
 import { clients, services } from './clients';
-import { approvalColumns, createdAt, id, opportunityRef, tz, updatedAt } from './columns';
+import { approvalColumns, createdAt, id, opportunityRef, ref, tz, updatedAt } from './columns';
 import { communications } from './communications';
 import {
   approvalDecisionEnum,
@@ -24,11 +24,11 @@ export const proposals = pgTable(
     opportunityId: opportunityRef(),
     version: integer('version').notNull(),
     status: proposalStatusEnum('status').notNull().default('draft'),
-    clientId: uuid('client_id').references(() => clients.id),
-    serviceId: uuid('service_id').references(() => services.id),
-    projectId: uuid('project_id').references(() => projects.id),
-    approvalId: uuid('approval_id').references((): AnyPgColumn => approvals.id),
-    communicationId: uuid('communication_id').references(() => communications.id),
+    clientId: ref(() => clients.id, 'client_id'),
+    serviceId: ref(() => services.id, 'service_id'),
+    projectId: ref(() => projects.id, 'project_id'),
+    approvalId: ref((): AnyPgColumn => approvals.id, 'approval_id'),
+    communicationId: ref(() => communications.id, 'communication_id'),
     createdBy: text('created_by').notNull(),
     submittedBy: text('submitted_by'),
     submittedAt: tz('submitted_at'),
@@ -58,9 +58,7 @@ export const proposalSections = pgTable(
   'proposal_sections',
   {
     id: id(),
-    proposalId: uuid('proposal_id')
-      .notNull()
-      .references(() => proposals.id),
+    proposalId: ref(() => proposals.id, 'proposal_id').notNull(),
     section: proposalSectionEnum('section').notNull(),
     body: text('body').notNull(),
     ...approvalColumns(),
@@ -76,9 +74,7 @@ export const proposalLineItems = pgTable(
   'proposal_line_items',
   {
     id: id(),
-    proposalId: uuid('proposal_id')
-      .notNull()
-      .references(() => proposals.id),
+    proposalId: ref(() => proposals.id, 'proposal_id').notNull(),
     position: integer('position').notNull().default(0),
     description: text('description').notNull(),
     quantity: integer('quantity').notNull().default(1),
@@ -99,9 +95,7 @@ export const approvals = pgTable(
   {
     id: id(),
     key: text('key').unique(),
-    proposalId: uuid('proposal_id')
-      .notNull()
-      .references((): AnyPgColumn => proposals.id),
+    proposalId: ref((): AnyPgColumn => proposals.id, 'proposal_id').notNull(),
     proposalVersion: integer('proposal_version').notNull(),
     kind: approvalKindEnum('kind').notNull(),
     decision: approvalDecisionEnum('decision').notNull(),

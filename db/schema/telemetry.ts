@@ -1,5 +1,5 @@
-import { bigserial, index, jsonb, pgTable, text, uuid } from 'drizzle-orm/pg-core';
-import { id, tz } from './columns';
+import { bigserial, index, jsonb, pgTable, text } from 'drizzle-orm/pg-core';
+import { id, ref, tz } from './columns';
 import { clients } from './clients';
 import { dataSources } from './handoff';
 import { opportunities } from './opportunities';
@@ -10,8 +10,8 @@ export const incomingLogs = pgTable(
   {
     id: bigserial('id', { mode: 'number' }).primaryKey(),
     source: text('source').notNull(),
-    opportunityId: uuid('opportunity_id').references(() => opportunities.id),
-    dataSourceId: uuid('data_source_id').references(() => dataSources.id),
+    opportunityId: ref(() => opportunities.id, 'opportunity_id'),
+    dataSourceId: ref(() => dataSources.id, 'data_source_id'),
     payload: jsonb('payload').notNull().default({}),
     receivedAt: tz('received_at').notNull().defaultNow(),
   },
@@ -32,9 +32,9 @@ export const metricSnapshots = pgTable(
     id: id(),
     key: text('key').notNull().unique(),
     kind: text('kind').notNull(),
-    opportunityId: uuid('opportunity_id').references(() => opportunities.id),
-    clientId: uuid('client_id').references(() => clients.id),
-    dataSourceId: uuid('data_source_id').references(() => dataSources.id),
+    opportunityId: ref(() => opportunities.id, 'opportunity_id'),
+    clientId: ref(() => clients.id, 'client_id'),
+    dataSourceId: ref(() => dataSources.id, 'data_source_id'),
     periodStart: tz('period_start'),
     periodEnd: tz('period_end'),
     values: jsonb('values').$type<Record<string, unknown>>().notNull(),

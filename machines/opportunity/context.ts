@@ -168,6 +168,22 @@ export interface CreateDealInput {
 const nulls = <K extends string>(keys: readonly K[]): Record<K, null> =>
   Object.fromEntries(keys.map((k) => [k, null])) as Record<K, null>;
 
+/** A proposal's approval fields before its first submission. */
+const NO_APPROVALS = {
+  submittedBy: null,
+  submittedAt: null,
+  approvedBy: null,
+  approvedAt: null,
+  clientSafeSummaryApprovedBy: null,
+  clientSafeSummaryApprovedAt: null,
+  clientSafeSummaryId: null,
+} as const satisfies Partial<ProposalFacts>;
+
+/** Approvals belong to one submission of one version: they are cleared whenever the proposal goes back to work. */
+export function withoutApprovals(p: ProposalFacts): ProposalFacts {
+  return { ...p, ...NO_APPROVALS };
+}
+
 export function initialContext(input: CreateDealInput): DealContext {
   return {
     opportunityId: input.opportunityId,
@@ -191,13 +207,7 @@ export function initialContext(input: CreateDealInput): DealContext {
     proposal: {
       version: 1,
       sections: nulls(PROPOSAL_SECTION_KINDS),
-      submittedBy: null,
-      submittedAt: null,
-      approvedBy: null,
-      approvedAt: null,
-      clientSafeSummaryApprovedBy: null,
-      clientSafeSummaryApprovedAt: null,
-      clientSafeSummaryId: null,
+      ...NO_APPROVALS,
       sentAt: null,
       firstViewedAt: null,
       lastViewedAt: null,

@@ -3,7 +3,7 @@
  * mutates the old one. Gates are checked before this runs (see `gates.ts`).
  */
 import { contractAfter } from './gates';
-import type { DealContext, LostRecord, ProposalFacts } from './context';
+import { withoutApprovals, type DealContext, type LostRecord } from './context';
 import type { DealEvent } from './events';
 import type { OpenStage, Stage } from './vocabulary';
 
@@ -11,20 +11,6 @@ export interface MoveParams {
   from: Stage;
   /** `null` when the event stays in its stage. */
   to: Stage | null;
-}
-
-/** Approvals belong to one submission of one version: they are cleared whenever the proposal goes back to work. */
-function withoutApprovals(p: ProposalFacts): ProposalFacts {
-  return {
-    ...p,
-    submittedBy: null,
-    submittedAt: null,
-    approvedBy: null,
-    approvedAt: null,
-    clientSafeSummaryApprovedBy: null,
-    clientSafeSummaryApprovedAt: null,
-    clientSafeSummaryId: null,
-  };
 }
 
 export function recordEvent(context: DealContext, event: DealEvent, params: MoveParams): DealContext {

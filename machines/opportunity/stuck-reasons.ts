@@ -6,14 +6,15 @@ import { FOLLOW_UP_STAGES, PROPOSAL_WORK_STAGES, type Stage } from './vocabulary
  * are decided here.
  */
 
+/** In the order `stuckReasons` lists them; `overdue` stands only when neither of the two before it does. */
 export const STUCK_REASONS = [
   'write_blocked',
   'next_action_overdue',
   'decision_deadline_passed',
+  'overdue',
   'follow_up_paused',
   'proposal_work_paused',
   'dormant',
-  'overdue',
 ] as const;
 export type StuckReasonCode = (typeof STUCK_REASONS)[number];
 

@@ -35,8 +35,7 @@ export type ProposalPauseReason = (typeof PROPOSAL_PAUSE_REASONS)[number];
 
 /**
  * The moves of the stage path a rep, ops or the system makes. Most change the stage;
- * APPROVE, RECORD_VIEW and RECORD_OBJECTION are moves that stay in their stage
- * (`STAGE_CHANGING_EVENTS` lists the ones that change it).
+ * `STAGE_KEEPING_MOVES` name the ones that stay in their stage.
  */
 const TRANSITION_EVENTS = [
   'QUALIFY',
@@ -58,22 +57,18 @@ const TRANSITION_EVENTS = [
 ] as const;
 export type TransitionEventType = (typeof TRANSITION_EVENTS)[number];
 
-/** Events that move a deal to another stage; they must carry their own next action (E1). */
-export const STAGE_CHANGING_EVENTS = [
-  'QUALIFY',
-  'START_DISCOVERY',
-  'START_AUDIT',
-  'START_PROPOSAL',
-  'SUBMIT_FOR_APPROVAL',
-  'REJECT',
-  'SEND_PROPOSAL',
-  'REVISE_PROPOSAL',
-  'ACCEPT',
-  'MARK_WON',
-  'COMPLETE_HANDOFF',
-  'MARK_LOST',
-  'REACTIVATE',
+/** The moves that stay in their stage. */
+const STAGE_KEEPING_MOVES = [
+  'APPROVE',
+  'RECORD_VIEW',
+  'RECORD_OBJECTION',
 ] as const satisfies readonly TransitionEventType[];
+type StageChangingEvent = Exclude<TransitionEventType, (typeof STAGE_KEEPING_MOVES)[number]>;
+
+/** Events that move a deal to another stage; they must carry their own next action (E1). */
+export const STAGE_CHANGING_EVENTS: readonly StageChangingEvent[] = TRANSITION_EVENTS.filter(
+  (type): type is StageChangingEvent => !(STAGE_KEEPING_MOVES as readonly string[]).includes(type),
+);
 
 /** Events that record facts without changing stage. */
 const FACT_EVENTS = [

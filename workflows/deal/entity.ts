@@ -242,8 +242,8 @@ export class DealEntity {
     const blocked = byPerson ? null : state.blocked;
     const version = state.version + 1;
     const position = state.logPosition + 1;
-    try {
-      await dealActivities.recordDealEvent({
+    const refused = await this.writeOrBlock(result.event.type, () =>
+      dealActivities.recordDealEvent({
         opportunityId: this.opportunityId,
         workflowId: this.workflowId,
         key,
@@ -259,13 +259,10 @@ export class DealEntity {
         flags,
         blocked,
         attachments,
-      });
-    } catch (error) {
-      const rejection = rejectionOf(error);
-      if (!rejection) throw error;
-      await this.block(rejection, result.event.type);
-      throw refusalOfWrite(rejection);
-    }
+      }),
+    );
+    // The event itself was refused: its sender is answered with the refusal, after the deal is blocked.
+    if (refused) throw refusalOfWrite(refused);
     Object.assign(state, { deal: result.state, version, logPosition: position, flags, blocked });
     if (byPerson) state.lastActivityAt = result.event.at;
     this.eventsThisRun += 1;
@@ -313,14 +310,19 @@ export class DealEntity {
 
   /** Runs a write whose refusal must not stop the deal: a refusal blocks it for ops instead. Lock held. */
   async guard(what: string, write: () => Promise<unknown>): Promise<boolean> {
+    return (await this.writeOrBlock(what, write)) === null;
+  }
+
+  /** Runs a write; the database's refusal of it blocks the deal and is returned, any other failure is thrown. Lock held. */
+  private async writeOrBlock(what: string, write: () => Promise<unknown>): Promise<WriteRejection | null> {
     try {
       await write();
-      return true;
+      return null;
     } catch (error) {
       const rejection = rejectionOf(error);
       if (!rejection) throw error;
       await this.block(rejection, what);
-      return false;
+      return rejection;
     }
   }
 

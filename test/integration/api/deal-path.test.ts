@@ -1,4 +1,5 @@
 import { OUTPUTS } from '../../../api/schemas/records';
+import { QUALIFICATION_FACTS } from '../../../machines/opportunity';
 import { httpClient } from '../../support/http';
 import { startTestStack, type TestStack } from '../../support/stack';
 import { CLIENT, INTERNAL, httpHappyPath, sendSteps, walk, type Api } from '../../support/api-deal';
@@ -62,14 +63,7 @@ describe('a deal from lead to handed_off through HTTP', () => {
     expect(body.pauses.proposalWork.paused).toBe(true);
     expect(body.allowedEvents).toContain('RECORD_QUALIFICATION');
     expect(body.allowedEvents).not.toContain('QUALIFY');
-    expect(body.nextStageGates).toEqual([
-      'source',
-      'service_fit',
-      'urgency',
-      'decision_owner',
-      'contact_path',
-      'budget_signal',
-    ]);
+    expect(body.nextStageGates).toEqual([...QUALIFICATION_FACTS]);
   });
 
   it('[Q1] [E1] a refused QUALIFY lists every missing fact (and the missing next action) and writes nothing', async () => {

@@ -4,6 +4,7 @@ import { listEvents } from '../../../db/queries/events';
 import { getOpportunity } from '../../../db/queries/opportunities';
 import { listTasks } from '../../../db/queries/tasks';
 import { DomainError } from '../../../api/errors';
+import { QUALIFICATION_FACTS } from '../../../machines/opportunity';
 import { ARM_LEAD_MS } from '../../../workflows/deal/alarm';
 import { dealWorkflowId } from '../../../workflows/deal/messages';
 import { eventFactory, nextAction } from '../../../fixtures/deal-events';
@@ -73,17 +74,7 @@ describe('the deal workflow on the real Temporal server', () => {
     const { opportunityId } = await openTestDeal(stack);
     const refused = await refusal(stack.deals.apply(opportunityId, rep.base('QUALIFY'), { requestId: randomUUID() }));
     expect(refused.status).toBe(409);
-    expect(refused.extra.unmetGates).toEqual(
-      expect.arrayContaining([
-        'source',
-        'service_fit',
-        'urgency',
-        'decision_owner',
-        'contact_path',
-        'budget_signal',
-        'next_action',
-      ]),
-    );
+    expect(refused.extra.unmetGates).toEqual(expect.arrayContaining([...QUALIFICATION_FACTS, 'next_action']));
     const history = await stack.temporal.workflow.getHandle(dealWorkflowId(opportunityId)).fetchHistory();
     const accepted = (history.events ?? []).filter((event) => event.workflowExecutionUpdateAcceptedEventAttributes);
     // Only the opening update entered history: the refused one was rejected by the validator.

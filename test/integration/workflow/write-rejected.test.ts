@@ -158,6 +158,17 @@ describe('a write the database refuses for good', () => {
       { position: 1, version: 0, event_type: 'WRITE_REJECTED' },
       { position: 2, version: 1, event_type: 'SET_NEXT_ACTION' },
     ]);
+    const timeline = await api().get(`/v1/opportunities/${id}/events`);
+    expect(
+      timeline.body.items.map((e: { position: number; version: number; type: string }) => [
+        e.position,
+        e.version,
+        e.type,
+      ]),
+    ).toEqual([
+      [1, 0, 'WRITE_REJECTED'],
+      [2, 1, 'SET_NEXT_ACTION'],
+    ]);
   });
 
   it('[IN1][DL1] a timer whose write is refused blocks the deal instead of retrying, and the deal goes on', async () => {

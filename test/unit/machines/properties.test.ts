@@ -210,17 +210,8 @@ function buildEvent(state: DealState, s: Step, i: number): unknown {
   return event;
 }
 
-const PAST_QUALIFIED: Stage[] = [
-  'qualified',
-  'discovery',
-  'audit',
-  'proposal',
-  'approval',
-  'sent',
-  'contract',
-  'won',
-  'handed_off',
-];
+/** Every stage a deal reaches only through QUALIFY: all but lead and lost (a lost deal may never have qualified). */
+const PAST_QUALIFIED: Stage[] = STAGES.filter((stage) => stage !== 'lead' && stage !== 'lost');
 const PAST_SENT: Stage[] = ['sent', 'contract', 'won', 'handed_off'];
 
 /** A cheap assertion for the hot loop (`expect` costs ~30µs a call); fast-check reports the failing sequence. */
