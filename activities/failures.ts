@@ -34,9 +34,7 @@ function permanentFailureOf(error: unknown): WriteRejection | undefined {
   );
   if (sqlState)
     return PERMANENT_CLASSES.has(sqlState.slice(0, 2)) ? { code: `sqlstate_${sqlState}`, detail } : undefined;
-  const name = error instanceof Error ? (error.constructor?.name ?? error.name) : '';
-  if (PERMANENT_JS_ERRORS.has(name) || PERMANENT_JS_ERRORS.has((error as Error)?.name))
-    return { code: `invalid_value`, detail };
+  if (error instanceof Error && PERMANENT_JS_ERRORS.has(error.name)) return { code: 'invalid_value', detail };
   return undefined;
 }
 

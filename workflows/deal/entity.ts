@@ -1,7 +1,6 @@
 import { ApplicationFailure, condition, proxyActivities } from '@temporalio/workflow';
 import type { DealActivities } from '../../activities';
 import { applyEvent, createDeal, explain } from '../../machines/opportunity';
-import { timerFacts } from './deal-facts';
 import { tasksForEvent } from './event-tasks';
 import { WriteLock } from './lock';
 import {
@@ -340,7 +339,7 @@ export class DealEntity {
         position,
         version: state.version,
         stage: state.deal.stage,
-        ownerId: timerFacts(state.deal).ownerId,
+        ownerId: state.deal.context.ownerId,
         company: this.input.company,
         block: state.blocked,
       });
