@@ -93,10 +93,9 @@ describe('a write the database refuses for good', () => {
     );
 
     const started = Date.now();
-    const refused = await api().post(`/v1/opportunities/${id}/events`, {
-      type: 'RECORD_QUALIFICATION',
-      facts: { urgency: 'This quarter' },
-    });
+    const refusedBody = { type: 'RECORD_QUALIFICATION', facts: { urgency: 'This quarter' } };
+    const key = { 'Idempotency-Key': `refused-${id}` };
+    const refused = await api().post(`/v1/opportunities/${id}/events`, refusedBody, key);
     expect(Date.now() - started).toBeLessThan(ANSWER_BOUND_MS);
     expect(refused.status).toBe(422);
     expect(refused.body.code).toBe('write_rejected');
@@ -127,6 +126,12 @@ describe('a write the database refuses for good', () => {
     expect(shown.body.blocked).toMatchObject({ code: `sqlstate_${REFUSED_SQLSTATE}` });
     expect(shown.body.blocked.detail).toContain('RECORD_QUALIFICATION');
     expect(await logOf(id)).toEqual([{ position: 1, version: 0, event_type: 'WRITE_REJECTED' }]);
+    // A client retrying the same request gets the same refusal, and the deal is not blocked twice.
+    const retried = await api().post(`/v1/opportunities/${id}/events`, refusedBody, key);
+    expect(retried.status).toBe(422);
+    expect(retried.body.code).toBe('write_rejected');
+    expect(await logOf(id)).toEqual([{ position: 1, version: 0, event_type: 'WRITE_REJECTED' }]);
+    expect(await openTasks(id, 'write_blocked')).toHaveLength(1);
 
     // Ops see it: a task of their queue, the stuck list, the Temporal UI.
     const tasks = await openTasks(id, 'write_blocked');
