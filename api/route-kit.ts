@@ -6,6 +6,8 @@
 import { Router, type Request, type Response } from 'express';
 import type { ZodObject, ZodType, z } from 'zod';
 import type { Db } from '../db/client';
+import type { Page } from '../db/queries/support';
+import type { Logger } from '../infra/logger';
 import type { UserRole } from '../machines/opportunity';
 import { principalOf, type Principal } from './auth';
 import { DomainError, forbidden } from './errors';
@@ -13,6 +15,7 @@ import { idempotencyKeyOf, withIdempotency, type Reply } from './idempotency';
 import { problemResponse } from './openapi/problems';
 import { documentRoute, toOpenApiPath } from './openapi/registry';
 import { idempotencyKeySchema, ifMatchSchema } from './schemas/common';
+import { pageReply, type RenderOptions } from './routes/pagination';
 import { parse } from './validation';
 
 export interface RouteSpec<
@@ -107,8 +110,21 @@ function document(
   });
 }
 
+/** A GET route answering one page of a list: what the spec says, less the method and the reply. */
+export type ListSpec<P extends ZodObject | undefined, Q extends ZodObject> = Omit<
+  RouteSpec<P, Q, undefined>,
+  'method' | 'success' | 'query'
+> & { query: Q };
+
+/** How a list's rows become items: the page schema, the resource of a row, what the rows are (`users`). */
+export interface ListItems<T, R> extends Partial<Omit<RenderOptions<T, R>, 'logger' | 'kind'>> {
+  schema: ZodType;
+  resource: (row: T) => R;
+  of: string;
+}
+
 /** A router whose routes are validated, authorized, idempotent and documented alike. */
-export function apiRouter(base: string, db: Db) {
+export function apiRouter(base: string, { db, logger }: { db: Db; logger: Logger }) {
   const router = Router();
   function add<
     P extends ZodObject | undefined = undefined,
@@ -153,5 +169,17 @@ export function apiRouter(base: string, db: Db) {
       else res.json(reply.body);
     });
   }
-  return { router, add };
+
+  /** A list route: rows that cannot be shown are left out and named in `skipped`, never failing the page. */
+  function list<P extends ZodObject | undefined, Q extends ZodObject, T, R>(
+    spec: ListSpec<P, Q>,
+    { schema, resource, of, ...render }: ListItems<T, R>,
+    rows: (input: RouteInput<Infer<P>, Infer<Q>, undefined>) => Promise<Page<T>>,
+  ): void {
+    const success = { status: 200, description: `A page of ${of}`, schema };
+    add({ ...spec, method: 'get', success }, (input) =>
+      pageReply(() => rows(input), resource, { logger, kind: of, ...render }),
+    );
+  }
+  return { router, add, list };
 }

@@ -16,7 +16,6 @@ import { apiRouter, type RouteInput } from '../route-kit';
 import { idParams, pageOf, pageQuery } from '../schemas/common';
 import { eventRequestSchema, timelineEntrySchema, type EventRequest } from '../schemas/events';
 import { opportunitySchema } from '../schemas/opportunity';
-import { pageReply } from './pagination';
 
 const eventRequest = documentSchema('EventRequest', eventRequestSchema);
 const eventResult = documentSchema(
@@ -96,7 +95,7 @@ async function sendEvent(deps: AppDeps, { req, principal, params, body, idempote
 
 export function eventRoutes(deps: AppDeps) {
   const { db } = deps;
-  const { router, add } = apiRouter('/v1', db);
+  const { router, add, list } = apiRouter('/v1', deps);
 
   add(
     {
@@ -118,9 +117,8 @@ export function eventRoutes(deps: AppDeps) {
     async (input) => sendEvent(deps, input),
   );
 
-  add(
+  list(
     {
-      method: 'get',
       path: '/opportunities/:id/events',
       summary: "The deal's event timeline",
       description: 'Every accepted event in order with owner, timestamp, stage before and after and next action (E1).',
@@ -128,16 +126,17 @@ export function eventRoutes(deps: AppDeps) {
       roles: ['admin', 'ops', 'rep'],
       params: idParams,
       query: z.strictObject(pageQuery),
-      success: { status: 200, description: 'A page of the timeline', schema: timelinePage },
       errors: [404],
+    },
+    {
+      of: 'timeline events',
+      schema: timelinePage,
+      resource: eventResource,
+      idOf: (row) => `${row.opportunityId}#${row.position}`,
     },
     async ({ principal, params, query }) => {
       await opportunityFor(db, principal, params.id);
-      return pageReply(() => listEvents(db, { opportunityId: params.id, ...query }), eventResource, {
-        logger: deps.logger,
-        kind: 'opportunity event',
-        idOf: (row) => `${params.id}#${row.position}`,
-      });
+      return listEvents(db, { opportunityId: params.id, ...query });
     },
   );
 

@@ -13,7 +13,6 @@ import {
 } from '../metrics/schemas';
 import { iso } from '../resources/unreadable';
 import { apiRouter } from '../route-kit';
-import { pageReply } from './pagination';
 
 export const snapshotResource = (row: MetricSnapshotRow) => ({
   id: row.id,
@@ -29,7 +28,7 @@ const OPS = ['admin', 'ops'] as const;
 
 /** M1: the funnel measures and their snapshots (definitions: machines/opportunity/metrics.ts). */
 export function metricsRoutes({ db, logger }: AppDeps) {
-  const { router, add } = apiRouter('/v1', db);
+  const { router, add, list } = apiRouter('/v1', { db, logger });
 
   add(
     {
@@ -50,9 +49,8 @@ export function metricsRoutes({ db, logger }: AppDeps) {
     },
   );
 
-  add(
+  list(
     {
-      method: 'get',
       path: '/metrics/snapshots',
       summary: 'List metric snapshots, newest first (M1, H1 metric_snapshots)',
       description:
@@ -60,11 +58,9 @@ export function metricsRoutes({ db, logger }: AppDeps) {
       tags: ['Metrics'],
       roles: OPS,
       query: snapshotsQuery,
-      success: { status: 200, description: 'A page of snapshots', schema: snapshotPageSchema },
     },
-    async ({ query }) => {
-      return pageReply(() => listMetricSnapshots(db, query), snapshotResource, { logger, kind: 'metric snapshot' });
-    },
+    { of: 'metric snapshots', schema: snapshotPageSchema, resource: snapshotResource },
+    ({ query }) => listMetricSnapshots(db, query),
   );
 
   add(

@@ -15,12 +15,12 @@ import {
   opportunityPageSchema,
   opportunitySchema,
 } from '../schemas/opportunity';
-import { pageReply } from './pagination';
 
 const FIRST_ACTION_DUE_MS = 2 * 86_400_000;
 const INTERNAL = ['admin', 'ops', 'rep'] as const;
 
-type AddRoute = ReturnType<typeof apiRouter>['add'];
+type Routes = ReturnType<typeof apiRouter>;
+type AddRoute = Routes['add'];
 type Respond = (row: Parameters<typeof opportunityResource>[0]) => ReturnType<typeof opportunityResource>;
 type CreateInput = RouteInput<undefined, undefined, z.infer<typeof createOpportunityBody>>;
 
@@ -55,27 +55,27 @@ async function openLead(deps: AppDeps, { principal, body, idempotencyKey }: Crea
   return { opportunityId, row: rowAsOf(await opportunityFor(deps.db, principal, opportunityId), view) };
 }
 
-function listRoute(deps: AppDeps, add: AddRoute, respond: Respond): void {
-  add(
+function listRoute(deps: AppDeps, list: Routes['list'], respond: Respond): void {
+  list(
     {
-      method: 'get',
       path: '/opportunities',
       summary: 'List opportunities by stage, owner and flags',
       description: 'Keyset pagination: pass `nextCursor` back as `cursor`. A rep sees only its own deals.',
       tags: ['Opportunities'],
       roles: INTERNAL,
       query: listOpportunitiesQuery,
-      success: { status: 200, description: 'A page of opportunities', schema: opportunityPageSchema },
+    },
+    {
+      of: 'opportunities',
+      schema: opportunityPageSchema,
+      resource: respond,
+      unreadable: (_row, item) => item.unreadable ?? [],
     },
     async ({ principal, query }) => {
       const ownerId = principal.role === 'rep' ? principal.userId : query.ownerId;
       if (principal.role === 'rep' && query.ownerId && query.ownerId !== principal.userId)
-        return { body: { items: [], nextCursor: null } };
-      return pageReply(() => listOpportunities(deps.db, { ...query, ownerId }), respond, {
-        logger: deps.logger,
-        kind: 'opportunity',
-        unreadable: (_row, item) => item.unreadable ?? [],
-      });
+        return { items: [], nextCursor: null };
+      return listOpportunities(deps.db, { ...query, ownerId });
     },
   );
 }
@@ -121,9 +121,9 @@ function readRoute(deps: AppDeps, add: AddRoute, respond: Respond): void {
 }
 
 export function opportunityRoutes(deps: AppDeps) {
-  const { router, add } = apiRouter('/v1', deps.db);
+  const { router, add, list } = apiRouter('/v1', deps);
   const respond: Respond = (row) => opportunityResource(row, deps.config);
-  listRoute(deps, add, respond);
+  listRoute(deps, list, respond);
   createRoute(deps, add, respond);
   readRoute(deps, add, respond);
   return router;

@@ -10,7 +10,7 @@ import { pageFrom, pageBody, renderRows } from './pagination';
 
 /** DL1: the deals ops should look at, with why, since when and where to look in Temporal. */
 export function opsRoutes({ db, config, logger }: AppDeps) {
-  const { router, add } = apiRouter('/v1', db);
+  const { router, add } = apiRouter('/v1', { db, logger });
 
   add(
     {

@@ -12,8 +12,8 @@ import { clientParams, linkParams, portalClientSchema, proposalLinkSchema } from
 export const LINK_ACTOR = { id: 'proposal-link', role: 'portal' } as const;
 
 /** `GET /v1/portal/...`: a portal user reads its own client's approved client-safe text (K1). */
-export function portalRoutes({ db }: AppDeps) {
-  const { router, add } = apiRouter('/v1', db);
+export function portalRoutes({ db, logger }: AppDeps) {
+  const { router, add } = apiRouter('/v1', { db, logger });
   add(
     {
       method: 'get',
@@ -39,8 +39,8 @@ export function portalRoutes({ db }: AppDeps) {
 }
 
 /** `GET /p/:token`: the client's proposal link (no token needed; the link is the secret). */
-export function proposalLinkRoutes({ db, deals }: AppDeps) {
-  const { router, add } = apiRouter('', db);
+export function proposalLinkRoutes({ db, deals, logger }: AppDeps) {
+  const { router, add } = apiRouter('', { db, logger });
   add(
     {
       method: 'get',

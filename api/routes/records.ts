@@ -194,7 +194,7 @@ function outputReads(db: Db, add: AddRoute, read: ReadRoute): void {
 
 /** A deal's records: proposal, versions, approvals, contract, client-safe summaries and the eight outputs. */
 export function recordRoutes(deps: AppDeps) {
-  const { router, add } = apiRouter('/v1', deps.db);
+  const { router, add } = apiRouter('/v1', deps);
   const read = dealReader(deps.db, add);
   proposalReads(deps, read);
   approvalAndContractReads(deps, read);

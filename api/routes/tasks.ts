@@ -7,7 +7,6 @@ import { apiRouter } from '../route-kit';
 import { idParams } from '../schemas/common';
 import { listTasksQuery, taskPageSchema, taskSchema } from '../schemas/people';
 import { notFound } from '../errors';
-import { pageReply } from './pagination';
 
 export const taskResource = (t: TaskRow) => ({
   id: t.id,
@@ -24,24 +23,23 @@ export const taskResource = (t: TaskRow) => ({
 const INTERNAL = ['admin', 'ops', 'rep'] as const;
 
 export function taskRoutes({ db, logger }: AppDeps) {
-  const { router, add } = apiRouter('/v1', db);
+  const { router, add, list } = apiRouter('/v1', { db, logger });
 
-  add(
+  list(
     {
-      method: 'get',
       path: '/tasks',
       summary: 'List tasks by deal, owner, status and kind (TK1)',
       description: 'Soonest due first. A rep lists the tasks of its own deals (with `opportunityId`) or its own tasks.',
       tags: ['Tasks'],
       roles: INTERNAL,
       query: listTasksQuery,
-      success: { status: 200, description: 'A page of tasks', schema: taskPageSchema },
       errors: [404],
     },
+    { of: 'tasks', schema: taskPageSchema, resource: taskResource },
     async ({ principal, query }) => {
       if (query.opportunityId) await opportunityFor(db, principal, query.opportunityId);
       const ownerId = principal.role === 'rep' && !query.opportunityId ? principal.userId : query.ownerId;
-      return pageReply(() => listTasks(db, { ...query, ownerId }), taskResource, { logger, kind: 'task' });
+      return listTasks(db, { ...query, ownerId });
     },
   );
 

@@ -13,7 +13,6 @@ import {
   userPageSchema,
   userSchema,
 } from '../schemas/people';
-import { pageReply } from './pagination';
 
 const userResource = (u: UserRow) => ({
   id: u.id,
@@ -34,7 +33,7 @@ function refusedUser(error: unknown): never {
 }
 
 export function userRoutes({ db, logger }: AppDeps) {
-  const { router, add } = apiRouter('/v1', db);
+  const { router, add, list } = apiRouter('/v1', { db, logger });
 
   add(
     {
@@ -56,21 +55,6 @@ export function userRoutes({ db, logger }: AppDeps) {
       }
       const user = await createUser(db, { ...body, clientId: body.clientId ?? null }).catch(refusedUser);
       return { body: userResource(user), headers: { Location: `/v1/users/${user.id}` } };
-    },
-  );
-
-  add(
-    {
-      method: 'get',
-      path: '/users',
-      summary: 'List users',
-      tags: ['Users'],
-      roles: ['admin'],
-      query: listUsersQuery,
-      success: { status: 200, description: 'A page of users', schema: userPageSchema },
-    },
-    async ({ query }) => {
-      return pageReply(() => listUsers(db, query), userResource, { logger, kind: 'user' });
     },
   );
 
@@ -99,6 +83,12 @@ export function userRoutes({ db, logger }: AppDeps) {
         replayBody: { ...resource, token: null, note: 'The token was shown in the first answer only' },
       };
     },
+  );
+
+  list(
+    { path: '/users', summary: 'List users', tags: ['Users'], roles: ['admin'], query: listUsersQuery },
+    { of: 'users', schema: userPageSchema, resource: userResource },
+    ({ query }) => listUsers(db, query),
   );
 
   return router;

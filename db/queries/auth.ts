@@ -2,6 +2,7 @@ import { and, count, eq, isNull, sql } from 'drizzle-orm';
 import type { Db } from '../client';
 import { apiTokens, users, type ApiTokenRow, type UserRole, type UserRow } from '../schema';
 import { keysetQuery, prepared, readPage, selectOne, type Keyset, type Page, type PageRequest } from './support';
+import { filterColumns } from './list-filters';
 
 export type { ApiTokenRow, UserRow };
 
@@ -22,7 +23,7 @@ export async function getUser(db: Db, id: string): Promise<UserRow | null> {
   return (await selectOne(db, users, eq(users.id, id))) ?? null;
 }
 
-const userList = { filters: { role: [users.role, 'user_role'] }, order: [users.id] } satisfies Keyset;
+const userList = { filters: filterColumns(users, 'role'), order: [users.id] } satisfies Keyset;
 
 /** Users in id order with an opaque keyset cursor, optionally of one role. */
 export function listUsers(db: Db, filter: PageRequest & { role?: UserRole }): Promise<Page<UserRow>> {

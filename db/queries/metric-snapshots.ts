@@ -13,6 +13,7 @@ import {
   type Page,
   type PageRequest,
 } from './support';
+import { filterColumns } from './list-filters';
 
 export type { MetricSnapshotRow };
 
@@ -46,7 +47,7 @@ export async function captureFunnelSnapshot(
 }
 
 const snapshotList = {
-  filters: { kind: [metricSnapshots.kind, 'text'] },
+  filters: filterColumns(metricSnapshots, 'kind'),
   // A snapshot is immutable, so its capture time can key the page.
   order: [metricSnapshots.capturedAt, metricSnapshots.id],
   descending: true,

@@ -12,6 +12,7 @@ import {
   type ListRequest,
   type Page,
 } from './support';
+import { filterColumns } from './list-filters';
 
 export type { OpportunityRow };
 
@@ -104,12 +105,7 @@ export async function getOpportunity(db: Db, id: string): Promise<OpportunityRow
 }
 
 const opportunityList = {
-  filters: {
-    stage: [opportunities.stage, 'stage'],
-    ownerId: [opportunities.ownerId, 'text'],
-    overdue: [opportunities.overdue, 'boolean'],
-    dormant: [opportunities.dormant, 'boolean'],
-  },
+  filters: filterColumns(opportunities, 'stage', 'ownerId', 'overdue', 'dormant'),
   order: [opportunities.id],
 } satisfies Keyset;
 

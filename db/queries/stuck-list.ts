@@ -4,6 +4,7 @@ import type { Db } from '../client';
 import { opportunities, type OpportunityRow } from '../schema';
 import { lastActivityAt, lastEventAt } from './deal-activity';
 import { keysetQuery, prepared, readPage, type Keyset, type Page, type PageRequest } from './support';
+import { filterColumns } from './list-filters';
 
 /* DL1: the deals on the stuck list (prepared); machines/opportunity/stuck-reasons.ts says why each is there. */
 
@@ -63,7 +64,7 @@ const stuckColumns = {
 };
 
 const stuckList = {
-  filters: { ownerId: [opportunities.ownerId, 'text'] },
+  filters: filterColumns(opportunities, 'ownerId'),
   /**
    * DL1: open deals that are overdue, paused (follow-up in FOLLOW_UP_STAGES, proposal work in
    * PROPOSAL_WORK_STAGES), dormant, or past their decision deadline, and deals of any stage

@@ -66,8 +66,8 @@ export function toPage<T>(rows: T[], limit: number, positionOf: (row: T) => unkn
 const uuidCursor = z.object({ id: z.uuid() });
 
 /** `column = :name`, or true when the parameter is null: one prepared statement serves every filter. */
-function optionalEquals(column: PgColumn, name: string, type: string): SQL {
-  const value = sql`${sql.placeholder(name)}::${sql.raw(type)}`;
+function optionalEquals(column: PgColumn, name: string): SQL {
+  const value = sql`${sql.placeholder(name)}::${sql.raw(column.getSQLType())}`;
   return sql`(${value} IS NULL OR ${column} = ${value})`;
 }
 
@@ -87,11 +87,11 @@ function afterCursorRow(order: readonly PgColumn[], descending: boolean): SQL {
   return sql`(${after} IS NULL OR (${sql.join([...order], sql`, `)}) ${beyond} (${position}))`;
 }
 
-/** A list's optional equality filters: the column and Postgres type of each request field. */
-export type ListFilters = Record<string, readonly [column: PgColumn, type: string]>;
+/** A list's optional equality filters: the column each request field of that name is compared with. */
+export type ListFilters = Record<string, PgColumn>;
 
 /** The request fields the filters read, typed as their columns. */
-type FilterValues<F extends ListFilters> = { [K in keyof F]?: F[K][0]['_']['data'] };
+type FilterValues<F extends ListFilters> = { [K in keyof F]?: F[K]['_']['data'] };
 
 /** How a list is filtered and paged. */
 export interface Keyset<F extends ListFilters = ListFilters> {
@@ -109,7 +109,7 @@ export type ListRequest<L extends Keyset> = PageRequest & FilterValues<L['filter
 
 /** `rows` as the list's statement: filtered, after the cursor's row, in order, `:limit` of them. */
 export function keysetQuery<Q extends PgSelect>(rows: Q, list: Keyset): Q {
-  const filters = Object.entries(list.filters).map(([field, [column, type]]) => optionalEquals(column, field, type));
+  const filters = Object.entries(list.filters).map(([field, column]) => optionalEquals(column, field));
   const order = list.descending ? list.order.map((column) => desc(column)) : list.order;
   return rows
     .where(and(...filters, list.where, afterCursorRow(list.order, list.descending ?? false)))

@@ -2,6 +2,7 @@ import { and, eq, sql } from 'drizzle-orm';
 import type { Db } from '../client';
 import { tasks, type TaskKind, type TaskRow } from '../schema';
 import { insertIfAbsent, keysetQuery, prepared, readPage, type Keyset, type ListRequest, type Page } from './support';
+import { filterColumns } from './list-filters';
 
 export type { TaskRow };
 
@@ -20,12 +21,7 @@ export async function ensureTask(db: Db, task: NewTask): Promise<boolean> {
 }
 
 const taskList = {
-  filters: {
-    opportunityId: [tasks.opportunityId, 'uuid'],
-    ownerId: [tasks.ownerId, 'text'],
-    status: [tasks.status, 'task_status'],
-    kind: [tasks.kind, 'task_kind'],
-  },
+  filters: filterColumns(tasks, 'opportunityId', 'ownerId', 'status', 'kind'),
   // A task's due date never changes, so it can key the page.
   order: [tasks.dueAt, tasks.id],
 } satisfies Keyset;

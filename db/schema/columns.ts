@@ -32,6 +32,13 @@ export const eventRecordColumns = () => ({
   opportunityId: opportunityRef(),
 });
 
+/** A record a person's event wrote: who recorded it and when. */
+export const recordedByColumns = () => ({
+  ...eventRecordColumns(),
+  recordedBy: text('recorded_by').notNull(),
+  createdAt: createdAt(),
+});
+
 /**
  * Every record the won-deal handoff writes: a unique `key` chosen by the workflow makes a
  * retried or replayed write a no-op (W1), and the deal it came from.

@@ -97,23 +97,17 @@ export const ACTOR_ROLES = [...USER_ROLES, 'system'] as const;
 export type ActorRole = (typeof ACTOR_ROLES)[number];
 export const APPROVER_ROLES = ['admin', 'ops'] as const satisfies readonly ActorRole[];
 
-export const QUALIFICATION_FACTS = [
-  'source',
-  'service_fit',
-  'urgency',
-  'decision_owner',
-  'contact_path',
-  'budget_signal',
-] as const;
+/** The facts each stage's record event gathers: qualification (Q1), discovery (D1), handoff readiness (W2). */
+const FACTS = {
+  qualification: ['source', 'service_fit', 'urgency', 'decision_owner', 'contact_path', 'budget_signal'],
+  discovery: ['discovery_notes', 'pain_points', 'current_lead_flow', 'provider_stack', 'decision_criteria'],
+  handoff: ['contract_state', 'payment_state', 'kickoff_date', 'onboarding_owner', 'launch_blockers'],
+} as const;
+
+export const QUALIFICATION_FACTS = FACTS.qualification;
 export type QualificationFact = (typeof QUALIFICATION_FACTS)[number];
 
-export const DISCOVERY_FACTS = [
-  'discovery_notes',
-  'pain_points',
-  'current_lead_flow',
-  'provider_stack',
-  'decision_criteria',
-] as const;
+export const DISCOVERY_FACTS = FACTS.discovery;
 export type DiscoveryFact = (typeof DISCOVERY_FACTS)[number];
 
 export const PROPOSAL_SECTIONS = ['scope', 'exclusions', 'assumptions', 'integrations', 'timeline', 'pricing'] as const;
@@ -130,13 +124,7 @@ export const EVIDENCE_BOUND_SECTIONS = [
   'expected_improvement',
 ] as const satisfies readonly ProposalSectionKind[];
 
-export const HANDOFF_FACTS = [
-  'contract_state',
-  'payment_state',
-  'kickoff_date',
-  'onboarding_owner',
-  'launch_blockers',
-] as const;
+export const HANDOFF_FACTS = FACTS.handoff;
 
 export const CONTRACT_STATES = ['not_started', 'drafted', 'sent', 'signed', 'cancelled'] as const;
 export type ContractState = (typeof CONTRACT_STATES)[number];
