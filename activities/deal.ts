@@ -4,7 +4,7 @@ import type { Db } from '../db/client';
 import { appendEvent, type NewOpportunityEvent } from '../db/queries/events';
 import { appendEventAndProject } from '../db/queries/record-event';
 import { insertOpportunity, projectOpportunity, setOpportunityFlags } from '../db/queries/opportunities';
-import { ensureTask as ensureTaskRow } from '../db/queries/tasks';
+import { closeTasks, ensureTask as ensureTaskRow, type TaskClosure, type TaskOwner } from '../db/queries/tasks';
 import { recordProposalFollowUp } from '../db/queries/proposals';
 import { inTransaction } from '../db/queries/support';
 import type { DealBlock } from '../workflows/deal/messages';
@@ -34,6 +34,8 @@ export interface RecordDealEventInput {
   attachments?: Record<string, unknown>;
   /** A note of the workflow's own (win-back, dormant recovery): logged, not projected. */
   systemNote?: boolean;
+  /** Open tasks the event closes, in the event's transaction (TK1). */
+  closeTasks?: TaskClosure[];
 }
 
 interface NewDealRecordInput {
@@ -48,13 +50,12 @@ interface NewDealRecordInput {
 }
 
 /** A task a timer opens; its key makes a retry a no-op. */
-interface TaskInput {
+type TaskInput = {
   key: string;
   kind: string;
   title: string;
-  ownerId: string;
   dueAt: string;
-}
+} & TaskOwner;
 
 interface BlockDealInput {
   opportunityId: string;
@@ -109,7 +110,7 @@ async function writeDealEvent(db: Db, input: RecordDealEventInput): Promise<void
   const flags = flagColumnsOf(input.flags, input.blocked ?? null);
   if (input.systemNote) {
     await appendEvent(db, event);
-  } else if (!hasSideRecords(input.eventType)) {
+  } else if (!hasSideRecords(input.eventType) && !input.closeTasks?.length) {
     // Most events write no side records: one statement, where a transaction took four round trips.
     await appendEventAndProject(db, event, {
       ...projectionOf(input.opportunityId, input.version, input.state),
@@ -120,7 +121,10 @@ async function writeDealEvent(db: Db, input: RecordDealEventInput): Promise<void
       const inserted = await appendEvent(tx, event);
       await projectOpportunity(tx, projectionOf(input.opportunityId, input.version, input.state) as never);
       await setOpportunityFlags(tx, { id: input.opportunityId, ...flags });
-      if (inserted) await recordSideRecords(tx, input);
+      if (!inserted) return;
+      await recordSideRecords(tx, input);
+      for (const closure of input.closeTasks ?? [])
+        await closeTasks(tx, input.opportunityId, closure, event.occurredAt);
     });
   }
 }
@@ -193,7 +197,7 @@ function blockingActivities({ db, logger }: ActivityDeps) {
           opportunityId: input.opportunityId,
           kind: 'write_blocked',
           title: `${input.company}: a write was refused (${block.code}) while recording ${block.what}; check the deal and correct the input`,
-          ownerId: 'ops',
+          queue: 'ops',
           dueAt: new Date(block.at),
         });
         await appendEvent(tx, writeRejectedRowOf(input));

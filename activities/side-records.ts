@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { DealEvent, DealEventOf, EventType } from '../machines/opportunity';
+import type { DealEvent, DealEventOf, EventType, SummaryKind } from '../machines/opportunity';
 import type { Db } from '../db/client';
 import type { ApprovalDecision, ApprovalKind } from '../db/schema';
 import { recordApproval } from '../db/queries/approvals';
@@ -14,9 +14,17 @@ import {
   recordProposalTracking,
   recordProposalView,
   reviseSentProposal,
+  revokeProposalLinks,
   submitProposal,
 } from '../db/queries/proposals';
-import { deliveryRecords, recordAuditEvidence, recordCommunication, recordDiscoveryNotes } from '../db/queries/records';
+import {
+  deliveryRecords,
+  latestMessageDraft,
+  MESSAGE_DRAFT_CHANNEL,
+  recordAuditEvidence,
+  recordCommunication,
+  recordDiscoveryNotes,
+} from '../db/queries/records';
 import { ensureTask } from '../db/queries/tasks';
 import { STORED_ATTACHMENTS, type StoredAttachments } from '../machines/opportunity/attachments';
 import type { RecordDealEventInput } from './deal';
@@ -51,17 +59,6 @@ function attachmentsOf<K extends keyof StoredAttachments>(
 const proposalOf = (ctx: Base) =>
   ensureCurrentProposal(ctx.db, { opportunityId: ctx.input.opportunityId, createdBy: ctx.by });
 
-async function draftSummaries(ctx: Base, type: 'SUBMIT_FOR_APPROVAL' | 'APPROVE_CLIENT_SAFE_SUMMARY'): Promise<void> {
-  const summaries = attachmentsOf(ctx.input, type)?.summaries ?? [];
-  for (const summary of summaries) {
-    await upsertClientSafeSummary(ctx.db, {
-      opportunityId: ctx.input.opportunityId,
-      ...summary,
-      visibility: 'client_safe',
-    });
-  }
-}
-
 const decide =
   (kind: ApprovalKind, decision: ApprovalDecision) =>
   async (ctx: Base): Promise<void> => {
@@ -79,6 +76,11 @@ const decide =
       decision,
       approvedBy: ctx.by,
       note,
+      // The client-safe approval stamps exactly the summaries it names (AP1).
+      summaryKinds:
+        ctx.event.type === 'APPROVE_CLIENT_SAFE_SUMMARY'
+          ? (Object.keys(ctx.event.summaries) as SummaryKind[])
+          : undefined,
     });
   };
 
@@ -102,25 +104,50 @@ const WRITERS: { [T in EventType]?: Writer<T> } = {
   SUBMIT_FOR_APPROVAL: async (ctx) => {
     const proposal = await proposalOf(ctx);
     await submitProposal(ctx.db, { proposalId: proposal.id, submittedBy: ctx.by, submittedAt: ctx.at });
-    await draftSummaries(ctx, 'SUBMIT_FOR_APPROVAL');
+  },
+  RECORD_CLIENT_SAFE_SUMMARY: async (ctx) => {
+    const draft = attachmentsOf(ctx.input, 'RECORD_CLIENT_SAFE_SUMMARY');
+    if (!draft) return;
+    await upsertClientSafeSummary(ctx.db, {
+      opportunityId: ctx.input.opportunityId,
+      kind: ctx.event.kind,
+      body: draft.body,
+      visibility: 'client_safe',
+    });
+  },
+  RECORD_PROPOSAL_MESSAGE: async (ctx) => {
+    const draft = attachmentsOf(ctx.input, 'RECORD_PROPOSAL_MESSAGE');
+    if (!draft) return;
+    await recordCommunication(ctx.db, {
+      key: `${ctx.input.key}:message-draft`,
+      opportunityId: ctx.input.opportunityId,
+      channel: MESSAGE_DRAFT_CHANNEL,
+      direction: 'outbound',
+      subject: draft.subject ?? null,
+      body: draft.body,
+      visibility: 'internal',
+      occurredAt: ctx.at,
+      createdBy: ctx.by,
+    });
   },
   APPROVE: decide('proposal', 'approved'),
   REJECT: decide('proposal', 'rejected'),
-  APPROVE_CLIENT_SAFE_SUMMARY: async (ctx) => {
-    await draftSummaries(ctx, 'APPROVE_CLIENT_SAFE_SUMMARY');
-    // Stamps the deal's client-safe summaries at their current versions (K1).
-    await decide('client_safe_summary', 'approved')(ctx);
-  },
+  // Stamps the summaries it names at their current versions (K1).
+  APPROVE_CLIENT_SAFE_SUMMARY: decide('client_safe_summary', 'approved'),
   SEND_PROPOSAL: async (ctx) => {
     const sent = attachmentsOf(ctx.input, 'SEND_PROPOSAL');
     const proposal = await proposalOf(ctx);
+    // The message goes out as it was approved with the summaries; without a draft, a plain line.
+    const draft = ctx.input.state.context.proposal.message
+      ? await latestMessageDraft(ctx.db, ctx.input.opportunityId)
+      : null;
     const message = await recordCommunication(ctx.db, {
       key: `${ctx.input.key}:communication`,
       opportunityId: ctx.input.opportunityId,
       channel: 'proposal_link',
       direction: 'outbound',
-      subject: sent?.message?.subject ?? `Proposal v${proposal.version}`,
-      body: sent?.message?.body ?? `Proposal v${proposal.version} sent with its link`,
+      subject: draft?.subject ?? `Proposal v${proposal.version}`,
+      body: draft?.body ?? `Proposal v${proposal.version} sent with its link`,
       visibility: 'client_safe',
       occurredAt: ctx.at,
       createdBy: ctx.by,
@@ -148,6 +175,7 @@ const WRITERS: { [T in EventType]?: Writer<T> } = {
     const proposal = await getCurrentProposal(ctx.db, ctx.input.opportunityId);
     if (proposal) await recordProposalTracking(ctx.db, proposal.id, { objection: ctx.event.summary });
   },
+  MARK_LOST: (ctx) => revokeProposalLinks(ctx.db, ctx.input.opportunityId, ctx.at),
   REVISE_PROPOSAL: async (ctx) => {
     const current = await getCurrentProposal(ctx.db, ctx.input.opportunityId);
     const next = current ? await reviseSentProposal(ctx.db, { proposalId: current.id, createdBy: ctx.by }) : null;

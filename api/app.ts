@@ -16,6 +16,7 @@ import { opportunityRoutes } from './routes/opportunities';
 import { failedAuthThrottle, rateLimitPerToken } from './rate-limit';
 import { docsRoutes } from './routes/docs';
 import { eventRoutes } from './routes/events';
+import { gateRoutes } from './routes/gates';
 import { portalRoutes, proposalLinkRoutes } from './routes/portal';
 import { recordRoutes } from './routes/records';
 import { taskRoutes } from './routes/tasks';
@@ -79,6 +80,7 @@ export function createApp(deps: AppDeps): Express {
   v1.use(portalRoutes(deps));
   v1.use(metricsRoutes(deps));
   v1.use(opsRoutes(deps));
+  v1.use(gateRoutes(deps));
   app.use('/v1', v1);
 
   app.use((req, _res, next) => next(new DomainError('not_found', 404, `No route for ${req.method} ${req.path}`)));

@@ -1,4 +1,4 @@
-import type { DealState } from '../../machines/opportunity';
+import { proposalAuthors, SUMMARY_KINDS, type DealState } from '../../machines/opportunity';
 import type {
   ApprovalRow,
   ClientSafeSummaryRow,
@@ -121,8 +121,14 @@ export function approvalStateResource(deal: DealState, approvals: ApprovalRow[])
       approved: p.clientSafeSummaryApprovedBy !== null,
       approvedBy: p.clientSafeSummaryApprovedBy,
       approvedAt: p.clientSafeSummaryApprovedAt,
-      summaryId: p.clientSafeSummaryId,
+      summaries: p.approvedSummaries,
+      message: p.approvedMessage,
     },
+    drafts: {
+      summaries: Object.fromEntries(SUMMARY_KINDS.map((kind) => [kind, p.summaries[kind]?.revision ?? null])),
+      message: p.message?.revision ?? null,
+    },
+    authors: proposalAuthors(deal.context),
     rejections: p.rejections,
     decisions: approvals.map(approvalResource),
   };

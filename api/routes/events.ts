@@ -104,7 +104,7 @@ export function eventRoutes(deps: AppDeps) {
       summary: 'Send one machine event to the deal (a transition or a fact)',
       description:
         'The body is one machine event without `actor` and `at` (taken from the token and the clock) plus its `attachments`. ' +
-        'A refused move answers 409 with every unmet gate in `unmetGates`; `If-Match: "<version>"` answers 412 when stale. ' +
+        'A refused move answers 409 with every unmet gate in `unmetGates` (`stage` first when the event is not valid in the deal\'s stage; every code is explained by `GET /v1/gates`); `If-Match: "<version>"` answers 412 when stale. ' +
         'SEND_PROPOSAL answers with the client link once.',
       tags: ['Events'],
       roles: ['admin', 'ops', 'rep'],

@@ -80,7 +80,14 @@ export const problemSchema = z
     code: z.string(),
     instance: z.string(),
     errors: z.array(fieldErrorSchema).optional(),
-    unmetGates: z.array(z.enum(GATE_CODES as [string, ...string[]])).optional(),
+    unmetGates: z
+      .array(z.enum(GATE_CODES as [string, ...string[]]))
+      .optional()
+      .meta({
+        description:
+          'A refused move: every gate it fails, `stage` first when the event is not valid in the deal’s stage. ' +
+          '`GET /v1/gates` lists every code with its requirement, the moves it guards, what satisfies it and what records it.',
+      }),
     stage: z.string().optional(),
     currentVersion: z.int().optional(),
   })

@@ -5,7 +5,7 @@
  * protected field is refused by name.
  */
 import { z } from 'zod';
-import { eventSchemas, type EventType } from '../../machines/opportunity';
+import { eventSchemas, INDIRECT_EVENTS, type EventType } from '../../machines/opportunity';
 import {
   CLIENT_ATTACHMENTS,
   REQUIRED_ATTACHMENTS,
@@ -14,9 +14,6 @@ import {
 import { isoDateTime, nullableIso } from './common';
 
 const dealEventSchema = eventSchemas().dealEvent;
-
-/** Events only the system sends: the workflow completes handoffs, proposal links record views. */
-const SYSTEM_ONLY_EVENTS = ['COMPLETE_HANDOFF', 'RECORD_VIEW'] as const satisfies readonly EventType[];
 
 type EventObject = (typeof dealEventSchema.options)[number];
 const typeOf = (schema: EventObject): EventType => schema.shape.type.value;
@@ -31,9 +28,7 @@ function requestBodyFor(schema: EventObject) {
 }
 
 /** The events a caller may send. */
-const callerEvents = dealEventSchema.options.filter(
-  (s) => !(SYSTEM_ONLY_EVENTS as readonly string[]).includes(typeOf(s)),
-);
+const callerEvents = dealEventSchema.options.filter((s) => !(INDIRECT_EVENTS as readonly string[]).includes(typeOf(s)));
 
 export const eventRequestSchema = z
   .discriminatedUnion('type', callerEvents.map(requestBodyFor) as unknown as [z.ZodObject, ...z.ZodObject[]])

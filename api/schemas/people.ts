@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { safeText, TASK_KINDS, USER_ROLES } from '../../machines/opportunity';
+import { safeText, TASK_CLOSE_REASONS, TASK_KINDS, TASK_QUEUES, USER_ROLES } from '../../machines/opportunity';
 import { TASK_STATUSES } from '../../db/schema/enums';
 import { documentSchema } from '../openapi/registry';
 import { isoDateTime, nullableIso, ownerIdField, pageOf, pageQuery, uuidExample } from './common';
@@ -66,17 +66,25 @@ export const taskSchema = documentSchema(
     opportunityId: z.uuid(),
     kind: z.enum(TASK_KINDS),
     title: z.string(),
-    ownerId: z.string(),
+    ownerId: z.string().nullable().meta({ description: 'The person it belongs to; null while it waits in `queue`' }),
+    queue: z.enum(TASK_QUEUES).nullable().meta({ description: 'The named queue it waits in (`ops`), if any' }),
     dueAt: isoDateTime,
     status: z.enum(TASK_STATUSES),
     createdAt: isoDateTime,
     completedAt: nullableIso,
+    closedReason: z
+      .enum(TASK_CLOSE_REASONS)
+      .nullable()
+      .meta({ description: 'Why it closed: `completed` by a person, or no longer needed (superseded, deal lost, …)' }),
+    closedNote: z.string().nullable(),
+    closedBy: z.string().nullable().meta({ description: 'Who completed it, or whose event closed it' }),
   }),
 );
 export const taskPageSchema = documentSchema('TaskPage', pageOf(taskSchema));
 export const listTasksQuery = z.strictObject({
   opportunityId: z.uuid().optional(),
   ownerId: ownerIdField.optional(),
+  queue: z.enum(TASK_QUEUES).optional(),
   status: z.enum(TASK_STATUSES).optional(),
   kind: z.enum(TASK_KINDS).optional(),
   ...pageQuery,

@@ -96,8 +96,24 @@ export const approvalStateSchema = documentSchema(
       approved: z.boolean(),
       approvedBy: z.string().nullable(),
       approvedAt: nullableIso,
-      summaryId: z.string().nullable(),
+      summaries: z
+        .partialRecord(z.enum(SUMMARY_KINDS), z.int())
+        .nullable()
+        .meta({ description: 'The revision of each summary the approval covers' }),
+      message: z.int().nullable().meta({ description: 'The revision of the proposal message the approval covers' }),
     }),
+    drafts: z
+      .object({
+        summaries: z.record(z.enum(SUMMARY_KINDS), z.int().nullable()),
+        message: z.int().nullable(),
+      })
+      .meta({
+        description:
+          'The current revision of each client-safe text (null: not drafted). APPROVE_CLIENT_SAFE_SUMMARY names these.',
+      }),
+    authors: z
+      .array(z.string())
+      .meta({ description: 'Who wrote the current sections, summaries and message: none of them may approve (AP1)' }),
     rejections: z.array(z.object({ version: z.int(), reason: z.string(), at: isoDateTime, by: z.string() })),
     decisions: z.array(approvalDecisionSchema),
   }),

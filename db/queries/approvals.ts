@@ -7,6 +7,7 @@ import {
   type ApprovalKind,
   type ApprovalRow,
   type ProposalRow,
+  type SummaryKind,
 } from '../schema';
 import { stampSummaries } from './client-safe-summaries';
 import { stampClientSafeContent } from './proposal-content';
@@ -23,6 +24,8 @@ export interface NewApproval {
   decision: ApprovalDecision;
   approvedBy: string;
   note?: string | null;
+  /** The client-safe summaries a `client_safe_summary` approval covers (not stored on the approval row). */
+  summaryKinds?: SummaryKind[];
 }
 
 /**
@@ -35,17 +38,23 @@ export async function recordApproval(db: Db, input: NewApproval): Promise<Approv
   return inTransaction(db, async (tx) => {
     const proposal = await getProposal(tx, input.proposalId);
     if (!proposal) throw new Error(`proposal ${input.proposalId} not found`);
-    const created = await insertIfAbsent(tx, approvals, { ...input, proposalVersion: proposal.version }, approvals.key);
+    const { summaryKinds, ...row } = input;
+    const created = await insertIfAbsent(tx, approvals, { ...row, proposalVersion: proposal.version }, approvals.key);
     if (!created) return (await selectOne(tx, approvals, eq(approvals.key, input.key)))!;
-    await applyDecision(tx, proposal, created);
+    await applyDecision(tx, proposal, created, summaryKinds ?? []);
     return created;
   });
 }
 
-async function applyDecision(db: Db, proposal: ProposalRow, approval: ApprovalRow): Promise<void> {
+async function applyDecision(
+  db: Db,
+  proposal: ProposalRow,
+  approval: ApprovalRow,
+  summaryKinds: SummaryKind[],
+): Promise<void> {
   const approved = approval.decision === 'approved';
   if (approval.kind === 'client_safe_summary') {
-    if (approved) await stampSummaries(db, proposal.opportunityId, approval.approvedBy);
+    if (approved) await stampSummaries(db, proposal.opportunityId, approval.approvedBy, summaryKinds);
     return;
   }
   if (!approved) {

@@ -1,4 +1,4 @@
-import { and, asc, eq, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../client';
 import { clientSafeSummaries, type ClientSafeSummaryRow, type SummaryKind, type Visibility } from '../schema';
 import { selectAll, upsertApprovableText } from './support';
@@ -18,12 +18,24 @@ export function upsertClientSafeSummary(
   });
 }
 
-/** Approves the deal's client-safe summaries at their current versions; returns how many. */
-export async function stampSummaries(db: Db, opportunityId: string, approvedBy: string): Promise<number> {
+/** Approves the named client-safe summaries of a deal at their current versions; returns how many. */
+export async function stampSummaries(
+  db: Db,
+  opportunityId: string,
+  approvedBy: string,
+  kinds: SummaryKind[],
+): Promise<number> {
+  if (kinds.length === 0) return 0;
   const stamped = await db
     .update(clientSafeSummaries)
     .set({ approvedBy, approvedAt: sql`now()`, approvedVersion: sql`${clientSafeSummaries.version}` })
-    .where(and(eq(clientSafeSummaries.opportunityId, opportunityId), eq(clientSafeSummaries.visibility, 'client_safe')))
+    .where(
+      and(
+        eq(clientSafeSummaries.opportunityId, opportunityId),
+        eq(clientSafeSummaries.visibility, 'client_safe'),
+        inArray(clientSafeSummaries.kind, kinds),
+      ),
+    )
     .returning({ id: clientSafeSummaries.id });
   return stamped.length;
 }

@@ -162,6 +162,14 @@ export async function recordProposalView(
   });
 }
 
+/** A lost deal's proposal link stops working (it answers 410); a reactivated deal sends a new one. */
+export async function revokeProposalLinks(db: Db, opportunityId: string, at: Date): Promise<void> {
+  await db
+    .update(proposals)
+    .set({ linkRevokedAt: at })
+    .where(and(eq(proposals.opportunityId, opportunityId), isNull(proposals.linkRevokedAt)));
+}
+
 function liveLink(linkTokenHash: string): SQL {
   return and(
     eq(proposals.linkTokenHash, linkTokenHash),

@@ -1,4 +1,4 @@
-import { asc, eq } from 'drizzle-orm';
+import { and, asc, desc, eq } from 'drizzle-orm';
 import type { DiscoveryFact } from '../../machines/opportunity/vocabulary';
 import type { Db } from '../client';
 import {
@@ -69,6 +69,20 @@ export function recordCommunication(
   },
 ): Promise<CommunicationRow> {
   return insertOnceByKey(db, communications, input);
+}
+
+/** The channel of a drafted proposal message: internal until the proposal is sent with it. */
+export const MESSAGE_DRAFT_CHANNEL = 'proposal_message_draft';
+
+/** The latest drafted proposal message of a deal, if any. */
+export async function latestMessageDraft(db: Db, opportunityId: string): Promise<CommunicationRow | null> {
+  const [row] = await db
+    .select()
+    .from(communications)
+    .where(and(eq(communications.opportunityId, opportunityId), eq(communications.channel, MESSAGE_DRAFT_CHANNEL)))
+    .orderBy(desc(communications.occurredAt), desc(communications.createdAt))
+    .limit(1);
+  return row ?? null;
 }
 
 export function listDiscoveryNotes(db: Db, opportunityId: string): Promise<DiscoveryNoteRow[]> {

@@ -73,7 +73,7 @@ const stuckList = {
   where: sql`(${opportunities.blockedCode} IS NOT NULL OR (${opportunities.stage} NOT IN ('won', 'handed_off', 'lost') AND (${opportunities.overdue} OR ${opportunities.dormant}
     OR (${opportunities.stage} IN (${sqlList(FOLLOW_UP_STAGES)}) AND cardinality(${opportunities.followUpPauseReasons}) > 0)
     OR (${opportunities.stage} IN (${sqlList(PROPOSAL_WORK_STAGES)}) AND cardinality(${opportunities.proposalPauseReasons}) > 0)
-    OR ${opportunities.decisionDeadline} <= now())))`,
+    OR (${opportunities.stage} = 'sent' AND ${opportunities.decisionDeadline} <= now()))))`,
   order: [opportunities.id],
 } satisfies Keyset;
 

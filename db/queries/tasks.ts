@@ -1,19 +1,22 @@
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNotNull, sql } from 'drizzle-orm';
 import type { Db } from '../client';
-import { tasks, type TaskKind, type TaskRow } from '../schema';
+import type { TaskClosure } from '../../machines/opportunity/vocabulary';
+import { tasks, type TaskKind, type TaskQueue, type TaskRow } from '../schema';
 import { insertIfAbsent, keysetQuery, prepared, readPage, type Keyset, type ListRequest, type Page } from './support';
 import { filterColumns } from './list-filters';
 
-export type { TaskRow };
+export type { TaskClosure, TaskRow };
 
-export interface NewTask {
+/** Who a task belongs to: a person, or a named queue until someone takes it. */
+export type TaskOwner = { ownerId: string; queue?: null } | { ownerId?: null; queue: TaskQueue };
+
+export type NewTask = {
   key: string;
   opportunityId: string;
   kind: TaskKind;
   title: string;
-  ownerId: string;
   dueAt: Date;
-}
+} & TaskOwner;
 
 /** Creates the task once per key (TK1); returns whether this call created it. */
 export async function ensureTask(db: Db, task: NewTask): Promise<boolean> {
@@ -21,37 +24,50 @@ export async function ensureTask(db: Db, task: NewTask): Promise<boolean> {
 }
 
 const taskList = {
-  filters: filterColumns(tasks, 'opportunityId', 'ownerId', 'status', 'kind'),
+  filters: filterColumns(tasks, 'opportunityId', 'ownerId', 'queue', 'status', 'kind'),
   // A task's due date never changes, so it can key the page.
   order: [tasks.dueAt, tasks.id],
 } satisfies Keyset;
 
 export type TaskFilter = ListRequest<typeof taskList>;
 
-/** Tasks by deal, owner, status and kind, soonest due first, with an opaque keyset cursor (prepared). */
+/** Tasks by deal, owner, queue, status and kind, soonest due first, with an opaque keyset cursor (prepared). */
 export function listTasks(db: Db, filter: TaskFilter): Promise<Page<TaskRow>> {
   const statement = prepared(db, 'tasks_list', (d) => keysetQuery(d.select().from(tasks).$dynamic(), taskList));
   return readPage(statement, taskList, filter);
 }
 
-/** Marks an open task done; returns whether it was open. */
-export async function completeTask(db: Db, id: string): Promise<boolean> {
-  const done = await db
+/** Closes the deal's open tasks a closure names; returns how many. */
+export async function closeTasks(db: Db, opportunityId: string, closure: TaskClosure, at: Date): Promise<number> {
+  const which = [
+    eq(tasks.opportunityId, opportunityId),
+    eq(tasks.status, 'open'),
+    closure.taskId !== undefined ? eq(tasks.id, closure.taskId) : undefined,
+    closure.kinds !== undefined ? inArray(tasks.kind, [...closure.kinds]) : undefined,
+  ];
+  const closed = await db
     .update(tasks)
-    .set({ status: 'done', completedAt: sql`now()` })
-    .where(and(eq(tasks.id, id), eq(tasks.status, 'open')))
+    .set({
+      status: closure.status,
+      completedAt: at,
+      closedReason: closure.reason,
+      closedNote: closure.note ?? null,
+      closedBy: closure.closedBy,
+      ownerId: sql`coalesce(${tasks.ownerId}, ${closure.closedBy})`,
+    })
+    .where(and(...which))
     .returning({ id: tasks.id });
-  return done.length > 0;
+  return closed.length;
 }
 
-/** Cancels a deal's open tasks of one kind (a resumed pause, a sent reminder); returns how many. */
-export async function cancelOpenTasks(db: Db, which: { opportunityId: string; kind: TaskKind }): Promise<number> {
-  const cancelled = await db
+/** A person takes a queued open task: it becomes theirs and stays listed in its queue. */
+export async function claimTask(db: Db, id: string, userId: string): Promise<TaskRow | null> {
+  const [row] = await db
     .update(tasks)
-    .set({ status: 'cancelled', completedAt: sql`now()` })
-    .where(and(eq(tasks.opportunityId, which.opportunityId), eq(tasks.kind, which.kind), eq(tasks.status, 'open')))
-    .returning({ id: tasks.id });
-  return cancelled.length;
+    .set({ ownerId: userId })
+    .where(and(eq(tasks.id, id), eq(tasks.status, 'open'), isNotNull(tasks.queue)))
+    .returning();
+  return row ?? null;
 }
 
 export async function getTask(db: Db, id: string): Promise<TaskRow | null> {

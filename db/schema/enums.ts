@@ -12,7 +12,14 @@ import {
   VISIBILITIES,
 } from '../../machines/opportunity/vocabulary';
 
-export type { SummaryKind, TaskKind, UserRole, Visibility } from '../../machines/opportunity/vocabulary';
+export type {
+  SummaryKind,
+  TaskCloseReason,
+  TaskKind,
+  TaskQueue,
+  UserRole,
+  Visibility,
+} from '../../machines/opportunity/vocabulary';
 
 /*
  * Database enums. Lists that belong to the public vocabulary are imported from it; the

@@ -1,8 +1,13 @@
-import { index, pgTable, text } from 'drizzle-orm/pg-core';
+import { sql } from 'drizzle-orm';
+import { check, index, pgTable, text } from 'drizzle-orm/pg-core';
 import { createdAt, id, opportunityRef, tz } from './columns';
 import { taskKindEnum, taskStatusEnum } from './enums';
 
-/** TK1: a task for every promised follow-up, review, contract step and handoff; `key` makes creation idempotent. */
+/**
+ * TK1: a task for every promised follow-up, review, contract step and handoff; `key` makes creation
+ * idempotent. Owned by a person, or waiting in a named queue (`ops`) until someone takes it. A task
+ * closes with a reason: done by a person, or no longer needed (closed by the deal's workflow).
+ */
 export const tasks = pgTable(
   'tasks',
   {
@@ -11,16 +16,22 @@ export const tasks = pgTable(
     opportunityId: opportunityRef(),
     kind: taskKindEnum('kind').notNull(),
     title: text('title').notNull(),
-    ownerId: text('owner_id').notNull(),
+    ownerId: text('owner_id'),
+    queue: text('queue'),
     dueAt: tz('due_at').notNull(),
     status: taskStatusEnum('status').notNull().default('open'),
     createdAt: createdAt(),
     completedAt: tz('completed_at'),
+    closedReason: text('closed_reason'),
+    closedNote: text('closed_note'),
+    closedBy: text('closed_by'),
   },
   (t) => [
     index('tasks_opportunity_idx').on(t.opportunityId, t.kind, t.status),
     index('tasks_owner_due_idx').on(t.ownerId, t.status, t.dueAt, t.id),
+    index('tasks_queue_due_idx').on(t.queue, t.status, t.dueAt, t.id),
     index('tasks_due_idx').on(t.dueAt, t.id),
+    check('tasks_owner_or_queue', sql`${t.ownerId} IS NOT NULL OR ${t.queue} IS NOT NULL`),
   ],
 );
 export type TaskRow = typeof tasks.$inferSelect;

@@ -9,9 +9,9 @@ import { followUpPauseReasons, proposalPauseReasons, type CreateDealInput, type 
 import { parseDealEvent, type DealEvent, type EventIssue } from './events';
 import { GATE_CHECKS, type GuardedGate } from './gates';
 import { dealMachine, type DealStateValue } from './machine';
-import { FORWARD_EVENT, moveFor, type Move } from './moves';
+import { FORWARD_EVENT, moveFor, movesOf, type Move } from './moves';
 import {
-  EVENT_TYPES,
+  CALLER_EVENTS,
   STAGES,
   type EventType,
   type FollowUpPauseReason,
@@ -38,13 +38,16 @@ export interface Explanation {
     followUp: { paused: boolean; reasons: FollowUpPauseReason[] };
     proposalWork: { paused: boolean; reasons: ProposalPauseReason[] };
   };
-  /** Events whose context-dependent gates are all met now. */
+  /** Events a person may send now: their context-dependent gates are all met (system events are never listed). */
   allowedEvents: EventType[];
-  /** Every other event with its unmet context gates (`stage` when not valid in this stage). */
+  /** Every other event a person sends, with its unmet context gates (`stage` first when not valid in this stage). */
   refusedEvents: Partial<Record<EventType, GateCode[]>>;
   /** The forward stage of the happy path (`lead` from `lost`, `null` once handed off). */
   nextStage: Stage | null;
-  /** Unmet context gates of the move to `nextStage`. */
+  /**
+   * What the move to `nextStage` still needs: its unmet context gates, then the gates its event must
+   * satisfy itself (e.g. `next_action`: a stage change brings its own next action, E1).
+   */
   nextStageGates: GateCode[];
 }
 
@@ -95,11 +98,30 @@ const unmet = (codes: readonly GuardedGate[], context: DealContext, event: DealE
   ...new Set(codes.filter((code) => !GATE_CHECKS[code](context, event))),
 ];
 
-/** Every unmet gate of `event` in `stage` (context and payload), or `['stage']` when it is not valid there. */
+/**
+ * Every unmet gate of `event` in `stage` (context and payload). An event not valid in this stage
+ * names `stage` first, then whatever else its moves elsewhere would still refuse, so a caller
+ * learns everything that stands in the way at once.
+ */
 export function unmetGates(state: DealState, event: DealEvent): GateCode[] {
   const move = moveFor(event.type, state.stage);
-  if (!move) return ['stage'];
-  return unmet([...move.gates, ...move.payloadGates], state.context, event);
+  if (move) return unmet([...move.gates, ...move.payloadGates], state.context, event);
+  const elsewhere = movesOf(event.type).flatMap((m) => [...m.gates, ...m.payloadGates]);
+  return ['stage', ...unmet(elsewhere, state.context, event)];
+}
+
+/** `unmetGates` from the context alone, for `explain` (payload gates are the event's to meet). */
+function unmetFromContext(state: DealState, type: EventType): GateCode[] {
+  const move = moveFor(type, state.stage);
+  if (move) return unmet(move.gates, state.context, null);
+  return [
+    'stage',
+    ...unmet(
+      movesOf(type).flatMap((m) => m.gates),
+      state.context,
+      null,
+    ),
+  ];
 }
 
 /**
@@ -156,9 +178,8 @@ export function explain(state: DealState): Explanation {
   const { stage, context } = state;
   const allowedEvents: EventType[] = [];
   const refusedEvents: Partial<Record<EventType, GateCode[]>> = {};
-  for (const type of EVENT_TYPES) {
-    const move = moveFor(type, stage);
-    const gates = move ? unmet(move.gates, context, null) : (['stage'] as GateCode[]);
+  for (const type of CALLER_EVENTS) {
+    const gates = unmetFromContext(state, type);
     if (gates.length === 0) allowedEvents.push(type);
     else refusedEvents[type] = gates;
   }
@@ -175,7 +196,9 @@ export function explain(state: DealState): Explanation {
     allowedEvents,
     refusedEvents,
     nextStage: forwardMove?.to ?? null,
-    nextStageGates: forwardMove ? unmet(forwardMove.gates, context, null) : [],
+    nextStageGates: forwardMove
+      ? [...new Set([...unmet(forwardMove.gates, context, null), ...forwardMove.payloadGates])]
+      : [],
   };
 }
 

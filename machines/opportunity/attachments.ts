@@ -78,14 +78,6 @@ const lineItemsSchema = z
 /** A URL a caller gives: the URL format, and like every string no control characters or lone surrogates. */
 const urlSchema = z.url().max(2_000).superRefine(safeTextCheck(false));
 
-const summaryDraftSchema = z.strictObject({
-  kind: z.enum(SUMMARY_KINDS),
-  body: text(5_000),
-});
-const summaryDrafts = z.strictObject({
-  summaries: z.array(summaryDraftSchema).min(1).max(SUMMARY_KINDS.length).optional(),
-});
-
 /** What a caller may attach, per event type. Event types not listed take no attachments. */
 export const CLIENT_ATTACHMENTS = {
   RECORD_PROPOSAL_SECTION: z
@@ -103,26 +95,29 @@ export const CLIENT_ATTACHMENTS = {
       },
     }),
   RECORD_AUDIT_EVIDENCE: z.strictObject({ kind: line(100).optional(), sourceUrl: urlSchema.optional() }),
-  SUBMIT_FOR_APPROVAL: summaryDrafts.meta({
-    example: { summaries: [{ kind: 'audit_findings', body: 'About a third of after-hours calls go unanswered.' }] },
-  }),
-  APPROVE_CLIENT_SAFE_SUMMARY: summaryDrafts,
+  RECORD_CLIENT_SAFE_SUMMARY: z
+    .strictObject({ body: text(5_000) })
+    .meta({ example: { body: 'About a third of after-hours calls go unanswered.' } }),
+  RECORD_PROPOSAL_MESSAGE: z
+    .strictObject({ subject: text(200).optional(), body: text(5_000) })
+    .meta({ example: { subject: 'Your proposal', body: 'Here is the proposal we discussed on Tuesday.' } }),
   APPROVE: z.strictObject({ note: text(2_000).optional() }),
-  SEND_PROPOSAL: z.strictObject({
-    message: z.strictObject({ subject: text(200).optional(), body: text(5_000) }).optional(),
-  }),
 } satisfies Partial<Record<EventType, z.ZodType>>;
 export type ClientAttachmentType = keyof typeof CLIENT_ATTACHMENTS;
 
 /** Attachments a caller must send with these events. */
-export const REQUIRED_ATTACHMENTS: readonly ClientAttachmentType[] = ['RECORD_PROPOSAL_SECTION'];
+export const REQUIRED_ATTACHMENTS: readonly ClientAttachmentType[] = [
+  'RECORD_PROPOSAL_SECTION',
+  'RECORD_CLIENT_SAFE_SUMMARY',
+  'RECORD_PROPOSAL_MESSAGE',
+];
 
 const tokenHash = z.string().regex(/^[0-9a-f]{64}$/);
 
 /** What `recordSideRecords` reads: the client's attachments plus what the API adds. */
 export const STORED_ATTACHMENTS = {
   ...CLIENT_ATTACHMENTS,
-  SEND_PROPOSAL: CLIENT_ATTACHMENTS.SEND_PROPOSAL.extend({ linkTokenHash: tokenHash }),
+  SEND_PROPOSAL: z.strictObject({ linkTokenHash: tokenHash }),
   RECORD_VIEW: z.strictObject({ linkTokenHash: tokenHash, viewedAt: eventSchemas().isoDateTime }),
 } satisfies Partial<Record<EventType, z.ZodType>>;
 export type StoredAttachments = { [K in keyof typeof STORED_ATTACHMENTS]: z.infer<(typeof STORED_ATTACHMENTS)[K]> };

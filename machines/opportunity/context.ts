@@ -5,9 +5,12 @@
  */
 import {
   DISCOVERY_FACTS,
+  FOLLOW_UP_STAGES,
   HANDOFF_RECORDS,
   PROPOSAL_SECTION_KINDS,
+  PROPOSAL_WORK_STAGES,
   QUALIFICATION_FACTS,
+  SUMMARY_KINDS,
   type ConsentState,
   type ContractState,
   type DiscoveryFact,
@@ -19,6 +22,8 @@ import {
   type ProposalPauseReason,
   type ProposalSectionKind,
   type QualificationFact,
+  type Stage,
+  type SummaryKind,
 } from './vocabulary';
 
 export interface NextAction {
@@ -39,6 +44,13 @@ export interface ProposalSectionRecord {
   sectionId: string | null;
   /** The proposal version the section was recorded for. */
   version: number;
+  recordedAt: string;
+  recordedBy: string;
+}
+
+/** A client-safe text draft (a summary, the proposal message): its text is in the database; `revision` grows with every edit. */
+export interface SummaryDraft {
+  revision: number;
   recordedAt: string;
   recordedBy: string;
 }
@@ -82,7 +94,13 @@ export interface ProposalFacts {
   approvedAt: string | null;
   clientSafeSummaryApprovedBy: string | null;
   clientSafeSummaryApprovedAt: string | null;
-  clientSafeSummaryId: string | null;
+  /** The summary revisions the client-safe approval covers; void when any of them changes (AP1). */
+  approvedSummaries: Partial<Record<SummaryKind, number>> | null;
+  /** The message revision the client-safe approval covers. */
+  approvedMessage: number | null;
+  summaries: Record<SummaryKind, SummaryDraft | null>;
+  /** The message the proposal is sent with (its text is in the database). */
+  message: SummaryDraft | null;
   sentAt: string | null;
   firstViewedAt: string | null;
   lastViewedAt: string | null;
@@ -130,6 +148,8 @@ export interface LostRecord {
   lostBy: string;
   fromStage: OpenStage;
   reactivatedAt: string | null;
+  /** The qualification facts the deal had when it was reactivated: stale, so they are confirmed again (Q1). */
+  qualificationBeforeReactivation: Record<QualificationFact, string | null> | null;
 }
 
 export interface DealContext {
@@ -165,7 +185,8 @@ export interface CreateDealInput {
   nextAction?: NextAction | null;
 }
 
-const nulls = <K extends string>(keys: readonly K[]): Record<K, null> =>
+/** Each of `keys` with no value yet. */
+export const nulls = <K extends string>(keys: readonly K[]): Record<K, null> =>
   Object.fromEntries(keys.map((k) => [k, null])) as Record<K, null>;
 
 /** A proposal's approval fields before its first submission. */
@@ -176,7 +197,8 @@ const NO_APPROVALS = {
   approvedAt: null,
   clientSafeSummaryApprovedBy: null,
   clientSafeSummaryApprovedAt: null,
-  clientSafeSummaryId: null,
+  approvedSummaries: null,
+  approvedMessage: null,
 } as const satisfies Partial<ProposalFacts>;
 
 /** Approvals belong to one submission of one version: they are cleared whenever the proposal goes back to work. */
@@ -207,6 +229,8 @@ export function initialContext(input: CreateDealInput): DealContext {
     proposal: {
       version: 1,
       sections: nulls(PROPOSAL_SECTION_KINDS),
+      summaries: nulls(SUMMARY_KINDS),
+      message: null,
       ...NO_APPROVALS,
       sentAt: null,
       firstViewedAt: null,
@@ -253,6 +277,26 @@ export function proposalPauseReasons(context: DealContext): ProposalPauseReason[
   if (context.verification.timelineVerified !== true) reasons.push('timeline');
   if (context.verification.decisionPathVerified !== true) reasons.push('decision_path');
   return reasons;
+}
+
+/**
+ * The pauses that hold a deal up in its stage: follow-up from qualification to contract, proposal
+ * work from audit to sent. The stuck list and the Temporal UI's `DealPaused` read this; a lead
+ * still gathering consent is not stuck, though nothing may contact it yet (F1).
+ */
+export function pausesHoldingUp(stage: Stage, context: DealContext): { followUp: boolean; proposalWork: boolean } {
+  return {
+    followUp: (FOLLOW_UP_STAGES as readonly Stage[]).includes(stage) && followUpPauseReasons(context).length > 0,
+    proposalWork:
+      (PROPOSAL_WORK_STAGES as readonly Stage[]).includes(stage) && proposalPauseReasons(context).length > 0,
+  };
+}
+
+/** Everyone whose text the current proposal holds: its sections' and its summaries' authors (AP1). */
+export function proposalAuthors(context: DealContext): string[] {
+  const { sections, summaries, message } = context.proposal;
+  const records = [...Object.values(sections), ...Object.values(summaries), message];
+  return [...new Set(records.flatMap((r) => (r ? [r.recordedBy] : [])))];
 }
 
 export function openObjections(context: DealContext): Objection[] {

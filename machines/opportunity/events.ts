@@ -16,6 +16,7 @@ import {
   PAYMENT_STATES,
   PROPOSAL_SECTION_KINDS,
   QUALIFICATION_FACTS,
+  SUMMARY_KINDS,
   type EventType,
 } from './vocabulary';
 
@@ -247,10 +248,33 @@ const recordProposalSectionEventSchema = z.strictObject({
   sectionId: id.optional(),
 });
 
+const recordClientSafeSummaryEventSchema = z.strictObject({
+  type: z.literal('RECORD_CLIENT_SAFE_SUMMARY'),
+  ...common,
+  kind: z.enum(SUMMARY_KINDS),
+});
+
+/** The message the proposal link is sent with; its text is an attachment, approved with the summaries. */
+const recordProposalMessageEventSchema = z.strictObject({ type: z.literal('RECORD_PROPOSAL_MESSAGE'), ...common });
+
+/** Names exactly what it approves: the proposal version and the revision of each summary (AP1). */
 const approveClientSafeSummaryEventSchema = z.strictObject({
   type: z.literal('APPROVE_CLIENT_SAFE_SUMMARY'),
   ...common,
-  summaryId: id.optional(),
+  proposalVersion: z.int().min(1).max(1_000_000),
+  summaries: z
+    .partialRecord(z.enum(SUMMARY_KINDS), z.int().min(1).max(1_000_000))
+    .refine((named) => Object.keys(named).length > 0, 'name at least one summary and its revision'),
+  /** The revision of the drafted proposal message, when there is one. */
+  message: z.int().min(1).max(1_000_000).optional(),
+});
+
+/** A person completing one of the deal's tasks; the API checks the task is the deal's and open. */
+const completeTaskEventSchema = z.strictObject({
+  type: z.literal('COMPLETE_TASK'),
+  ...common,
+  taskId: z.uuid(),
+  note: text(2_000).optional(),
 });
 
 const resolveObjectionEventSchema = z.strictObject({
@@ -304,10 +328,13 @@ const dealEventSchema = z.discriminatedUnion('type', [
   recordDiscoveryEventSchema,
   recordAuditEvidenceEventSchema,
   recordProposalSectionEventSchema,
+  recordClientSafeSummaryEventSchema,
+  recordProposalMessageEventSchema,
   approveClientSafeSummaryEventSchema,
   resolveObjectionEventSchema,
   recordContractEventSchema,
   setNextActionEventSchema,
+  completeTaskEventSchema,
 ]);
 
 export type DealEvent = z.infer<typeof dealEventSchema>;

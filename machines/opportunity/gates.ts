@@ -9,6 +9,7 @@
 import {
   followUpPauseReasons,
   openObjections,
+  proposalAuthors,
   proposalPauseReasons,
   type ContractFacts,
   type DealContext,
@@ -24,7 +25,10 @@ import {
   PROPOSAL_SECTIONS,
   QUALIFICATION_FACTS,
   STAGE_CHANGING_EVENTS,
+  SUMMARY_KINDS,
+  summaryDraftGate,
   type GateCode,
+  type SummaryKind,
 } from './vocabulary';
 
 /** Every gate code except `stage`, which is structural (the event has no transition in this stage). */
@@ -69,6 +73,27 @@ const sectionChecks = Object.fromEntries(
   PROPOSAL_SECTIONS.map((s): [string, GateCheck] => [s, (c) => c.proposal.sections[s] !== null]),
 ) as Record<(typeof PROPOSAL_SECTIONS)[number], GateCheck>;
 
+const summaryDraftChecks = Object.fromEntries(
+  SUMMARY_KINDS.map((kind): [string, GateCheck] => [
+    summaryDraftGate(kind),
+    (c) => c.proposal.summaries[kind] !== null,
+  ]),
+) as Record<ReturnType<typeof summaryDraftGate>, GateCheck>;
+
+/** The approval names the current proposal version and the current revision of every drafted text, and nothing else. */
+function approvesCurrentText(context: DealContext, event: DealEvent | null): boolean {
+  if (event?.type !== 'APPROVE_CLIENT_SAFE_SUMMARY') return false;
+  const p = context.proposal;
+  const drafted = SUMMARY_KINDS.filter((kind) => p.summaries[kind] !== null);
+  const named = Object.keys(event.summaries) as SummaryKind[];
+  return (
+    event.proposalVersion === p.version &&
+    named.length === drafted.length &&
+    drafted.every((kind) => event.summaries[kind] === p.summaries[kind]?.revision) &&
+    (event.message ?? null) === (p.message?.revision ?? null)
+  );
+}
+
 export const GATE_CHECKS: Record<GuardedGate, GateCheck> = {
   // Q1
   ...qualificationChecks,
@@ -95,10 +120,14 @@ export const GATE_CHECKS: Record<GuardedGate, GateCheck> = {
   // P1, F1
   proposal_work_paused: (context) => proposalPauseReasons(context).length === 0,
   follow_up_paused: (context) => followUpPauseReasons(context).length === 0,
+  // K1
+  ...summaryDraftChecks,
   // AP1
   approval: (context) => context.proposal.approvedBy !== null,
   client_safe_summary: (context) => context.proposal.clientSafeSummaryApprovedBy !== null,
   approver_not_submitter: (context, event) => event !== null && event.actor.id !== context.proposal.submittedBy,
+  approver_not_author: (context, event) => event !== null && !proposalAuthors(context).includes(event.actor.id),
+  approves_current_text: approvesCurrentText,
   approver_role: (_context, event) =>
     event !== null && (APPROVER_ROLES as readonly string[]).includes(event.actor.role),
   // T1 objections

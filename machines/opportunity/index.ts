@@ -7,7 +7,8 @@ export * from './vocabulary';
 export * from './context';
 export * from './events';
 export { GATE_CHECKS, GUARDED_GATES, contractAfter, type GateCheck, type GuardedGate } from './gates';
-export { MOVES, FORWARD_EVENT, moveFor, movesFrom, type Move } from './moves';
+export { gateCatalogue, type GateEntry, type GateGuard } from './gate-catalogue';
+export { MOVES, FORWARD_EVENT, moveFor, movesFrom, movesOf, type Move } from './moves';
 export { recordEvent, type MoveParams } from './record';
 export { dealMachine, type DealMachine, type DealStateValue } from './machine';
 export {

@@ -15,6 +15,7 @@ import {
   PROPOSAL_SECTIONS,
   QUALIFICATION_FACTS,
   STAGES,
+  SUMMARY_DRAFT_GATES,
   type EventType,
   type Stage,
 } from './vocabulary';
@@ -32,6 +33,10 @@ export interface Move {
 const WORKING: readonly Stage[] = [...OPEN_STAGES, 'won'];
 const AUDIT_ONWARDS: readonly Stage[] = ['audit', 'proposal', 'approval', 'sent', 'contract'];
 const E1: readonly GuardedGate[] = ['next_action'];
+/** Four eyes (AP1): an ops or admin approver who neither submitted nor wrote any of the text approved. */
+const APPROVER: readonly GuardedGate[] = ['approver_role', 'approver_not_submitter', 'approver_not_author'];
+/** Proposal work stops while audit evidence, scope, timeline or decision path is not verified (P1). */
+const PROPOSAL_WORK: readonly GuardedGate[] = ['proposal_work_paused'];
 
 const move = (
   event: EventType,
@@ -47,21 +52,29 @@ export const MOVES: readonly Move[] = [
   move('START_DISCOVERY', ['qualified'], 'discovery'),
   move('START_AUDIT', ['discovery'], 'audit', DISCOVERY_FACTS),
   move('START_PROPOSAL', ['audit'], 'proposal', ['audit_evidence', 'proposal_work_paused']),
-  move('SUBMIT_FOR_APPROVAL', ['proposal'], 'approval', [...PROPOSAL_SECTIONS, 'proposal_work_paused']),
-  move('APPROVE', ['approval'], null, [], ['approver_role', 'approver_not_submitter', 'next_action']),
-  move(
-    'APPROVE_CLIENT_SAFE_SUMMARY',
-    ['approval'],
-    null,
-    [],
-    ['approver_role', 'approver_not_submitter', 'next_action'],
-  ),
+  move('SUBMIT_FOR_APPROVAL', ['proposal'], 'approval', [
+    ...PROPOSAL_SECTIONS,
+    ...SUMMARY_DRAFT_GATES,
+    ...PROPOSAL_WORK,
+  ]),
+  move('APPROVE', ['approval'], null, PROPOSAL_WORK, [...APPROVER, 'next_action']),
+  move('APPROVE_CLIENT_SAFE_SUMMARY', ['approval'], null, PROPOSAL_WORK, [
+    ...APPROVER,
+    'approves_current_text',
+    'next_action',
+  ]),
   move('REJECT', ['approval'], 'proposal'),
-  move('SEND_PROPOSAL', ['approval'], 'sent', ['approval', 'client_safe_summary']),
+  // Sending contacts the client: it waits for both pauses (F1, P1).
+  move('SEND_PROPOSAL', ['approval'], 'sent', [
+    'approval',
+    'client_safe_summary',
+    ...PROPOSAL_WORK,
+    'follow_up_paused',
+  ]),
   move('RECORD_VIEW', ['sent', 'contract'], null),
   move('RECORD_OBJECTION', ['sent'], null),
   move('RESOLVE_OBJECTION', ['sent'], null, [], ['known_objection', 'next_action']),
-  move('REVISE_PROPOSAL', ['sent'], 'proposal'),
+  move('REVISE_PROPOSAL', ['sent'], 'proposal', PROPOSAL_WORK),
   move('ACCEPT', ['sent'], 'contract', ['objection_open']),
   move('MARK_WON', ['contract'], 'won', HANDOFF_FACTS),
   move('COMPLETE_HANDOFF', ['won'], 'handed_off', [], ['handoff_complete']),
@@ -77,13 +90,21 @@ export const MOVES: readonly Move[] = [
   move('RECORD_FOLLOW_UP', ['lost'], null, ['follow_up_paused'], []),
   move('RECORD_DISCOVERY', OPEN_STAGES, null),
   move('RECORD_AUDIT_EVIDENCE', AUDIT_ONWARDS, null),
-  move('RECORD_PROPOSAL_SECTION', ['proposal'], null, ['proposal_work_paused'], ['audit_evidence', 'next_action']),
+  move('RECORD_PROPOSAL_SECTION', ['proposal'], null, PROPOSAL_WORK, ['audit_evidence', 'next_action']),
+  move('RECORD_CLIENT_SAFE_SUMMARY', ['proposal'], null, PROPOSAL_WORK),
+  move('RECORD_PROPOSAL_MESSAGE', ['proposal'], null, PROPOSAL_WORK),
   move('RECORD_CONTRACT', ['contract'], null),
   // In `won` a contract update may not undo the W2 facts the win was gated on.
   move('RECORD_CONTRACT', ['won'], null, [], [...HANDOFF_FACTS, 'next_action']),
   move('SET_NEXT_ACTION', WORKING, null),
   move('SET_NEXT_ACTION', ['lost'], null, [], []),
+  move('COMPLETE_TASK', [...WORKING, 'lost'], null, [], []),
 ];
+
+/** Every move of an event, in whichever stage. */
+export function movesOf(event: EventType): Move[] {
+  return MOVES.filter((m) => m.event === event);
+}
 
 /** The move an event makes in a stage, or `undefined` when the event is not valid there (gate `stage`). */
 export function moveFor(event: EventType, stage: Stage): Move | undefined {

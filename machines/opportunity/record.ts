@@ -3,9 +3,9 @@
  * mutates the old one. Gates are checked before this runs (see `gates.ts`).
  */
 import { contractAfter } from './gates';
-import { withoutApprovals, type DealContext, type LostRecord } from './context';
+import { nulls, withoutApprovals, type DealContext, type LostRecord, type SummaryDraft } from './context';
 import type { DealEvent } from './events';
-import type { OpenStage, Stage } from './vocabulary';
+import { QUALIFICATION_FACTS, type OpenStage, type Stage } from './vocabulary';
 
 export interface MoveParams {
   from: Stage;
@@ -25,6 +25,12 @@ export function recordEvent(context: DealContext, event: DealEvent, params: Move
   return recordFacts(base, event, params);
 }
 
+const nextDraft = (draft: SummaryDraft | null, at: string, by: string): SummaryDraft => ({
+  revision: (draft?.revision ?? 0) + 1,
+  recordedAt: at,
+  recordedBy: by,
+});
+
 function recordFacts(c: DealContext, event: DealEvent, params: MoveParams): DealContext {
   const by = event.actor.id;
   const at = event.at;
@@ -35,6 +41,7 @@ function recordFacts(c: DealContext, event: DealEvent, params: MoveParams): Deal
     case 'START_AUDIT':
     case 'START_PROPOSAL':
     case 'SET_NEXT_ACTION':
+    case 'COMPLETE_TASK':
       return c;
     case 'SUBMIT_FOR_APPROVAL':
       return { ...c, proposal: { ...withoutApprovals(p), submittedBy: by, submittedAt: at } };
@@ -47,9 +54,17 @@ function recordFacts(c: DealContext, event: DealEvent, params: MoveParams): Deal
           ...p,
           clientSafeSummaryApprovedBy: by,
           clientSafeSummaryApprovedAt: at,
-          clientSafeSummaryId: event.summaryId ?? null,
+          approvedSummaries: { ...event.summaries },
+          approvedMessage: event.message ?? null,
         },
       };
+    case 'RECORD_CLIENT_SAFE_SUMMARY':
+      return {
+        ...c,
+        proposal: { ...p, summaries: { ...p.summaries, [event.kind]: nextDraft(p.summaries[event.kind], at, by) } },
+      };
+    case 'RECORD_PROPOSAL_MESSAGE':
+      return { ...c, proposal: { ...p, message: nextDraft(p.message, at, by) } };
     case 'REJECT':
       return {
         ...c,
@@ -108,7 +123,7 @@ function recordFacts(c: DealContext, event: DealEvent, params: MoveParams): Deal
         },
       };
     case 'REVISE_PROPOSAL': {
-      // R1: a new version; the sent version's tracking is kept, approvals start over.
+      // R1: a new version; the sent version's tracking is kept, approvals start over, its deadline ends (DL1).
       const previous = {
         version: p.version,
         sentAt: p.sentAt,
@@ -125,6 +140,7 @@ function recordFacts(c: DealContext, event: DealEvent, params: MoveParams): Deal
         proposal: {
           ...withoutApprovals(p),
           version: p.version + 1,
+          decisionDeadline: null,
           sentAt: null,
           firstViewedAt: null,
           lastViewedAt: null,
@@ -149,18 +165,31 @@ function recordFacts(c: DealContext, event: DealEvent, params: MoveParams): Deal
         lostBy: by,
         fromStage: params.from as OpenStage,
         reactivatedAt: null,
+        qualificationBeforeReactivation: null,
       };
-      return { ...c, lost, lostHistory: [...c.lostHistory, { ...lost }] };
+      // E1: a lost deal's next step is its win-back when the reactivation window opens (WB1).
+      const nextAction = c.nextAction ?? { description: 'Win back', dueAt: lost.reactivateAt, ownerId: c.ownerId };
+      return { ...c, nextAction, lost, lostHistory: [...c.lostHistory, { ...lost }] };
     }
     case 'REACTIVATE': {
-      // Back to lead with every fact kept; the deal re-qualifies and its proposal needs new approvals.
+      // Back to lead with its history: the qualification facts are stale and are confirmed again (Q1),
+      // the proposal needs new approvals.
       const lostHistory = c.lostHistory.map((l, i) =>
-        i === c.lostHistory.length - 1 ? { ...l, reactivatedAt: at } : l,
+        i === c.lostHistory.length - 1
+          ? { ...l, reactivatedAt: at, qualificationBeforeReactivation: { ...c.qualification } }
+          : l,
       );
-      return { ...c, lost: null, lostHistory, proposal: withoutApprovals(p) };
+      return {
+        ...c,
+        lost: null,
+        lostHistory,
+        qualification: nulls(QUALIFICATION_FACTS),
+        proposal: withoutApprovals(p),
+      };
     }
     case 'RECORD_QUALIFICATION':
-      return { ...c, qualification: { ...c.qualification, ...event.facts } };
+      // The confirmed source is the deal's source (one home per fact).
+      return { ...c, source: event.facts.source ?? c.source, qualification: { ...c.qualification, ...event.facts } };
     case 'RECORD_CONSENT':
       return {
         ...c,

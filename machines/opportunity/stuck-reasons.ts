@@ -57,7 +57,11 @@ export function stuckReasons(deal: StuckFacts, now: Date): StuckReason[] {
   }
   const nextActionDue =
     deal.overdue && deal.nextActionDueAt !== null && deal.nextActionDueAt <= now ? deal.nextActionDueAt : null;
-  const deadline = deal.decisionDeadline !== null && deal.decisionDeadline <= now ? deal.decisionDeadline : null;
+  // A decision deadline belongs to the sent proposal version (DL1): it ends when the deal leaves `sent`.
+  const deadline =
+    deal.stage === 'sent' && deal.decisionDeadline !== null && deal.decisionDeadline <= now
+      ? deal.decisionDeadline
+      : null;
   if (nextActionDue) {
     const why = `Next action "${deal.nextActionDescription ?? 'next action'}" is overdue`;
     reasons.push({ code: 'next_action_overdue', why, since: nextActionDue });

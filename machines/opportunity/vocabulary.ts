@@ -79,14 +79,30 @@ const FACT_EVENTS = [
   'RECORD_DISCOVERY',
   'RECORD_AUDIT_EVIDENCE',
   'RECORD_PROPOSAL_SECTION',
+  'RECORD_CLIENT_SAFE_SUMMARY',
+  'RECORD_PROPOSAL_MESSAGE',
   'APPROVE_CLIENT_SAFE_SUMMARY',
   'RESOLVE_OBJECTION',
   'RECORD_CONTRACT',
   'SET_NEXT_ACTION',
+  'COMPLETE_TASK',
 ] as const;
 
 export const EVENT_TYPES = [...TRANSITION_EVENTS, ...FACT_EVENTS] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
+
+/**
+ * Events that reach a deal another way than `POST /v1/opportunities/{id}/events`: the workflow
+ * completes a handoff, a proposal link records a view, `POST /v1/tasks/{id}/complete` a task.
+ */
+export const INDIRECT_EVENTS = [
+  'COMPLETE_HANDOFF',
+  'RECORD_VIEW',
+  'COMPLETE_TASK',
+] as const satisfies readonly EventType[];
+
+/** The events a person sends to a deal's event endpoint. */
+export const CALLER_EVENTS = EVENT_TYPES.filter((type) => !(INDIRECT_EVENTS as readonly string[]).includes(type));
 
 /** The roles of people who sign in (a user's role, a token's role). */
 export const USER_ROLES = ['admin', 'ops', 'rep', 'portal'] as const;
@@ -148,11 +164,27 @@ export type Visibility = (typeof VISIBILITIES)[number];
 export const SUMMARY_KINDS = ['audit_findings', 'revenue_proof', 'provider_caveats', 'launch_blockers'] as const;
 export type SummaryKind = (typeof SUMMARY_KINDS)[number];
 
+/** The gate of each summary draft a submission needs: `audit_findings_summary`, … (K1). */
+export const SUMMARY_DRAFT_GATES = [
+  'audit_findings_summary',
+  'revenue_proof_summary',
+  'provider_caveats_summary',
+  'launch_blockers_summary',
+] as const satisfies readonly `${SummaryKind}_summary`[];
+export const summaryDraftGate = (kind: SummaryKind) => `${kind}_summary` as (typeof SUMMARY_DRAFT_GATES)[number];
+
 /**
- * The tasks an accepted event promises (TK1): a follow-up for every new next action, the
- * review of a submitted proposal, the contract step of an accepted one, the handoff of a win.
+ * The tasks an accepted event promises (TK1): a follow-up for every new next action (`next_action`,
+ * internal work, while follow-up is paused), the review of a submitted proposal, the contract step
+ * of an accepted one, the handoff of a win.
  */
-export const EVENT_TASK_KINDS = ['follow_up', 'proposal_review', 'contract_step', 'onboarding_handoff'] as const;
+export const EVENT_TASK_KINDS = [
+  'follow_up',
+  'next_action',
+  'proposal_review',
+  'contract_step',
+  'onboarding_handoff',
+] as const;
 export type EventTaskKind = (typeof EVENT_TASK_KINDS)[number];
 
 /** Every task kind: the events' promises, then the workflow's own (timers, a revision's retest, a refused write). */
@@ -168,6 +200,40 @@ export const TASK_KINDS = [
 ] as const;
 export type TaskKind = (typeof TASK_KINDS)[number];
 
+/** Tasks that ask someone to contact the client: none is created while follow-up is paused (F1). */
+export const CLIENT_CONTACT_TASK_KINDS = ['follow_up', 'win_back'] as const satisfies readonly TaskKind[];
+
+/** Named queues a task can wait in until a person takes it. */
+export const TASK_QUEUES = ['ops'] as const;
+export type TaskQueue = (typeof TASK_QUEUES)[number];
+
+/** Why a task closed: done by a person, or no longer needed (closed by the deal's workflow). */
+export const TASK_CLOSE_REASONS = [
+  'completed',
+  'superseded',
+  'proposal_decided',
+  'deadline_ended',
+  'follow_up_paused',
+  'deal_won',
+  'deal_lost',
+  'handed_off',
+] as const;
+export type TaskCloseReason = (typeof TASK_CLOSE_REASONS)[number];
+
+/**
+ * Which of a deal's open tasks an event closes, and how: by id (a person completing one) or by
+ * kind (what they were for happened or stopped mattering). `closedBy` becomes the owner of a
+ * queued task a person closes, so the queue shows who took it.
+ */
+export interface TaskClosure {
+  taskId?: string;
+  kinds?: readonly TaskKind[];
+  status: 'done' | 'cancelled';
+  reason: TaskCloseReason;
+  note?: string | null;
+  closedBy: string;
+}
+
 /** The records a won deal moves into before delivery starts (W1). */
 export const HANDOFF_RECORDS = ['client', 'project', 'tasks', 'portal', 'connectors', 'reporting'] as const;
 export type HandoffRecord = (typeof HANDOFF_RECORDS)[number];
@@ -175,14 +241,23 @@ export type HandoffRecord = (typeof HANDOFF_RECORDS)[number];
 /**
  * Every gate code a refused move can name. Grouped by the requirement that defines it.
  */
-const GATES = {
+export const GATES = {
   Q1: [...QUALIFICATION_FACTS, 'next_action'],
   D1: [...DISCOVERY_FACTS],
   A1: ['audit_evidence'],
   S1: [...PROPOSAL_SECTIONS],
   P1: ['proposal_work_paused'],
   F1: ['follow_up_paused'],
-  AP1: ['approval', 'client_safe_summary', 'approver_not_submitter', 'approver_role'],
+  /** The four client-safe summaries exist as drafts before a proposal is submitted. */
+  K1: SUMMARY_DRAFT_GATES,
+  AP1: [
+    'approval',
+    'client_safe_summary',
+    'approver_not_submitter',
+    'approver_not_author',
+    'approver_role',
+    'approves_current_text',
+  ],
   /** ACCEPT waits for every objection to be resolved; RESOLVE_OBJECTION needs a known objection. */
   T1: ['objection_open', 'known_objection'],
   W2: [...HANDOFF_FACTS],

@@ -3,7 +3,13 @@
  * (no actor or at: the API sets them), and helpers to send them as a rep or as ops.
  * Text marked INTERNAL must never reach a client (K1); text marked CLIENT may, once approved.
  */
-import { inSeconds, nextAction, PATH_ORDER, QUALIFICATION_FACTS } from '../../fixtures/deal-events';
+import {
+  FIRST_SUMMARY_APPROVAL,
+  inSeconds,
+  nextAction,
+  PATH_ORDER,
+  QUALIFICATION_FACTS,
+} from '../../fixtures/deal-events';
 import { httpClient } from './http';
 
 export type Api = ReturnType<typeof httpClient>;
@@ -19,7 +25,19 @@ export const CLIENT = {
   scope: 'CLIENT-SCOPE: after-hours call routing for both locations',
   pricing: 'CLIENT-PRICING: setup and three months of managed routing',
   summary: 'CLIENT-SUMMARY: about a third of after-hours calls go unanswered',
+  revenueProof: 'CLIENT-PROOF: twelve more booked jobs a month at the current close rate',
+  providerCaveats: 'CLIENT-CAVEAT: number porting takes the carrier up to ten days',
+  launchBlockers: 'CLIENT-BLOCKERS: none known',
+  message: 'CLIENT-MESSAGE: here is the proposal we discussed',
   lineItem: 'CLIENT-LINE: setup',
+};
+
+/** The four client-safe summaries of the happy path (K1). */
+export const SUMMARY_BODIES = {
+  audit_findings: CLIENT.summary,
+  revenue_proof: CLIENT.revenueProof,
+  provider_caveats: CLIENT.providerCaveats,
+  launch_blockers: CLIENT.launchBlockers,
 };
 
 const section = (
@@ -90,11 +108,15 @@ export function httpHappyPath(repId: string): Record<string, Step[]> {
           ],
         }),
       ),
-      move('SUBMIT_FOR_APPROVAL', { attachments: { summaries: [{ kind: 'audit_findings', body: CLIENT.summary }] } }),
+      ...Object.entries(SUMMARY_BODIES).map(([kind, body]) =>
+        rep({ type: 'RECORD_CLIENT_SAFE_SUMMARY', kind, attachments: { body } }),
+      ),
+      rep({ type: 'RECORD_PROPOSAL_MESSAGE', attachments: { subject: 'Your proposal', body: CLIENT.message } }),
+      move('SUBMIT_FOR_APPROVAL'),
     ],
     approval: [
       ops({ type: 'APPROVE', attachments: { note: 'Pricing checked' } }),
-      ops({ type: 'APPROVE_CLIENT_SAFE_SUMMARY', summaryId: 'sum-1' }),
+      ops({ type: 'APPROVE_CLIENT_SAFE_SUMMARY', ...FIRST_SUMMARY_APPROVAL, message: 1 }),
       move('SEND_PROPOSAL', { probability: 60, decisionDeadline: inSeconds(30 * 86_400) }),
     ],
     sent: [move('ACCEPT')],

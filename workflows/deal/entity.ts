@@ -1,7 +1,7 @@
 import { ApplicationFailure, condition, proxyActivities } from '@temporalio/workflow';
 import type { DealActivities } from '../../activities';
 import { applyEvent, createDeal, explain } from '../../machines/opportunity';
-import { tasksForEvent } from './event-tasks';
+import { nextActionTask, tasksClosedBy, tasksForEvent } from './event-tasks';
 import { WriteLock } from './lock';
 import {
   DEAL_FAILURES,
@@ -12,7 +12,9 @@ import {
   type DealWorkflowInput,
   type WriteRejection,
 } from './messages';
+import { timerFacts } from './deal-facts';
 import { createPublisher } from './publish';
+import { timersAfterEvent } from './timers';
 
 export const dealActivities = proxyActivities<DealActivities>({
   startToCloseTimeout: '10 seconds',
@@ -75,6 +77,7 @@ export function initialState(input: DealWorkflowInput): CarriedState {
       escalatedFor: null,
       followUpsSent: 0,
       followUpsFor: null,
+      followUpAnchor: null,
       decisionFlaggedFor: null,
       winBackFor: null,
       dormantSince: null,
@@ -85,14 +88,22 @@ export function initialState(input: DealWorkflowInput): CarriedState {
   };
 }
 
-/** The flags after an accepted event: a new next action or proposal clears what the timers flagged. */
-function flagsAfter(flags: DealFlags, event: { type: string; nextAction?: unknown }, byPerson: boolean): DealFlags {
+/**
+ * The flags after an accepted event: a new next action clears what its deadline raised; a decision
+ * deadline belongs to one sent version, so a new send or leaving `sent` ends its flag (DL1).
+ */
+function flagsAfter(
+  flags: DealFlags,
+  event: { type: string; nextAction?: unknown },
+  byPerson: boolean,
+  stage: string,
+): DealFlags {
   const next = { ...flags };
   if (event.nextAction) {
     next.overdue = false;
     next.escalated = false;
   }
-  if (event.type === 'SEND_PROPOSAL' || event.type === 'REVISE_PROPOSAL') next.decisionOverdue = false;
+  if (event.type === 'SEND_PROPOSAL' || stage !== 'sent') next.decisionOverdue = false;
   if (byPerson) next.dormant = false;
   return next;
 }
@@ -208,17 +219,14 @@ export class DealEntity {
       this.createRejected = rejection;
       throw refusalOfWrite(rejection);
     }
-    // The first next action is a promised follow-up too (TK1).
+    // The first next action is a promised follow-up too (TK1); internal work while consent is unknown (F1).
     const first = state.deal.context.nextAction;
     if (first) {
       await this.guard('the first next action task', () =>
         dealActivities.ensureTask({
           key: `${this.workflowId}:created:follow_up`,
           opportunityId: input.opportunityId,
-          kind: 'follow_up',
-          title: `${input.company}: ${first.description}`,
-          ownerId: first.ownerId,
-          dueAt: first.dueAt,
+          ...nextActionTask(state.deal, first, input.company),
         }),
       );
     }
@@ -237,7 +245,8 @@ export class DealEntity {
     // Only people's events count as activity: the workflow's own notes neither end dormancy nor restart it.
     const byPerson = result.event.actor.role !== 'system';
     const recovering = byPerson && state.flags.dormant;
-    const flags = flagsAfter(state.flags, result.event, byPerson);
+    const flags = flagsAfter(state.flags, result.event, byPerson, result.stageAfter);
+    const before = state.deal;
     const blocked = byPerson ? null : state.blocked;
     const version = state.version + 1;
     const position = state.logPosition + 1;
@@ -258,11 +267,13 @@ export class DealEntity {
         flags,
         blocked,
         attachments,
+        closeTasks: tasksClosedBy(result.event, before, result.state),
       }),
     );
     // The event itself was refused: its sender is answered with the refusal, after the deal is blocked.
     if (refused) throw refusalOfWrite(refused);
     Object.assign(state, { deal: result.state, version, logPosition: position, flags, blocked });
+    state.timers = timersAfterEvent(state.timers, timerFacts(before), timerFacts(result.state), result.event.at);
     if (byPerson) state.lastActivityAt = result.event.at;
     this.eventsThisRun += 1;
     this.wake();

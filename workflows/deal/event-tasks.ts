@@ -1,36 +1,56 @@
-import type { DealEvent, DealState, EventTaskKind } from '../../machines/opportunity';
+import {
+  CLIENT_CONTACT_TASK_KINDS,
+  followUpPauseReasons,
+  TASK_KINDS,
+  type DealEvent,
+  type DealState,
+  type EventTaskKind,
+  type NextAction,
+  type TaskClosure,
+  type TaskKind,
+  type TaskQueue,
+} from '../../machines/opportunity';
 
-export interface TaskSpec {
+export type TaskSpec = {
   kind: EventTaskKind;
   title: string;
-  ownerId: string;
   dueAt: string;
+} & ({ ownerId: string; queue?: undefined } | { ownerId?: undefined; queue: TaskQueue });
+
+/**
+ * The task of a next action (TK1). While follow-up is paused (F1) it is internal work: it asks
+ * no one to contact the client, and its title says why.
+ */
+export function nextActionTask(deal: DealState, next: NextAction, company: string): TaskSpec {
+  const paused = followUpPauseReasons(deal.context);
+  if (paused.length === 0)
+    return { kind: 'follow_up', title: `${company}: ${next.description}`, ownerId: next.ownerId, dueAt: next.dueAt };
+  return {
+    kind: 'next_action',
+    title: `${company}: ${next.description} (internal only: follow-up is paused for ${paused.join(', ')}; do not contact the client)`,
+    ownerId: next.ownerId,
+    dueAt: next.dueAt,
+  };
 }
 
-/** The tasks an accepted event promises (TK1, `EVENT_TASK_KINDS`); the review of a proposal falls to sales ops. */
+/** The tasks an accepted event promises (TK1, `EVENT_TASK_KINDS`); a proposal's review waits in the ops queue. */
 export function tasksForEvent(event: DealEvent, deal: DealState, company: string): TaskSpec[] {
   const tasks: TaskSpec[] = [];
   const next = event.nextAction;
-  if (next)
-    tasks.push({
-      kind: 'follow_up',
-      title: `${company}: ${next.description}`,
-      ownerId: next.ownerId,
-      dueAt: next.dueAt,
-    });
+  if (next) tasks.push(nextActionTask(deal, next, company));
   const due = next?.dueAt ?? event.at;
   if (event.type === 'SUBMIT_FOR_APPROVAL') {
     tasks.push({
       kind: 'proposal_review',
       title: `Review and approve the proposal for ${company} (v${deal.context.proposal.version})`,
-      ownerId: 'ops',
+      queue: 'ops',
       dueAt: due,
     });
   }
   if (event.type === 'ACCEPT') {
     tasks.push({
       kind: 'contract_step',
-      title: `Draft and send the contract to ${company}`,
+      title: `Draft the contract for ${company}`,
       ownerId: deal.context.ownerId,
       dueAt: due,
     });
@@ -44,4 +64,48 @@ export function tasksForEvent(event: DealEvent, deal: DealState, company: string
     });
   }
   return tasks;
+}
+
+/** What a new next action supersedes: the earlier next action's task and what its deadline raised. */
+const NEXT_ACTION_KINDS: readonly TaskKind[] = ['follow_up', 'next_action', 'next_action_overdue', 'escalation'];
+const ALL_BUT_WIN_BACK: readonly TaskKind[] = TASK_KINDS.filter((kind) => kind !== 'win_back');
+
+/**
+ * The open tasks an accepted event closes (TK1): each closes itself, with a reason, when what it
+ * was for happens or stops mattering. Runs in the event's transaction, before the tasks the event
+ * opens, so a new next action's own task is never closed by it.
+ */
+export function tasksClosedBy(event: DealEvent, before: DealState, after: DealState): TaskClosure[] {
+  const by = event.actor.id;
+  const closures: TaskClosure[] = [];
+  const close = (
+    kinds: readonly TaskKind[],
+    status: TaskClosure['status'],
+    reason: TaskClosure['reason'],
+    note?: string,
+  ) => closures.push({ kinds, status, reason, note: note ?? null, closedBy: by });
+
+  if (event.type === 'COMPLETE_TASK')
+    closures.push({
+      taskId: event.taskId,
+      status: 'done',
+      reason: 'completed',
+      note: event.note ?? null,
+      closedBy: by,
+    });
+  if (event.nextAction) close(NEXT_ACTION_KINDS, 'cancelled', 'superseded', `by ${event.type}`);
+  if (event.type === 'APPROVE' || event.type === 'REJECT') close(['proposal_review'], 'done', 'proposal_decided');
+  if (before.stage === 'sent' && after.stage !== 'sent') close(['decision_deadline'], 'cancelled', 'deadline_ended');
+  if (event.type === 'MARK_WON') close(['contract_step'], 'done', 'deal_won');
+  if (after.stage === 'lost' && before.stage !== 'lost') close(ALL_BUT_WIN_BACK, 'cancelled', 'deal_lost');
+  if (after.stage === 'handed_off') {
+    close(['onboarding_handoff'], 'done', 'handed_off');
+    close(ALL_BUT_WIN_BACK, 'cancelled', 'handed_off');
+  }
+
+  const pausedBefore = followUpPauseReasons(before.context).length > 0;
+  const reasons = followUpPauseReasons(after.context);
+  if (!pausedBefore && reasons.length > 0)
+    close(CLIENT_CONTACT_TASK_KINDS, 'cancelled', 'follow_up_paused', reasons.join(', '));
+  return closures;
 }

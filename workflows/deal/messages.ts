@@ -25,7 +25,10 @@ export interface TimerState {
   overdueFor: string | null;
   escalatedFor: string | null;
   followUpsSent: number;
+  /** The sent version (`<version>|<sentAt>`) the follow-up count and anchor belong to. */
   followUpsFor: string | null;
+  /** The next proposal follow-up falls one cadence after this: the send, the last follow-up, or a lifted pause (F1). */
+  followUpAnchor: string | null;
   decisionFlaggedFor: string | null;
   winBackFor: string | null;
   dormantSince: string | null;

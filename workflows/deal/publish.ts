@@ -1,5 +1,5 @@
 import { upsertMemo, upsertSearchAttributes } from '@temporalio/workflow';
-import { explain } from '../../machines/opportunity';
+import { pausesHoldingUp } from '../../machines/opportunity';
 import { timerFacts } from './deal-facts';
 import type { CarriedState } from './messages';
 import {
@@ -22,14 +22,15 @@ export function createPublisher(company: string) {
   const published: { attributes: Record<string, string>; summary: string | null } = { attributes: {}, summary: null };
   return (state: CarriedState): void => {
     const facts = timerFacts(state.deal);
-    const explanation = explain(state.deal);
+    // "Paused" means what the stuck list means: a pause that holds the deal up in its stage.
+    const paused = pausesHoldingUp(state.deal.stage, state.deal.context);
     const updates = [
       { key: DEAL_STAGE, value: state.deal.stage },
       { key: DEAL_OWNER, value: facts.ownerId },
       { key: NEXT_ACTION_DUE_AT, value: facts.nextAction ? new Date(facts.nextAction.dueAt) : null },
       { key: DECISION_DEADLINE, value: facts.decisionDeadline ? new Date(facts.decisionDeadline) : null },
       { key: DEAL_OVERDUE, value: state.flags.overdue || state.flags.decisionOverdue },
-      { key: DEAL_PAUSED, value: explanation.pauses.followUp.paused || explanation.pauses.proposalWork.paused },
+      { key: DEAL_PAUSED, value: paused.followUp || paused.proposalWork },
       { key: DEAL_DORMANT, value: state.flags.dormant },
       { key: DEAL_BLOCKED, value: state.blocked?.code ?? null },
     ];

@@ -21,21 +21,17 @@ type Handlers = {
 
 const taskKey = (deal: DealEntity, kind: string, ref: string): string => `${deal.workflowId}:${kind}:${ref}`;
 
-function openTask(
-  deal: DealEntity,
-  kind: string,
-  ref: string,
-  title: string,
-  ownerId: string,
-  dueAt: string,
-): Promise<boolean> {
+/** A person's id, or the queue a task waits in until someone takes it. */
+type Owner = { ownerId: string } | { queue: 'ops' };
+
+function openTask(deal: DealEntity, kind: string, ref: string, title: string, owner: Owner, dueAt: string) {
   return deal.guard(`the ${kind} task`, () =>
     dealActivities.ensureTask({
       key: taskKey(deal, kind, ref),
       opportunityId: deal.opportunityId,
       kind,
       title,
-      ownerId,
+      ...owner,
       dueAt,
     }),
   );
@@ -78,7 +74,7 @@ const TIMER_ACTIONS: Handlers = {
       'escalation',
       action.ref,
       `Escalated to ops: ${facts.nextAction?.description ?? 'next action'} is overdue`,
-      'ops',
+      { queue: 'ops' },
       nowIso(),
     );
   },
@@ -87,13 +83,14 @@ const TIMER_ACTIONS: Handlers = {
     const { state, input } = deal;
     state.timers.followUpsFor = action.ref;
     state.timers.followUpsSent = action.number;
+    state.timers.followUpAnchor = action.dueAt;
     const ref = `${action.ref}#${action.number}`;
     await openTask(
       deal,
       'follow_up',
       ref,
       `Proposal follow-up ${action.number} for ${input.company}`,
-      timerFacts(state.deal).ownerId,
+      { ownerId: timerFacts(state.deal).ownerId },
       action.dueAt,
     );
     await deal.guard('the follow-up date', () =>
@@ -143,19 +140,21 @@ const TIMER_ACTIONS: Handlers = {
     const facts = timerFacts(state.deal);
     state.timers.winBackFor = action.ref;
     const consent = facts.consentGranted;
+    // Win-back contacts the client: only with consent and while follow-up is not paused (WB1, F1).
     const taskCreated =
       consent &&
+      !facts.followUpPaused &&
       (await openTask(
         deal,
         'win_back',
         action.ref,
         `Win back ${input.company}: the reactivation window is open`,
-        facts.ownerId,
+        { ownerId: facts.ownerId },
         nowIso(),
       ));
     await deal.note(
       'WIN_BACK_STARTED',
-      { consentGranted: consent, taskCreated, reactivateAt: facts.reactivateAt },
+      { consentGranted: consent, followUpPaused: facts.followUpPaused, taskCreated, reactivateAt: facts.reactivateAt },
       `${deal.workflowId}:win-back:${action.ref}`,
       nowIso(),
     );

@@ -17,6 +17,19 @@ export interface TimerPlan {
 }
 
 const ms = (iso: string): number => Date.parse(iso);
+const followUpRef = (facts: TimerFacts): string => `${facts.proposalVersion}|${facts.sentAt}`;
+
+/**
+ * The timers after an accepted event: when follow-up pauses lift on a sent proposal, the next
+ * follow-up is one cadence from then, never a burst of the ones missed while paused (F1).
+ */
+export function timersAfterEvent(timers: TimerState, before: TimerFacts, after: TimerFacts, at: string): TimerState {
+  const lifted = before.followUpPaused && !after.followUpPaused;
+  if (!lifted || after.stage !== 'sent' || !after.sentAt) return timers;
+  const ref = followUpRef(after);
+  const sent = timers.followUpsFor === ref ? timers.followUpsSent : 0;
+  return { ...timers, followUpsFor: ref, followUpsSent: sent, followUpAnchor: at };
+}
 const iso = (epochMs: number): string => new Date(epochMs).toISOString();
 
 /**
@@ -47,17 +60,20 @@ export function planTimers(input: {
     }
   }
 
-  // Follow-ups wait while follow-up is paused (F1) and resume when the pause lifts.
+  // Follow-ups wait while follow-up is paused (F1); when it lifts, the next one is one cadence away.
   if (facts.stage === 'sent' && facts.sentAt && !facts.followUpPaused) {
-    const ref = `${facts.proposalVersion}|${facts.sentAt}`;
-    const sent = timers.followUpsFor === ref ? timers.followUpsSent : 0;
+    const ref = followUpRef(facts);
+    const current = timers.followUpsFor === ref;
+    const sent = current ? timers.followUpsSent : 0;
     if (sent < policy.followUpMax) {
-      const dueAt = iso(ms(facts.sentAt) + (sent + 1) * policy.followUpSeconds * 1000);
+      const anchor = (current ? timers.followUpAnchor : null) ?? facts.sentAt;
+      const dueAt = iso(ms(anchor) + policy.followUpSeconds * 1000);
       candidates.push({ kind: 'follow_up', ref, number: sent + 1, dueAt });
     }
   }
 
-  if (facts.open && facts.decisionDeadline && timers.decisionFlaggedFor !== facts.decisionDeadline) {
+  // A decision deadline belongs to the sent version: accepting, revising or losing it ends it (DL1).
+  if (facts.stage === 'sent' && facts.decisionDeadline && timers.decisionFlaggedFor !== facts.decisionDeadline) {
     candidates.push({ kind: 'decision_deadline', ref: facts.decisionDeadline, dueAt: facts.decisionDeadline });
   }
 

@@ -387,7 +387,7 @@ describe('a deal from lead to handed_off through HTTP', () => {
     expect((await portal.get(`/v1/opportunities/${id}`)).status).toBe(403);
   });
 
-  it('[E1] [O1] the timeline records owner, timestamp, stage before and after and next action of every accepted event', async () => {
+  it('[E1] the timeline records owner, timestamp, stage before and after and next action of every accepted event', async () => {
     const timeline = await apis.rep.get(`/v1/opportunities/${id}/events?limit=100`);
     expect(timeline.status).toBe(200);
     const items = timeline.body.items;
@@ -436,12 +436,38 @@ describe('a deal from lead to handed_off through HTTP', () => {
           clientSafeStatus: 'approved',
         }),
       );
-      expect(o).toHaveProperty('dueAt');
-      expect(o).toHaveProperty('nextAction');
+      // Delivery owns a handed_off deal: the handoff ends the sales next action, so nothing is due.
+      expect(o.dueAt).toBeNull();
+      expect(o.nextAction).toBeNull();
       expect(o.status).toBe('ready');
     }
     const one = await apis.rep.get(`/v1/opportunities/${id}/outputs/won-or-lost-reason`);
     expect(one.body.data.outcome).toBe('won');
+
+    // An open deal's outputs carry the next action the rep set, with its owner and due date.
+    const open = await apis.rep.post('/v1/opportunities', {
+      title: 'Reporting audit',
+      company: 'Acme Ortho',
+      source: 'webinar',
+    });
+    const next = nextAction(rep.id, { description: 'Send the audit plan', dueInSeconds: 3 * 86_400 });
+    const set = await apis.rep.post(`/v1/opportunities/${open.body.id}/events`, {
+      type: 'SET_NEXT_ACTION',
+      nextAction: next,
+    });
+    expect(set.status).toBe(200);
+    const openOutputs = await apis.rep.get(`/v1/opportunities/${open.body.id}/outputs`);
+    expect(openOutputs.body.items.map((o: any) => o.output)).toEqual([...OUTPUTS]);
+    for (const o of openOutputs.body.items) {
+      expect(o).toMatchObject({
+        source: 'webinar',
+        owner: rep.id,
+        stage: 'lead',
+        nextAction: { description: 'Send the audit plan', ownerId: rep.id },
+      });
+      expect(Date.parse(o.dueAt)).toBe(Date.parse(next.dueAt));
+      expect(Date.parse(o.nextAction.dueAt)).toBe(Date.parse(next.dueAt));
+    }
   });
 });
 

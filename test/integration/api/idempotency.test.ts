@@ -11,7 +11,7 @@ const count = async (sql: string, params: unknown[]) =>
   (await ctx.stack.db.$client.query(sql, params)).rows[0].n as number;
 
 describe('Idempotency-Key and If-Match', () => {
-  it('[E1] creating with the same key and body answers the same deal once; another body with the key is 422', async () => {
+  it('creating with the same key and body answers the same deal once; another body with the key is 422', async () => {
     const api = httpClient(ctx.stack.baseUrl, ctx.rep.token);
     const key = { 'Idempotency-Key': `create-${Date.now()}` };
     const body = { title: 'Idempotent lead', company: 'Once Ltd' };
@@ -30,7 +30,7 @@ describe('Idempotency-Key and If-Match', () => {
     expect(await count("select count(*)::int as n from opportunities where company = 'Once Ltd'", [])).toBe(1);
   });
 
-  it('[E1] the same event with the same key has one effect and one event row; the same key with another body is 422', async () => {
+  it('the same event with the same key has one effect and one event row; the same key with another body is 422', async () => {
     const api = httpClient(ctx.stack.baseUrl, ctx.rep.token);
     const id = (await api.post('/v1/opportunities', { title: 'Events once', company: 'Twice Inc' })).body.id;
     const key = { 'Idempotency-Key': `facts-${id}` };
@@ -52,7 +52,7 @@ describe('Idempotency-Key and If-Match', () => {
     expect(description.status.name).toBe('RUNNING');
   });
 
-  it('[E1] a request whose key is still in flight answers 409', async () => {
+  it('a request whose key is still in flight answers 409', async () => {
     const api = httpClient(ctx.stack.baseUrl, ctx.rep.token);
     const body = { title: 'In flight', company: 'Busy Co' };
     await claimIdempotencyKey(ctx.stack.db, {
@@ -69,7 +69,7 @@ describe('Idempotency-Key and If-Match', () => {
     expect(bad.body.errors[0].field).toBe('headers.idempotency-key');
   });
 
-  it('[E1] a token is shown once: a replay of its creation does not repeat it', async () => {
+  it('a token is shown once: a replay of its creation does not repeat it', async () => {
     const admin = httpClient(ctx.stack.baseUrl, ctx.stack.adminToken);
     const key = { 'Idempotency-Key': `token-${ctx.rep.id}` };
     const first = await admin.post(`/v1/users/${ctx.rep.id}/tokens`, { label: 'ci' }, key);
@@ -80,7 +80,7 @@ describe('Idempotency-Key and If-Match', () => {
     expect((await httpClient(ctx.stack.baseUrl, first.body.token).get('/v1/opportunities')).status).toBe(200);
   });
 
-  it('[E1] an ETag comes with every opportunity; If-Match with a stale version is 412 and writes nothing', async () => {
+  it('an ETag comes with every opportunity; If-Match with a stale version is 412 and writes nothing', async () => {
     const api = httpClient(ctx.stack.baseUrl, ctx.rep.token);
     const created = await api.post('/v1/opportunities', { title: 'Versioned', company: 'Etag Co' });
     const id = created.body.id;

@@ -5,7 +5,7 @@ import { useStackWithRep } from '../../support/api-stack';
 const ctx = useStackWithRep();
 
 describe('limits, headers and pagination', () => {
-  it('[O1] a body over the limit is 413, a non-JSON body 415, malformed JSON 400, all problem+json naming the field', async () => {
+  it('[IN1] a body over the limit is 413, a non-JSON body 415, malformed JSON 400, all problem+json naming the field', async () => {
     const api = httpClient(ctx.stack.baseUrl, ctx.rep.token);
     const big = await api.post('/v1/opportunities', { title: 'x'.repeat(200_000), company: 'y' });
     expect(big.status).toBe(413);
@@ -18,7 +18,7 @@ describe('limits, headers and pagination', () => {
     expect(broken.status).toBe(400);
   });
 
-  it('[O1] security headers are set on every answer', async () => {
+  it('security headers are set on every answer', async () => {
     const answer = await httpClient(ctx.stack.baseUrl).get('/health/live');
     expect(answer.headers.get('x-content-type-options')).toBe('nosniff');
     expect(answer.headers.get('strict-transport-security')).toBeTruthy();
@@ -26,7 +26,7 @@ describe('limits, headers and pagination', () => {
     expect(answer.headers.get('x-powered-by')).toBeNull();
   });
 
-  it('[O1] requests are rate limited per token: over the limit answers 429 problem+json with Retry-After', async () => {
+  it('requests are rate limited per token: over the limit answers 429 problem+json with Retry-After', async () => {
     const extra = await startExtraApp(ctx.stack, { rateLimitPerMinute: 3 });
     try {
       const url = extra.url;
@@ -45,7 +45,7 @@ describe('limits, headers and pagination', () => {
     }
   });
 
-  it('[DL1] lists page with an opaque cursor and a capped page size; a bad cursor or limit is 400 naming it', async () => {
+  it('the opportunity list pages with an opaque cursor and a capped page size; a bad cursor, limit or filter is 400 naming it', async () => {
     const api = httpClient(ctx.stack.baseUrl, ctx.rep.token);
     for (let i = 0; i < 3; i += 1) await api.post('/v1/opportunities', { title: `Paged ${i}`, company: 'Pager' });
     const first = await api.get('/v1/opportunities?limit=2');

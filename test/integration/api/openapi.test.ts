@@ -24,7 +24,7 @@ const operations = () =>
   );
 
 describe('the OpenAPI document', () => {
-  it('[OUT1] is OpenAPI 3.1 generated from the zod schemas, with valid JSON Schemas and resolvable references', async () => {
+  it('is OpenAPI 3.1 generated from the zod schemas, with valid JSON Schemas and resolvable references', async () => {
     expect(doc.openapi).toBe('3.1.0');
     expect(doc.info.title).toBeTruthy();
     const ajv = new Ajv2020({ strict: false, validateFormats: false });
@@ -42,7 +42,7 @@ describe('the OpenAPI document', () => {
     expect(eventRequest.oneOf.length).toBeGreaterThanOrEqual(20);
   });
 
-  it('[OUT1] documents every route the app serves, each with its requests, responses, errors and examples', async () => {
+  it('documents every route the app serves, each with its requests, responses, errors and examples', async () => {
     const documented = operations().map(({ path, method }) => `${method.toUpperCase()} ${path}`);
     const ours = served.filter((r) => /^(GET|POST) \/(v1|p|openapi\.json|docs|health)/.test(r));
     expect(ours.length).toBeGreaterThanOrEqual(20);
@@ -79,7 +79,7 @@ describe('the OpenAPI document', () => {
     expect(ours.filter((r) => !documented.includes(r))).toEqual([]);
   });
 
-  it('[OUT1] /docs is a self-contained page that renders the document', async () => {
+  it('/docs is a self-contained page that renders the document', async () => {
     const page = await httpClient(stack.baseUrl).get('/docs');
     expect(page.status).toBe(200);
     expect(page.headers.get('content-type')).toContain('text/html');

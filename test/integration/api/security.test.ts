@@ -107,7 +107,7 @@ describe('who may read and change what', () => {
       body: 'A-INTERNAL caveat',
       visibility: 'internal',
     });
-    await stampSummaries(stack.db, dealA, 'ops-user');
+    await stampSummaries(stack.db, dealA, 'ops-user', ['audit_findings', 'provider_caveats']);
     await upsertClientSafeSummary(stack.db, {
       opportunityId: dealA,
       kind: 'launch_blockers',
@@ -120,7 +120,7 @@ describe('who may read and change what', () => {
       body: 'B-APPROVED findings',
       visibility: 'client_safe',
     });
-    await stampSummaries(stack.db, dealB, 'ops-user');
+    await stampSummaries(stack.db, dealB, 'ops-user', ['audit_findings']);
 
     const portalA = httpClient(stack.baseUrl, (await stack.user('portal', clientA.id)).token);
     const own = await portalA.get(`/v1/portal/clients/${clientA.id}`);

@@ -12,7 +12,7 @@ afterAll(async () => {
 });
 
 describe('the walking skeleton through HTTP on the real stack', () => {
-  it('[E1] POST /v1/opportunities starts the deal workflow and returns the lead; GET reads it from Postgres', async () => {
+  it('POST /v1/opportunities starts the deal workflow and returns the lead; GET reads it from Postgres', async () => {
     const api = httpClient(stack.baseUrl, stack.adminToken);
     const created = await api.post('/v1/opportunities', {
       title: 'Lead flow rebuild',

@@ -23,7 +23,7 @@ const sha256 = (token: string) => createHash('sha256').update(token).digest('hex
 const email = () => `${randomUUID()}@example.test`;
 
 describe('users and API tokens', () => {
-  it('[O1] a token is found by its hash with its user until it is revoked', async () => {
+  it('a token is found by its hash with its user until it is revoked', async () => {
     const user = await createUser(db, { name: 'Rita Rep', email: email(), role: 'rep' });
     const token = randomUUID();
     const row = await createApiToken(db, { userId: user.id, tokenHash: sha256(token), label: 'laptop' });
@@ -36,7 +36,7 @@ describe('users and API tokens', () => {
     expect(await findActiveToken(db, sha256(token))).toBeNull();
   });
 
-  it('[O1] counts admins and lists users by role with a cursor', async () => {
+  it('counts admins and lists users by role with a cursor', async () => {
     const before = await countAdmins(db);
     const admin = await createUser(db, { name: 'Ada Admin', email: email(), role: 'admin' });
     expect(await countAdmins(db)).toBeGreaterThanOrEqual(before + 1);
@@ -62,7 +62,7 @@ describe('users and API tokens', () => {
     ).toMatchObject({ clientId: client.id });
   });
 
-  it('[O1] an email is used by one user only', async () => {
+  it('an email is used by one user only', async () => {
     const address = email();
     await createUser(db, { name: 'One', email: address, role: 'ops' });
     expect((await pgError(createUser(db, { name: 'Two', email: address, role: 'ops' }))).code).toBe('23505');

@@ -78,7 +78,7 @@ describe('migrations', () => {
     }
   });
 
-  it('[H1] the committed migrations match the drizzle schema (nothing left to generate)', async () => {
+  it('the committed migrations match the drizzle schema (nothing left to generate)', async () => {
     const last = journal.entries[journal.entries.length - 1];
     const snapshotFile = path.join(MIGRATIONS_FOLDER, 'meta', `${String(last.idx).padStart(4, '0')}_snapshot.json`);
     const committed = JSON.parse(fs.readFileSync(snapshotFile, 'utf8'));

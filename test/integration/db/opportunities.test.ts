@@ -49,14 +49,14 @@ function projection(
 }
 
 describe('the opportunities read model', () => {
-  it('[E1] creating the same opportunity twice keeps the first row', async () => {
+  it('creating the same opportunity twice keeps the first row', async () => {
     const deal = await newOpportunity(db, { title: 'first' });
     const again = await insertOpportunity(db, { ...deal, title: 'second', snapshot: {} });
     expect(again.title).toBe('first');
     expect((await getOpportunity(db, deal.id))?.title).toBe('first');
   });
 
-  it('[E1] a projection with an older or equal version is ignored', async () => {
+  it('a projection with an older or equal version is ignored', async () => {
     const deal = await newOpportunity(db);
     expect(await projectOpportunity(db, projection(deal.id, 3, { stage: 'discovery' }))).toBe(true);
     expect(await projectOpportunity(db, projection(deal.id, 2, { stage: 'qualified' }))).toBe(false);
@@ -212,7 +212,7 @@ describe('the opportunities read model', () => {
     expect((await getOpportunity(db, deals[0].id))?.overdue).toBe(true);
   });
 
-  it('[DL1] filters by stage and owner', async () => {
+  it('filters by stage and owner', async () => {
     const ownerId = `owner-${randomUUID()}`;
     const [a, b] = [await newOpportunity(db, { ownerId }), await newOpportunity(db, { ownerId })];
     await projectOpportunity(db, projection(a.id, 1, { ownerId, stage: 'audit' }));
@@ -222,13 +222,13 @@ describe('the opportunities read model', () => {
     expect(page.nextCursor).toBeNull();
   });
 
-  it('[DL1] refuses a cursor it did not issue', async () => {
+  it('refuses a cursor it did not issue', async () => {
     await expect(listOpportunities(db, { limit: 1, cursor: 'not-a-cursor' })).rejects.toBeInstanceOf(
       InvalidCursorError,
     );
   });
 
-  it('[DL1] an unknown opportunity reads as null and its flags change nothing', async () => {
+  it('an unknown opportunity reads as null and its flags change nothing', async () => {
     const id = randomUUID();
     expect(await getOpportunity(db, id)).toBeNull();
     expect(await setOpportunityFlags(db, { id, overdue: true })).toBe(false);

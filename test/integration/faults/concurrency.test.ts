@@ -47,7 +47,7 @@ async function qualifiedLead(api: ReturnType<typeof httpClient>): Promise<string
 }
 
 describe('the same request and conflicting requests at once', () => {
-  it(`[E1] the same Idempotency-Key sent ${N} times at once has one effect, and every answer it gives is the same`, async () => {
+  it(`the same Idempotency-Key sent ${N} times at once has one effect, and every answer it gives is the same`, async () => {
     const admin = await stack.user('admin');
     const api = httpClient(stack.baseUrl, admin.token);
     const id = await qualifiedLead(api);
@@ -87,7 +87,7 @@ describe('the same request and conflicting requests at once', () => {
     expect(tasks.rows[0].n).toBe(1);
   });
 
-  it(`[O1] ${N} conflicting transitions on one deal at once: one wins, every other answers 409 naming the gate`, async () => {
+  it(`${N} conflicting transitions on one deal at once: one wins, every other answers 409 naming the gate`, async () => {
     const admin = await stack.user('admin');
     const api = httpClient(stack.baseUrl, admin.token);
     const id = await qualifiedLead(api);
@@ -114,7 +114,7 @@ describe('the same request and conflicting requests at once', () => {
     expect(winners[0].body.stage).toBe('qualified');
   });
 
-  it(`[O1] ${N} writes with the same If-Match at once: one wins, every other answers 412`, async () => {
+  it(`${N} writes with the same If-Match at once: one wins, every other answers 412`, async () => {
     const admin = await stack.user('admin');
     const api = httpClient(stack.baseUrl, admin.token);
     const id = await qualifiedLead(api);
@@ -137,7 +137,7 @@ describe('the same request and conflicting requests at once', () => {
     expect(state.workflow.version).toBe(Number(etag.replace(/\D/g, '')) + 1);
   });
 
-  it('[O1] 50 compatible writes on one deal at once: every one is applied once, in one unbroken version sequence', async () => {
+  it('50 compatible writes on one deal at once: every one is applied once, in one unbroken version sequence', async () => {
     const admin = await stack.user('admin');
     const api = httpClient(stack.baseUrl, admin.token);
     const id = await qualifiedLead(api);
@@ -162,7 +162,7 @@ describe('the same request and conflicting requests at once', () => {
     expect(state.workflow.version).toBe(before + 50);
   });
 
-  it('[O1][E1] writers in many API processes at once (no shared lane) leave no event the deal did not accept', async () => {
+  it('[E1] writers in many API processes at once (no shared lane) leave no event the deal did not accept', async () => {
     const api = httpClient(stack.baseUrl, (await stack.user('admin')).token);
     const rep = eventFactory(REP);
     // One gateway per writer: each API process has its own lanes, so their updates race into the

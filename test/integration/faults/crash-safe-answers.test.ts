@@ -222,7 +222,7 @@ describe('answers that survive an API crash', () => {
     expect(replay.body.proposalLink.note).toContain('REVISE_PROPOSAL');
   }, 180_000);
 
-  it('[E1] a MARK_WON cut off by an API crash is answered on retry within 10 s of the API being back, with its own outcome, not the handoff after it', async () => {
+  it('[IN1] a MARK_WON cut off by an API crash is answered on retry within 10 s of the API being back, with its own outcome, not the handoff after it', async () => {
     const url = await startApi();
     const { id, last } = await dealBefore(url, 'contract');
     expect(last.type).toBe('MARK_WON');

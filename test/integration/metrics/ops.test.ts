@@ -151,8 +151,8 @@ describe('[DL1] GET /v1/ops/stuck', () => {
   });
 });
 
-describe('[M1] Prometheus metrics at /metrics', () => {
-  it('[M1] exposes request rates and latencies, transitions by result, timers fired, handoff steps and the Temporal worker metrics', async () => {
+describe('Prometheus metrics at /metrics', () => {
+  it('exposes request rates and latencies, transitions by result, timers fired, handoff steps and the Temporal worker metrics', async () => {
     const { opportunityId } = await openTestDeal(stack);
     await expect(
       stack.deals.apply(opportunityId, {

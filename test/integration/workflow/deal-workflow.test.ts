@@ -83,7 +83,7 @@ describe('the deal workflow on the real Temporal server', () => {
     expect((await getOpportunity(stack.db, opportunityId))?.version).toBe(0);
   });
 
-  it('[E1] applies an update sent twice with one idempotency key once, also across continue-as-new', async () => {
+  it('applies an update sent twice with one idempotency key once, also across continue-as-new', async () => {
     const { opportunityId } = await openTestDeal(stack);
     const handle = stack.temporal.workflow.getHandle(dealWorkflowId(opportunityId));
     const firstRun = (await handle.describe()).runId;

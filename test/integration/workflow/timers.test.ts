@@ -25,7 +25,17 @@ afterAll(async () => {
 });
 
 const rep = eventFactory(REP);
-const followUpTasks = async (opportunityId: string) =>
+/** Every task of the deal that asks someone to contact the client, whoever created it and why. */
+const clientContactTasks = async (opportunityId: string) =>
+  (
+    await Promise.all(
+      (['follow_up', 'win_back'] as const).map(
+        async (kind) => (await listTasks(stack.db, { opportunityId, kind, limit: 50 })).items,
+      ),
+    )
+  ).flat();
+/** The follow-ups the workflow's follow-up timer created. */
+const timerFollowUps = async (opportunityId: string) =>
   (await listTasks(stack.db, { opportunityId, kind: 'follow_up', limit: 50 })).items.filter((task) =>
     task.key.startsWith(`${dealWorkflowId(opportunityId)}:follow_up:`),
   );
@@ -33,6 +43,7 @@ const followUpTasks = async (opportunityId: string) =>
 describe('timed promises of the deal workflow', () => {
   it('[F1][T1][TK1] sends no follow-up while consent is withdrawn and follows up once it is granted again', async () => {
     const { opportunityId } = await dealAt(stack, 'approval');
+    const beforePause = new Set((await clientContactTasks(opportunityId)).map((task) => task.id));
     await sendAll(stack, opportunityId, [
       rep.base('RECORD_CONSENT', { consent: 'withdrawn' }),
       // Approvals and sending are not follow-ups: they go on while follow-up is paused.
@@ -44,12 +55,17 @@ describe('timed promises of the deal workflow', () => {
     expect(paused.explanation.pauses.followUp).toEqual({ paused: true, reasons: ['consent'] });
     expect((await getOpportunity(stack.db, opportunityId))?.followUpPauseReasons).toEqual(['consent']);
     await sleep(3_000);
-    expect(await followUpTasks(opportunityId)).toHaveLength(0);
+    // F1: while follow-up is paused no task asks anyone to contact the client. None is open (a reminder of
+    // the timer, the follow-up of SEND_PROPOSAL's next action, one from before the pause) and none was created.
+    const whilePaused = await clientContactTasks(opportunityId);
+    const named = (tasks: typeof whilePaused) => tasks.map((task) => `${task.kind} (${task.status}): ${task.title}`);
+    expect(named(whilePaused.filter((task) => task.status === 'open'))).toEqual([]);
+    expect(named(whilePaused.filter((task) => !beforePause.has(task.id)))).toEqual([]);
     expect((await stack.deals.describe(opportunityId)).state.context.proposal.lastFollowUpAt).toBeNull();
 
     await sendAll(stack, opportunityId, [rep.base('RECORD_CONSENT', { consent: 'granted' })]);
     const tasks = await eventually(async () => {
-      const found = await followUpTasks(opportunityId);
+      const found = await timerFollowUps(opportunityId);
       return found.length >= 2 ? found : undefined;
     });
     expect(tasks).toHaveLength(2); // policy: at most two follow-ups per sent proposal

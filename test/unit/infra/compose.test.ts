@@ -22,7 +22,7 @@ describe('docker-compose.yml', () => {
     );
   });
 
-  it('[DL1] registers every search attribute the workflow upserts', () => {
+  it('registers every search attribute the workflow upserts', () => {
     const compose = fs.readFileSync(path.join(root, 'docker-compose.yml'), 'utf8');
     for (const key of DEAL_SEARCH_ATTRIBUTES) expect(compose).toContain(`--name ${key.name}`);
   });

@@ -70,7 +70,7 @@ describe('the documentation pages', () => {
     expect(documented.sort()).toEqual(Object.keys(configSchema.shape).sort());
   });
 
-  it('[DL1] docs/operations.md documents every search attribute ops can filter on', () => {
+  it('docs/operations.md documents every search attribute ops can filter on', () => {
     const operations = read('docs/operations.md');
     for (const key of DEAL_SEARCH_ATTRIBUTES) expect(operations).toContain(`| \`${key.name}\` |`);
   });

@@ -16,7 +16,7 @@ import {
 import { accept, at, dealAt, ev, newDeal, qualificationFacts } from './support';
 
 describe('createDeal', () => {
-  it('[E1] starts at lead with owner, source and timestamps, no next action yet, both pauses on', () => {
+  it('starts at lead with owner, source and timestamps, no next action yet, both pauses on', () => {
     const deal = createDeal({ opportunityId: 'opp-9', ownerId: 'rep-9', at: at(0) });
     expect(deal.stage).toBe('lead');
     expect(deal.value).toEqual({ stage: 'lead', followUp: 'paused', proposalWork: 'paused' });
@@ -36,7 +36,7 @@ describe('createDeal', () => {
 });
 
 describe('explain', () => {
-  it('[E1] sorts every event into allowed or refused, and names the forward stage of each stage', () => {
+  it('sorts every event into allowed or refused, and names the forward stage of each stage', () => {
     for (const stage of STAGES) {
       const e = explain(dealAt(stage));
       expect(e.stage).toBe(stage);
@@ -64,20 +64,20 @@ describe('explain', () => {
 });
 
 describe('applyEvent result', () => {
-  it('[E1] reports `changed: false` when an event repeats exactly (a retried request)', () => {
+  it('reports `changed: false` when an event repeats exactly (a retried request)', () => {
     const e = ev('RECORD_QUALIFICATION', { facts: { source: 'Referral' } });
     const once = accept(newDeal(), e);
     const twice = applyEvent(once, e);
     expect(twice).toMatchObject({ ok: true, changed: false, stageBefore: 'lead', stageAfter: 'lead' });
   });
 
-  it('[W1] only handed_off is final; lost can still be reactivated', () => {
+  it('only handed_off is final; lost can still be reactivated', () => {
     expect(STAGES.filter(isFinalStage)).toEqual(['handed_off']);
   });
 });
 
 describe('machine shape', () => {
-  it('[E1] has one named guard per gate code and uses no timers or invoked actors', () => {
+  it('has one named guard per gate code and uses no timers or invoked actors', () => {
     const guards = Object.keys(dealMachine.implementations.guards);
     for (const gate of GUARDED_GATES) expect(guards).toContain(gate);
     expect([...GATE_CODES].sort()).toEqual([...GUARDED_GATES, 'stage'].sort());
@@ -88,7 +88,7 @@ describe('machine shape', () => {
     expect(config).not.toMatch(/xstate\.after/);
   });
 
-  it('[E1] every gate code guards some move, and stage-changing events are exactly the moves with a target', () => {
+  it('every gate code guards some move, and stage-changing events are exactly the moves with a target', () => {
     const used = new Set(MOVES.flatMap((m) => [...m.gates, ...m.payloadGates]));
     for (const gate of GUARDED_GATES) expect(used).toContain(gate);
     const withTarget = new Set(MOVES.filter((m) => m.to !== null).map((m) => m.event));

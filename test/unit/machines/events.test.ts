@@ -27,11 +27,11 @@ describe('bad events', () => {
     ['a string', 'QUALIFY'],
     ['an array', [{ type: 'QUALIFY' }]],
     ['a number', 42],
-  ])('[E1] refuses %s as an event', (_name, input) => {
+  ])('refuses %s as an event', (_name, input) => {
     expect(paths(deal, input)).toEqual(['(event)']);
   });
 
-  it('[E1] refuses an unknown event type, naming `type`', () => {
+  it('refuses an unknown event type, naming `type`', () => {
     const issues = invalid(deal, ev('DELETE_OPPORTUNITY'));
     expect(issues).toEqual([{ path: 'type', message: expect.stringContaining('QUALIFY') }]);
     expect(paths(deal, { actor: rep, at: at(1) })).toEqual(['type']);
@@ -52,13 +52,13 @@ describe('bad events', () => {
     ).toEqual(['nextAction.dueAt']);
   });
 
-  it('[E1] refuses unknown fields instead of dropping them', () => {
+  it('refuses unknown fields instead of dropping them', () => {
     expect(paths(deal, ev('QUALIFY', { force: true }))).toEqual(['force']);
     expect(paths(deal, ev('QUALIFY', { actor: { ...rep, admin: true } }))).toEqual(['actor.admin']);
     expect(paths(deal, ev('RECORD_QUALIFICATION', { facts: { source: 'ads', mood: 'good' } }))).toEqual(['facts.mood']);
   });
 
-  it('[E1] refuses wrong payloads, naming the field', () => {
+  it('refuses wrong payloads, naming the field', () => {
     expect(paths(deal, ev('RECORD_QUALIFICATION', { facts: { source: '   ' } }))).toEqual(['facts.source']);
     expect(paths(deal, ev('RECORD_QUALIFICATION', { facts: {} }))).toEqual(['facts']);
     expect(paths(deal, ev('RECORD_QUALIFICATION'))).toEqual(['facts']);
@@ -80,18 +80,18 @@ describe('bad events', () => {
     expect(paths(deal, ev('REJECT'))).toEqual(['reason']);
   });
 
-  it('[E1] validation comes before gates: a bad event in the wrong stage is still invalid_event', () => {
+  it('validation comes before gates: a bad event in the wrong stage is still invalid_event', () => {
     expect(paths(dealAt('sent'), ev('QUALIFY', { extra: 1 }))).toEqual(['extra']);
   });
 
-  it('[E1] a corrupted stored state is refused, never thrown', () => {
+  it('a corrupted stored state is refused, never thrown', () => {
     const broken = { stage: 'nowhere', value: { stage: 'nowhere' }, context: {} } as unknown as DealState;
     expect(paths(broken, ev('QUALIFY'))).toEqual(['(state)']);
     const noContext = { ...newDeal(), context: null } as unknown as DealState;
     expect(paths(noContext, ev('QUALIFY'))).toEqual(['(state)']);
   });
 
-  it('[E1] the schema covers every event type and converts to JSON Schema for the API docs', () => {
+  it('the schema covers every event type and converts to JSON Schema for the API docs', () => {
     const types = dealEventSchema.options.map((o) => o.shape.type.value);
     expect([...types].sort()).toEqual([...EVENT_TYPES].sort());
     expect(() => z.toJSONSchema(dealEventSchema, { io: 'input' })).not.toThrow();

@@ -368,7 +368,7 @@ describe('W1 handoff', () => {
     expect(isFinalStage(done.stage)).toBe(true);
   });
 
-  it('[W1] handed_off is final: every event is refused with `stage`', () => {
+  it('handed_off is final: every event is refused with `stage`', () => {
     const done = dealAt('handed_off');
     const e = explain(done);
     expect(e.allowedEvents).toEqual([]);
@@ -542,7 +542,7 @@ describe('E1 next action on every non-final move', () => {
 });
 
 describe('stage gate', () => {
-  it('[E1] an event not valid in the current stage is refused with `stage` only', () => {
+  it('an event not valid in the current stage is refused with `stage` only', () => {
     expect(refuse(newDeal(), ev('SEND_PROPOSAL'))).toEqual(['stage']);
     expect(refuse(dealAt('proposal'), ev('QUALIFY'))).toEqual(['stage']);
     expect(refuse(dealAt('sent'), ev('APPROVE', { actor: ops }))).toEqual(['stage']);

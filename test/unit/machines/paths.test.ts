@@ -22,6 +22,7 @@ import {
   PROPOSAL_SECTION_KINDS,
   QUALIFICATION_FACTS,
   STAGES,
+  SUMMARY_KINDS,
   type DealEvent,
   type DealState,
   moveFor,
@@ -29,7 +30,7 @@ import {
   unmetGates,
   type Stage,
 } from '../../../machines/opportunity';
-import { allFacts, allHandoffRecords, at, nextActionAt, ops, rep } from './support';
+import { allFacts, allHandoffRecords, at, FIRST_APPROVAL, nextActionAt, ops, rep } from './support';
 
 type Snap = SnapshotFrom<typeof dealMachine>;
 
@@ -51,6 +52,7 @@ const raw: Record<string, unknown>[] = [
   { type: 'RECORD_DISCOVERY', facts: allFacts(DISCOVERY_FACTS) },
   { type: 'RECORD_AUDIT_EVIDENCE', evidenceId: 'ev-1', summary: 'audit' },
   ...PROPOSAL_SECTION_KINDS.map((section) => ({ type: 'RECORD_PROPOSAL_SECTION', section })),
+  ...SUMMARY_KINDS.map((kind) => ({ type: 'RECORD_CLIENT_SAFE_SUMMARY', kind })),
   { type: 'QUALIFY' },
   { type: 'START_DISCOVERY' },
   { type: 'START_AUDIT' },
@@ -58,7 +60,9 @@ const raw: Record<string, unknown>[] = [
   { type: 'SUBMIT_FOR_APPROVAL' },
   { type: 'APPROVE', actor: ops },
   { type: 'APPROVE', actor: rep },
-  { type: 'APPROVE_CLIENT_SAFE_SUMMARY', actor: ops },
+  { type: 'APPROVE_CLIENT_SAFE_SUMMARY', actor: ops, ...FIRST_APPROVAL },
+  // After one revision: the same drafts, approved for version 2.
+  { type: 'APPROVE_CLIENT_SAFE_SUMMARY', actor: ops, ...FIRST_APPROVAL, proposalVersion: 2 },
   { type: 'REJECT', actor: ops, reason: 'rework' },
   { type: 'SEND_PROPOSAL', probability: 50 },
   { type: 'RECORD_VIEW' },
@@ -101,7 +105,7 @@ describe('paths generated with xstate/graph', () => {
   const paths = getShortestPaths(dealMachine, options);
   const adjacency = getAdjacencyMap(dealMachine, options);
 
-  it('[E1] shortest paths reach every stage of the machine', () => {
+  it('shortest paths reach every stage of the machine', () => {
     const reached = new Set(paths.map((p) => stageOf(p.state)));
     expect([...reached].sort()).toEqual([...STAGES].sort());
     expect(paths.length).toBeGreaterThan(STAGES.length);
@@ -125,7 +129,7 @@ describe('paths generated with xstate/graph', () => {
   type Edge = { event: DealEvent; state: Snap };
   const edges = (transitions: Record<string, unknown>): Edge[] => Object.values(transitions) as Edge[];
 
-  it('[E1] no event leads to an undefined state: every reachable snapshot is a known stage with consistent pauses', () => {
+  it('no event leads to an undefined state: every reachable snapshot is a known stage with consistent pauses', () => {
     const entries = Object.values(adjacency);
     expect(entries.length).toBeGreaterThan(50);
     const bad: unknown[] = [];
@@ -148,7 +152,7 @@ describe('paths generated with xstate/graph', () => {
     expect(checked).toBe(entries.length * (events.length + 1));
   });
 
-  it('[E1] on every edge the machine agrees with the gate table: refused events leave the snapshot as it was, others go where the table says', () => {
+  it('on every edge the machine agrees with the gate table: refused events leave the snapshot as it was, others go where the table says', () => {
     const wrong: string[] = [];
     for (const { state, transitions } of Object.values(adjacency)) {
       const from = fromSnapshot(state);

@@ -412,7 +412,7 @@ describe('random event sequences', () => {
     for (const stage of STAGES) expect(reached.get(stage) ?? 0).toBeGreaterThan(runs / 40);
   });
 
-  it('[E1] a JSON round trip of every state along random sequences changes nothing', () => {
+  it('a JSON round trip of every state along random sequences changes nothing', () => {
     fc.assert(
       fc.property(sequenceArb, (steps) => {
         let state = createDeal({ opportunityId: 'opp-rt', ownerId: 'rep-1', source: 'ads', at: at(0) });

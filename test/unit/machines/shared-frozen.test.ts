@@ -44,16 +44,16 @@ describe('the machine module, shared and deep-frozen as the worker shares it', (
     expect(Object.isFrozen(machine.eventSchemas().dealEvent)).toBe(false);
   });
 
-  it('[E1] walks the whole happy path to handed_off', () => {
+  it('walks the whole happy path to handed_off', () => {
     expect(dealAt('handed_off').stage).toBe('handed_off');
     expect(HAPPY_PATH.length).toBeGreaterThan(5);
   });
 
-  it('[Q1] refuses a move naming every unmet gate', () => {
+  it('refuses a move naming every unmet gate', () => {
     expect(refuse(newDeal(), ev('QUALIFY')).length).toBeGreaterThan(1);
   });
 
-  it('[E1] rejects a malformed event with the field named', () => {
+  it('rejects a malformed event with the field named', () => {
     const result = machine.applyEvent(newDeal(), {
       type: 'RECORD_QUALIFICATION',
       actor: { id: 'rep-1', role: 'rep' },
@@ -65,7 +65,7 @@ describe('the machine module, shared and deep-frozen as the worker shares it', (
     expect(result.issues.map((issue) => issue.path)).toContain('at');
   });
 
-  it('[E1] refuses bad input of every kind with issues, never a thrown error', () => {
+  it('[IN1] refuses bad input of every kind with issues, never a thrown error', () => {
     const actor = { id: 'rep-1', role: 'rep' };
     const at = new Date(0).toISOString();
     const bad: [Record<string, unknown>, string][] = [
@@ -100,7 +100,7 @@ describe('the machine module, shared and deep-frozen as the worker shares it', (
     }
   });
 
-  it('[E1] explains a deal: what is allowed, what is refused and why, the next stage', () => {
+  it('explains a deal: what is allowed, what is refused and why, the next stage', () => {
     const explanation = machine.explain(dealAt('sent'));
     expect(explanation.allowedEvents).toContain('RECORD_VIEW');
     expect(explanation.refusedEvents.QUALIFY).toEqual(['stage']);

@@ -5,9 +5,11 @@ import {
   DISCOVERY_FACTS,
   PROPOSAL_SECTIONS,
   QUALIFICATION_FACTS,
+  SUMMARY_KINDS,
   type DealState,
   type GateCode,
   type Stage,
+  type SummaryKind,
 } from '../../../machines/opportunity';
 
 export const rep = { id: 'rep-1', role: 'rep' } as const;
@@ -70,6 +72,32 @@ export const evidence = (id = 'ev-1') => ev('RECORD_AUDIT_EVIDENCE', { evidenceI
 export const verified = () =>
   ev('RECORD_VERIFICATION', { scopeVerified: true, timelineVerified: true, decisionPathVerified: true });
 export const section = (s: string) => ev('RECORD_PROPOSAL_SECTION', { section: s });
+/** A client-safe summary draft of `kind` (its text is an attachment the machine never sees). */
+export const summary = (kind: SummaryKind, extra: Record<string, unknown> = {}) =>
+  ev('RECORD_CLIENT_SAFE_SUMMARY', { kind, ...extra });
+/** The four summary drafts a submission needs (K1). */
+export const allSummaries = () => SUMMARY_KINDS.map((kind) => summary(kind));
+/**
+ * What an approval of the deal's current text names: its proposal version, every drafted
+ * summary at its current revision and the message's revision when one is drafted (AP1).
+ */
+export function currentText(state: DealState): {
+  proposalVersion: number;
+  summaries: Partial<Record<SummaryKind, number>>;
+  message?: number;
+} {
+  const p = state.context.proposal;
+  const summaries = Object.fromEntries(
+    SUMMARY_KINDS.flatMap((kind) => {
+      const draft = p.summaries[kind];
+      return draft ? [[kind, draft.revision]] : [];
+    }),
+  ) as Partial<Record<SummaryKind, number>>;
+  return { proposalVersion: p.version, summaries, ...(p.message ? { message: p.message.revision } : {}) };
+}
+/** APPROVE_CLIENT_SAFE_SUMMARY naming the current text of `state` (an ops approver unless `extra` says otherwise). */
+export const summaryApproval = (state: DealState, extra: Record<string, unknown> = {}) =>
+  ev('APPROVE_CLIENT_SAFE_SUMMARY', { actor: ops, ...currentText(state), ...extra });
 export const contractFacts = () =>
   ev('RECORD_CONTRACT', {
     contractState: 'signed',
@@ -89,18 +117,24 @@ export const allHandoffRecords = {
 export const lostEvent = (extra: Record<string, unknown> = {}) =>
   bare('MARK_LOST', { reason: 'budget', detail: 'Budget frozen until Q3', reactivateAt: at(100_000), ...extra });
 
+/** What an approval of the happy path's text names: version 1, each summary at its first revision. */
+export const FIRST_APPROVAL = {
+  proposalVersion: 1,
+  summaries: Object.fromEntries(SUMMARY_KINDS.map((kind) => [kind, 1])),
+};
+
 /** The events that lead from the previous stage of the happy path into each stage. */
 export const HAPPY_PATH: [Stage, () => Record<string, unknown>[]][] = [
   ['qualified', () => [qualificationFacts(), followUpValid(), ev('QUALIFY')]],
   ['discovery', () => [ev('START_DISCOVERY')]],
   ['audit', () => [discoveryFacts(), ev('START_AUDIT')]],
   ['proposal', () => [evidence(), verified(), ev('START_PROPOSAL')]],
-  ['approval', () => [...PROPOSAL_SECTIONS.map(section), ev('SUBMIT_FOR_APPROVAL')]],
+  ['approval', () => [...PROPOSAL_SECTIONS.map(section), ...allSummaries(), ev('SUBMIT_FOR_APPROVAL')]],
   [
     'sent',
     () => [
       ev('APPROVE', { actor: ops }),
-      ev('APPROVE_CLIENT_SAFE_SUMMARY', { actor: ops }),
+      ev('APPROVE_CLIENT_SAFE_SUMMARY', { actor: ops, ...FIRST_APPROVAL }),
       ev('SEND_PROPOSAL', { probability: 60, decisionDeadline: at(50_000) }),
     ],
   ],
