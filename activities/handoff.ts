@@ -46,7 +46,7 @@ function handoffSteps({ db, clock }: ActivityDeps): Record<HandoffStep, (input: 
       const contract = input.deal.context.contract;
       const task = {
         opportunityId: input.opportunityId,
-        kind: 'onboarding_handoff' as const,
+        kind: 'delivery' as const,
         ownerId: onboardingOwnerOf(input),
       };
       const dueAt = contract.kickoffDate ? new Date(contract.kickoffDate) : clock();

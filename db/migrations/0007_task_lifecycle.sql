@@ -1,4 +1,5 @@
 ALTER TYPE "public"."task_kind" ADD VALUE 'next_action' BEFORE 'proposal_review';--> statement-breakpoint
+ALTER TYPE "public"."task_kind" ADD VALUE 'delivery' BEFORE 'other';--> statement-breakpoint
 ALTER TABLE "tasks" ALTER COLUMN "owner_id" DROP NOT NULL;--> statement-breakpoint
 ALTER TABLE "tasks" ADD COLUMN "queue" text;--> statement-breakpoint
 ALTER TABLE "tasks" ADD COLUMN "closed_reason" text;--> statement-breakpoint

@@ -155,7 +155,7 @@ export async function handoffRecords(db: Db, opportunityId: string): Promise<Han
     ${n(clients)} AS "clients",
     ${n(clientServices)} AS "clientServices",
     ${n(projects)} AS "projects",
-    ${n(tasks, eq(tasks.kind, 'onboarding_handoff'))} AS "tasks",
+    ${n(tasks, eq(tasks.kind, 'delivery'))} AS "tasks",
     ${n(portalUsers)} AS "portalUsers",
     ${n(connectorAccounts)} AS "connectorAccounts",
     ${n(dataSources)} AS "dataSources",

@@ -9,16 +9,14 @@ export type { ProposalRow };
 /* The proposal's versions: attachments (S2), tracking (T1), the link and its views, revision (R1). */
 
 /** What a new proposal version keeps of the one it supersedes (S2 links and T1 tracking). */
+/** What a new version inherits; what belonged to sending the old one (its message, follow-ups, deadline) stays with it. */
 const CARRIED_TO_NEXT_VERSION = [
   'opportunityId',
   'clientId',
   'serviceId',
   'projectId',
-  'communicationId',
-  'followUpAt',
   'objection',
   'probability',
-  'decisionDeadline',
 ] as const satisfies readonly (keyof ProposalRow)[];
 const carriedToNextVersion = (old: ProposalRow) =>
   Object.fromEntries(CARRIED_TO_NEXT_VERSION.map((key) => [key, old[key]])) as Pick<

@@ -12,7 +12,7 @@
  */
 import { z } from 'zod';
 import { eventSchemas, line, safeTextCheck, text } from './events';
-import { SUMMARY_KINDS, VISIBILITIES, type EventType } from './vocabulary';
+import { VISIBILITIES, type EventType } from './vocabulary';
 
 const visibilitySchema = z
   .enum(VISIBILITIES)

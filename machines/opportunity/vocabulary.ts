@@ -133,12 +133,12 @@ export const PROPOSAL_SECTION_KINDS = [...PROPOSAL_SECTIONS, 'expected_improveme
 export type ProposalSectionKind = (typeof PROPOSAL_SECTION_KINDS)[number];
 
 /** Sections that name scope, price, timeline or expected improvement: they need audit evidence (A1). */
-export const EVIDENCE_BOUND_SECTIONS = [
+export const EVIDENCE_BOUND_SECTIONS: readonly ProposalSectionKind[] = [
   'scope',
   'pricing',
   'timeline',
   'expected_improvement',
-] as const satisfies readonly ProposalSectionKind[];
+];
 
 export const HANDOFF_FACTS = FACTS.handoff;
 
@@ -165,13 +165,9 @@ export const SUMMARY_KINDS = ['audit_findings', 'revenue_proof', 'provider_cavea
 export type SummaryKind = (typeof SUMMARY_KINDS)[number];
 
 /** The gate of each summary draft a submission needs: `audit_findings_summary`, … (K1). */
-export const SUMMARY_DRAFT_GATES = [
-  'audit_findings_summary',
-  'revenue_proof_summary',
-  'provider_caveats_summary',
-  'launch_blockers_summary',
-] as const satisfies readonly `${SummaryKind}_summary`[];
-export const summaryDraftGate = (kind: SummaryKind) => `${kind}_summary` as (typeof SUMMARY_DRAFT_GATES)[number];
+export type SummaryDraftGate = `${SummaryKind}_summary`;
+export const summaryDraftGate = (kind: SummaryKind): SummaryDraftGate => `${kind}_summary`;
+export const SUMMARY_DRAFT_GATES: readonly SummaryDraftGate[] = SUMMARY_KINDS.map(summaryDraftGate);
 
 /**
  * The tasks an accepted event promises (TK1): a follow-up for every new next action (`next_action`,
@@ -187,7 +183,10 @@ export const EVENT_TASK_KINDS = [
 ] as const;
 export type EventTaskKind = (typeof EVENT_TASK_KINDS)[number];
 
-/** Every task kind: the events' promises, then the workflow's own (timers, a revision's retest, a refused write). */
+/**
+ * Every task kind: the events' promises, then the workflow's own (timers, a revision's retest, a
+ * refused write) and the handoff's tasks for delivery (kickoff, launch blockers), which outlive the deal.
+ */
 export const TASK_KINDS = [
   ...EVENT_TASK_KINDS,
   'next_action_overdue',
@@ -196,6 +195,7 @@ export const TASK_KINDS = [
   'win_back',
   'retest',
   'write_blocked',
+  'delivery',
   'other',
 ] as const;
 export type TaskKind = (typeof TASK_KINDS)[number];
@@ -217,6 +217,7 @@ export const TASK_CLOSE_REASONS = [
   'deal_won',
   'deal_lost',
   'handed_off',
+  'unblocked',
 ] as const;
 export type TaskCloseReason = (typeof TASK_CLOSE_REASONS)[number];
 

@@ -1,4 +1,4 @@
-import { explain, type DealState, OPEN_STAGES, type Stage } from '../../machines/opportunity';
+import { followUpPauseReasons, type DealState, OPEN_STAGES, type Stage } from '../../machines/opportunity';
 
 /** The few facts of the machine's context that the workflow's timers depend on. */
 export interface TimerFacts {
@@ -17,7 +17,6 @@ export interface TimerFacts {
 
 export function timerFacts(deal: DealState): TimerFacts {
   const context = deal.context;
-  const explanation = explain(deal);
   return {
     stage: deal.stage,
     open: (OPEN_STAGES as readonly Stage[]).includes(deal.stage),
@@ -29,6 +28,6 @@ export function timerFacts(deal: DealState): TimerFacts {
     lostAt: context.lost?.lostAt ?? null,
     reactivateAt: context.lost?.reactivateAt ?? null,
     consentGranted: context.followUp.consent === 'granted',
-    followUpPaused: explanation.pauses.followUp.paused,
+    followUpPaused: followUpPauseReasons(context).length > 0,
   };
 }

@@ -1,6 +1,6 @@
 import { ApplicationFailure, condition, proxyActivities } from '@temporalio/workflow';
 import type { DealActivities } from '../../activities';
-import { applyEvent, createDeal, explain } from '../../machines/opportunity';
+import { applyEvent, createDeal, explain, type TaskClosure } from '../../machines/opportunity';
 import { nextActionTask, tasksClosedBy, tasksForEvent } from './event-tasks';
 import { WriteLock } from './lock';
 import {
@@ -267,7 +267,7 @@ export class DealEntity {
         flags,
         blocked,
         attachments,
-        closeTasks: tasksClosedBy(result.event, before, result.state),
+        closeTasks: [...tasksClosedBy(result.event, before, result.state), ...this.unblocking(byPerson)],
       }),
     );
     // The event itself was refused: its sender is answered with the refusal, after the deal is blocked.
@@ -359,6 +359,12 @@ export class DealEntity {
       // Still flagged in the workflow and the Temporal UI when the database refuses even this.
       if (!rejectionOf(error)) throw error;
     }
+  }
+
+  /** A person's accepted event clears a block: its ops task closes with it. */
+  private unblocking(byPerson: boolean): TaskClosure[] {
+    if (!byPerson || this.state.blocked === null) return [];
+    return [{ kinds: ['write_blocked'], status: 'cancelled', reason: 'unblocked', closedBy: 'system' }];
   }
 
   private refuseIfStale(expectedVersion: number | undefined): void {

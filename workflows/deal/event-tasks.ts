@@ -68,7 +68,8 @@ export function tasksForEvent(event: DealEvent, deal: DealState, company: string
 
 /** What a new next action supersedes: the earlier next action's task and what its deadline raised. */
 const NEXT_ACTION_KINDS: readonly TaskKind[] = ['follow_up', 'next_action', 'next_action_overdue', 'escalation'];
-const ALL_BUT_WIN_BACK: readonly TaskKind[] = TASK_KINDS.filter((kind) => kind !== 'win_back');
+/** A lost or handed-off deal keeps only its win-back and delivery's own tasks open. */
+const ALL_BUT_WIN_BACK: readonly TaskKind[] = TASK_KINDS.filter((kind) => kind !== 'win_back' && kind !== 'delivery');
 
 /**
  * The open tasks an accepted event closes (TK1): each closes itself, with a reason, when what it

@@ -2,8 +2,13 @@ import { OUTPUTS } from '../../../api/schemas/records';
 import { QUALIFICATION_FACTS } from '../../../machines/opportunity';
 import { httpClient } from '../../support/http';
 import { startTestStack, type TestStack } from '../../support/stack';
-import { CLIENT, INTERNAL, httpHappyPath, sendSteps, walk, type Api } from '../../support/api-deal';
-import { inSeconds, nextAction } from '../../../fixtures/deal-events';
+import { CLIENT, INTERNAL, SUMMARY_BODIES, httpHappyPath, sendSteps, walk, type Api } from '../../support/api-deal';
+import {
+  FIRST_SUMMARY_APPROVAL,
+  inSeconds,
+  nextAction,
+  QUALIFICATION_FACTS as QUALIFIED,
+} from '../../../fixtures/deal-events';
 import { eventually, sleep } from '../../support/kit';
 
 /*
@@ -26,6 +31,12 @@ const countEvents = async () =>
   (await stack.db.$client.query('select count(*)::int as n from opportunity_events where opportunity_id = $1', [id]))
     .rows[0].n as number;
 const visible = (body: unknown) => JSON.stringify(body);
+const byFirst = (a: unknown[], b: unknown[]) => String(a[0]).localeCompare(String(b[0]));
+/** The four approved summaries as a client reads them, in kind order. */
+const APPROVED_SUMMARIES = Object.entries(SUMMARY_BODIES)
+  .map(([kind, body]) => ({ kind, body }))
+  .sort((a, b) => a.kind.localeCompare(b.kind));
+const byKind = (items: { kind: string }[]) => [...items].sort((a, b) => a.kind.localeCompare(b.kind));
 
 beforeAll(async () => {
   stack = await startTestStack();
@@ -63,7 +74,14 @@ describe('a deal from lead to handed_off through HTTP', () => {
     expect(body.pauses.proposalWork.paused).toBe(true);
     expect(body.allowedEvents).toContain('RECORD_QUALIFICATION');
     expect(body.allowedEvents).not.toContain('QUALIFY');
-    expect(body.nextStageGates).toEqual([...QUALIFICATION_FACTS]);
+    // Every move brings its own next action (E1), so the forward move names it too.
+    expect(body.nextStageGates).toEqual([...QUALIFICATION_FACTS, 'next_action']);
+    // F1: consent is still unknown, so the lead's first next action is internal work, not a follow-up.
+    const tasks = await apis.rep.get(`/v1/tasks?opportunityId=${id}`);
+    expect(tasks.body.items.map((t: any) => [t.kind, t.status, t.ownerId, t.dueAt])).toEqual([
+      ['next_action', 'open', rep.id, body.nextAction.dueAt],
+    ]);
+    expect(tasks.body.items[0].title).toContain('do not contact the client');
   });
 
   it('[Q1] [E1] a refused QUALIFY lists every missing fact (and the missing next action) and writes nothing', async () => {
@@ -91,7 +109,7 @@ describe('a deal from lead to handed_off through HTTP', () => {
     await sendSteps(apis, id, httpHappyPath(rep.id).lead.slice(0, 2));
     const { body } = await read();
     expect(body.pauses.followUp).toEqual({ paused: false, reasons: [] });
-    expect(body.nextStageGates).toEqual([]);
+    expect(body.nextStageGates).toEqual(['next_action']);
     expect((await events({ type: 'RECORD_FOLLOW_UP', note: 'Checked in' })).status).toBe(200);
   });
 
@@ -106,9 +124,15 @@ describe('a deal from lead to handed_off through HTTP', () => {
     expect(moved.headers.get('etag')).toBe(`"${moved.body.version}"`);
     const tasks = await apis.rep.get(`/v1/tasks?opportunityId=${id}&kind=follow_up`);
     expect(tasks.status).toBe(200);
-    expect(
-      tasks.body.items.some((t: any) => t.title.includes('Book the discovery call') && t.ownerId === rep.id && t.dueAt),
-    ).toBe(true);
+    expect(tasks.body.items).toHaveLength(1);
+    expect(tasks.body.items[0]).toMatchObject({ status: 'open', ownerId: rep.id });
+    expect(tasks.body.items[0].title).toContain('Book the discovery call');
+    expect(Date.parse(tasks.body.items[0].dueAt)).toBe(Date.parse(next.dueAt));
+    // The new next action supersedes the lead's first one (TK1).
+    const first = await apis.rep.get(`/v1/tasks?opportunityId=${id}&kind=next_action`);
+    expect(first.body.items.map((t: any) => [t.status, t.closedReason, t.closedBy])).toEqual([
+      ['cancelled', 'superseded', rep.id],
+    ]);
   });
 
   it('[D1] the audit cannot start before discovery notes, pain points, lead flow, provider stack and decision criteria', async () => {
@@ -174,40 +198,78 @@ describe('a deal from lead to handed_off through HTTP', () => {
     expect(proposal.body.records.lead.id).toBe(id);
   });
 
-  it('[AP1] [TK1] the submitter cannot approve its own proposal and a rep cannot approve at all; ops approves', async () => {
+  it('[AP1] [TK1] neither the submitter, a rep nor an author of the text may approve; another ops user approves the named revisions', async () => {
     const submit = httpHappyPath(rep.id).proposal.at(-1)!.body;
     expect((await events(submit, apis.ops)).status).toBe(200);
-    const review = await apis.ops.get(`/v1/tasks?opportunityId=${id}&kind=proposal_review`);
-    expect(review.body.items).toHaveLength(1);
+    // The review waits in the ops queue until someone takes or decides it.
+    const review = () => apis.ops.get(`/v1/tasks?opportunityId=${id}&kind=proposal_review`);
+    expect((await review()).body.items.map((t: any) => [t.status, t.queue, t.ownerId])).toEqual([
+      ['open', 'ops', null],
+    ]);
     const bySubmitter = await events({ type: 'APPROVE' }, apis.ops);
     expect(bySubmitter.status).toBe(409);
     expect(bySubmitter.body.unmetGates).toEqual(['approver_not_submitter']);
+    // The rep wrote every section, summary and the message: not an approver, and an author besides.
     const byRep = await events({ type: 'APPROVE' });
     expect(byRep.status).toBe(409);
-    expect(byRep.body.unmetGates).toEqual(['approver_role']);
+    expect(byRep.body.unmetGates).toEqual(['approver_role', 'approver_not_author']);
     const sendEarly = await events({ type: 'SEND_PROPOSAL', nextAction: nextAction(rep.id) });
     expect(sendEarly.body.unmetGates).toEqual(['approval', 'client_safe_summary']);
+
+    const drafted = await apis.rep.get(`/v1/opportunities/${id}/approvals`);
+    expect(drafted.body.drafts).toEqual({ summaries: FIRST_SUMMARY_APPROVAL.summaries, message: 1 });
+    expect(drafted.body.authors).toEqual([rep.id]);
     const ops2Api = httpClient(stack.baseUrl, ops2.token);
-    expect((await events({ type: 'APPROVE', attachments: { note: 'Pricing checked' } }, ops2Api)).status).toBe(200);
-    expect((await events({ type: 'APPROVE_CLIENT_SAFE_SUMMARY', summaryId: 'sum-1' }, ops2Api)).status).toBe(200);
+    const [approve, approveText] = httpHappyPath(rep.id).approval;
+    expect((await events(approve.body, ops2Api)).status).toBe(200);
+    // The client-safe approval names every drafted summary and the message at their current revisions.
+    const partial = await events(
+      { type: 'APPROVE_CLIENT_SAFE_SUMMARY', proposalVersion: 1, summaries: { audit_findings: 1 }, message: 1 },
+      ops2Api,
+    );
+    expect(partial.status).toBe(409);
+    expect(partial.body.unmetGates).toEqual(['approves_current_text']);
+    expect((await events(approveText.body, ops2Api)).status).toBe(200);
+
     const state = await apis.rep.get(`/v1/opportunities/${id}/approvals`);
     expect(state.body).toMatchObject({
       submittedBy: ops.id,
       proposal: { approved: true, approvedBy: ops2.id },
-      clientSafeSummary: { approved: true, approvedBy: ops2.id },
+      clientSafeSummary: {
+        approved: true,
+        approvedBy: ops2.id,
+        summaries: FIRST_SUMMARY_APPROVAL.summaries,
+        message: 1,
+      },
     });
     expect(state.body.decisions.map((d: any) => d.kind).sort()).toEqual(['client_safe_summary', 'proposal']);
-    const summaries = await apis.rep.get(`/v1/opportunities/${id}/client-safe-summaries`);
-    expect(summaries.body.items).toEqual([
-      expect.objectContaining({ kind: 'audit_findings', body: CLIENT.summary, approvedForCurrentVersion: true }),
+    // The decision closes the review, with who decided it.
+    expect((await review()).body.items.map((t: any) => [t.status, t.closedReason, t.closedBy, t.ownerId])).toEqual([
+      ['done', 'proposal_decided', ops2.id, ops2.id],
     ]);
+    const summaries = await apis.rep.get(`/v1/opportunities/${id}/client-safe-summaries`);
+    expect(summaries.body.items.map((s: any) => [s.kind, s.body, s.approvedForCurrentVersion]).sort(byFirst)).toEqual(
+      Object.entries(SUMMARY_BODIES)
+        .map(([kind, body]) => [kind, body, true])
+        .sort(byFirst),
+    );
   });
 
   it('[T1] [K1] [S2] sending returns the link once; opening it shows only approved client-safe text and records first and last viewed', async () => {
+    // The message is a draft the approval named (RECORD_PROPOSAL_MESSAGE): sending carries no text of its own.
+    const withText = await events({
+      type: 'SEND_PROPOSAL',
+      nextAction: nextAction(rep.id),
+      attachments: { subject: 'Unapproved', body: 'UNAPPROVED-MESSAGE' },
+    });
+    expect(withText.status).toBe(422);
+    expect(withText.body.errors.map((e: any) => e.field)).toContain('attachments');
+    const deadline = inSeconds(30 * 86_400);
+    const sendingFrom = Date.now() - 1_000;
     const sent = await events({
       type: 'SEND_PROPOSAL',
       probability: 60,
-      decisionDeadline: inSeconds(30 * 86_400),
+      decisionDeadline: deadline,
       nextAction: nextAction(rep.id, { description: 'Follow up on the proposal' }),
     });
     expect(sent.status).toBe(200);
@@ -230,8 +292,9 @@ describe('a deal from lead to handed_off through HTTP', () => {
       'timeline',
     ]);
     expect(opened.body.lineItems.map((l: any) => l.description)).toEqual([CLIENT.lineItem, 'Managed routing (month)']);
-    expect(opened.body.summaries).toEqual([{ kind: 'audit_findings', body: CLIENT.summary }]);
+    expect(byKind(opened.body.summaries)).toEqual(APPROVED_SUMMARIES);
     for (const secret of Object.values(INTERNAL)) expect(visible(opened.body)).not.toContain(secret);
+    expect(visible(opened.body)).not.toContain('UNAPPROVED-MESSAGE');
     expect(visible(opened.body)).not.toMatch(/approvedBy|INTERNAL/);
 
     const proposal = () => apis.rep.get(`/v1/opportunities/${id}/proposal`);
@@ -251,10 +314,18 @@ describe('a deal from lead to handed_off through HTTP', () => {
       firstViewedAt: first.body.firstViewedAt,
       viewCount: 2,
     });
-    expect(second.body.sentAt).not.toBeNull();
-    expect(second.body.decisionDeadline).not.toBeNull();
-    expect(second.body.records.communication).not.toBeNull();
+    expect(Date.parse(second.body.sentAt)).toBeGreaterThanOrEqual(sendingFrom);
+    expect(Date.parse(second.body.sentAt)).toBeLessThanOrEqual(Date.now());
+    expect(Date.parse(second.body.decisionDeadline)).toBe(Date.parse(deadline));
     expect(second.body.records.approval).not.toBeNull();
+    // What went out is the approved draft of the message, now client-safe.
+    const message = await stack.db.$client.query(
+      'select channel, subject, body, visibility from communications where id = $1',
+      [second.body.records.communication.id],
+    );
+    expect(message.rows).toEqual([
+      { channel: 'proposal_link', subject: 'Your proposal', body: CLIENT.message, visibility: 'client_safe' },
+    ]);
     const timeline = await apis.rep.get(`/v1/opportunities/${id}/events?limit=100`);
     expect(timeline.body.items.filter((e: any) => e.type === 'RECORD_VIEW').map((e: any) => e.actorId)).toEqual([
       'proposal-link',
@@ -289,7 +360,11 @@ describe('a deal from lead to handed_off through HTTP', () => {
     const current = await apis.rep.get(`/v1/opportunities/${id}/proposal`);
     expect(current.body.sections.every((s: any) => s.approvedAt === null)).toBe(true);
     const approval = await apis.rep.get(`/v1/opportunities/${id}/approvals`);
-    expect(approval.body.proposal.approved).toBe(false);
+    expect(approval.body).toMatchObject({
+      proposalVersion: 2,
+      proposal: { approved: false },
+      clientSafeSummary: { approved: false, summaries: null, message: null },
+    });
     const retest = await apis.rep.get(`/v1/tasks?opportunityId=${id}&kind=retest`);
     expect(retest.body.items).toHaveLength(1);
     expect(retest.body.items[0].title).toMatch(/portal, proposal links and message copy/);
@@ -300,7 +375,13 @@ describe('a deal from lead to handed_off through HTTP', () => {
       'approval',
       'client_safe_summary',
     ]);
-    await sendSteps({ rep: apis.rep, ops: ops2Api }, id, httpHappyPath(rep.id).approval.slice(0, 2));
+    const [approve, approveText] = httpHappyPath(rep.id).approval;
+    expect((await events(approve.body, ops2Api)).status).toBe(200);
+    // An approval of version 1's text does not approve version 2.
+    const stale = await events(approveText.body, ops2Api);
+    expect(stale.status).toBe(409);
+    expect(stale.body.unmetGates).toEqual(['approves_current_text']);
+    expect((await events({ ...approveText.body, proposalVersion: 2 }, ops2Api)).status).toBe(200);
     const resent = await events({ type: 'SEND_PROPOSAL', nextAction: nextAction(rep.id) });
     expect(resent.status).toBe(200);
     const reopened = await httpClient(stack.baseUrl).get(resent.body.proposalLink.url);
@@ -353,8 +434,18 @@ describe('a deal from lead to handed_off through HTTP', () => {
     expect(checklist.body.data.checklist.items).toEqual([
       expect.objectContaining({ title: 'Twilio number port', done: false }),
     ]);
-    const handoffTasks = await apis.rep.get(`/v1/tasks?opportunityId=${id}&kind=onboarding_handoff`);
-    expect(handoffTasks.body.items.length).toBeGreaterThanOrEqual(2);
+    // The handoff made delivery's own tasks, open for the onboarding owner (W1).
+    const delivery = await apis.rep.get(`/v1/tasks?opportunityId=${id}&kind=delivery`);
+    expect(delivery.body.items.map((t: any) => [t.title, t.status]).sort()).toEqual([
+      ['Clear launch blocker: Twilio number port', 'open'],
+      ['Run the kickoff with Acme Dental', 'open'],
+    ]);
+    // The handoff ends the sales path: every other task of the deal has closed, each with its reason (TK1).
+    const all = await apis.rep.get(`/v1/tasks?opportunityId=${id}&limit=100`);
+    expect(all.body.nextCursor).toBeNull();
+    const sales = all.body.items.filter((t: any) => t.kind !== 'delivery');
+    expect(sales.length).toBeGreaterThan(5);
+    expect(sales.filter((t: any) => t.status === 'open' || t.closedReason === null)).toEqual([]);
     const output = await apis.rep.get(`/v1/opportunities/${id}/outputs/contract-handoff`);
     expect(output.body.data.handoff).toEqual({
       client: true,
@@ -381,7 +472,7 @@ describe('a deal from lead to handed_off through HTTP', () => {
     const own = await portal.get(`/v1/portal/clients/${clientId}`);
     expect(own.status).toBe(200);
     expect(own.body.deals).toHaveLength(1);
-    expect(own.body.deals[0].summaries).toEqual([{ kind: 'audit_findings', body: CLIENT.summary }]);
+    expect(byKind(own.body.deals[0].summaries)).toEqual(APPROVED_SUMMARIES);
     expect(own.body.deals[0].sections.map((s: any) => s.body)).toContain(CLIENT.scope);
     for (const secret of Object.values(INTERNAL)) expect(visible(own.body)).not.toContain(secret);
     expect((await portal.get(`/v1/opportunities/${id}`)).status).toBe(403);
@@ -395,8 +486,10 @@ describe('a deal from lead to handed_off through HTTP', () => {
     for (const e of items) {
       expect(e.ownerId).toBe(rep.id);
       expect(Date.parse(e.occurredAt)).not.toBeNaN();
-      expect(e.stageAfter).toBeTruthy();
     }
+    // Stage before and after chain from lead to handed_off: each entry starts where the one before ended.
+    expect(items[0].stageBefore).toBe('lead');
+    expect(items.slice(1).map((e: any) => e.stageBefore)).toEqual(items.slice(0, -1).map((e: any) => e.stageAfter));
     const moves = items.filter((e: any) => e.stageBefore !== e.stageAfter && e.type !== 'COMPLETE_HANDOFF');
     expect(moves.map((e: any) => e.type)).toEqual(
       expect.arrayContaining([
@@ -421,7 +514,7 @@ describe('a deal from lead to handed_off through HTTP', () => {
     });
   });
 
-  it('[OUT1] each of the eight outputs carries source, owner, stage, due date, scope state, client-safe status and next action', async () => {
+  it('[OUT1] [Q1] each of the eight outputs carries source, owner, stage, due date, scope state, client-safe status and next action', async () => {
     const outputs = await apis.rep.get(`/v1/opportunities/${id}/outputs`);
     expect(outputs.status).toBe(200);
     expect(outputs.body.items.map((o: any) => o.output)).toEqual([...OUTPUTS]);
@@ -429,7 +522,8 @@ describe('a deal from lead to handed_off through HTTP', () => {
     for (const o of outputs.body.items) {
       expect(o).toEqual(
         expect.objectContaining({
-          source: 'referral',
+          // The source confirmed by qualification is the deal's one source (Q1).
+          source: QUALIFIED.source,
           owner: rep.id,
           stage: 'handed_off',
           scopeState: expect.any(String),
@@ -473,7 +567,7 @@ describe('a deal from lead to handed_off through HTTP', () => {
 
 describe('a deal lost and reactivated through HTTP', () => {
   let lostId: string;
-  it('[L1] MARK_LOST needs a reason with its context and a reactivation window; the deal keeps them and nothing is deleted', async () => {
+  it('[L1] [E1] MARK_LOST needs a reason with its context and a reactivation window; the deal keeps them, its next action is the win-back, and nothing is deleted', async () => {
     const created = await apis.rep.post('/v1/opportunities', {
       title: 'Call tracking',
       company: 'Bright Smiles',
@@ -486,18 +580,23 @@ describe('a deal lost and reactivated through HTTP', () => {
     expect(
       (await post({ type: 'MARK_LOST', reason: 'competitor', reactivateAt: inSeconds(90 * 86_400) })).body.unmetGates,
     ).toEqual(['lost_reason']);
+    const reactivateAt = inSeconds(90 * 86_400);
     const lost = await post({
       type: 'MARK_LOST',
       reason: 'competitor',
       detail: 'Chose CallRail on price',
-      reactivateAt: inSeconds(90 * 86_400),
+      reactivateAt,
     });
     expect(lost.status).toBe(200);
     expect(lost.body).toMatchObject({
       stage: 'lost',
       lost: { reason: 'competitor', detail: 'Chose CallRail on price' },
+      nextAction: { description: 'Win back', ownerId: rep.id },
     });
-    expect(lost.body.lost.reactivateAt).not.toBeNull();
+    expect(Date.parse(lost.body.lost.reactivateAt)).toBe(Date.parse(reactivateAt));
+    // A lost deal is not finished: its next step is the win-back when the reactivation window opens (E1).
+    expect(Date.parse(lost.body.nextAction.dueAt)).toBe(Date.parse(reactivateAt));
+    expect(Date.parse(lost.body.dueAt)).toBe(Date.parse(reactivateAt));
     const reason = await apis.rep.get(`/v1/opportunities/${lostId}/outputs/won-or-lost-reason`);
     expect(reason.body).toMatchObject({
       status: 'ready',
@@ -508,21 +607,26 @@ describe('a deal lost and reactivated through HTTP', () => {
     expect((await apis.rep.get(`/v1/opportunities?stage=lost`)).body.items.map((o: any) => o.id)).toContain(lostId);
   });
 
-  it('[L1] [E1] REACTIVATE returns the deal to lead with its history and its facts', async () => {
+  it('[L1] [Q1] [E1] REACTIVATE returns the deal to lead with its history; its qualification facts are confirmed again', async () => {
     const back = await apis.rep.post(`/v1/opportunities/${lostId}/events`, {
       type: 'REACTIVATE',
       nextAction: nextAction(rep.id, { description: 'Re-qualify' }),
     });
     expect(back.status).toBe(200);
     expect(back.body).toMatchObject({ stage: 'lead', lost: null, nextAction: { description: 'Re-qualify' } });
-    expect(back.body.nextStageGates).toEqual([]);
+    // The facts from before the loss are stale: QUALIFY waits for all six again (Q1).
+    expect(back.body.nextStageGates).toEqual([...QUALIFICATION_FACTS, 'next_action']);
     const timeline = await apis.rep.get(`/v1/opportunities/${lostId}/events?limit=100`);
     expect(timeline.body.items.map((e: any) => e.type)).toEqual(
       expect.arrayContaining(['QUALIFY', 'MARK_LOST', 'REACTIVATE']),
     );
     const reason = await apis.rep.get(`/v1/opportunities/${lostId}/outputs/won-or-lost-reason`);
     expect(reason.body.data.lostHistory).toEqual([
-      expect.objectContaining({ reason: 'competitor', reactivatedAt: expect.any(String) }),
+      expect.objectContaining({
+        reason: 'competitor',
+        reactivatedAt: expect.any(String),
+        qualificationBeforeReactivation: QUALIFIED,
+      }),
     ]);
   });
 });

@@ -1,6 +1,8 @@
 import fc from 'fast-check';
 import { z } from 'zod';
 import { eventRequestSchema } from '../../../api/schemas/events';
+import { INDIRECT_EVENTS } from '../../../machines/opportunity';
+import { CLIENT_ATTACHMENTS } from '../../../machines/opportunity/attachments';
 import { createOpportunityBody } from '../../../api/schemas/opportunity';
 import { createTokenBody, createUserBody } from '../../../api/schemas/people';
 import { dealWorkflowId } from '../../../workflows/deal/messages';
@@ -89,6 +91,15 @@ const notObject = fc.oneof(
   fc.constant('42'),
 );
 
+/** A valid body of each event that takes attachments, but for its attachments. */
+const VALID_WITHOUT_ATTACHMENTS: Record<keyof typeof CLIENT_ATTACHMENTS, Record<string, unknown>> = {
+  RECORD_PROPOSAL_SECTION: { section: 'scope' },
+  RECORD_AUDIT_EVIDENCE: { evidenceId: 'ev-fuzz', summary: 'Fuzzed evidence' },
+  RECORD_CLIENT_SAFE_SUMMARY: { kind: 'audit_findings' },
+  RECORD_PROPOSAL_MESSAGE: {},
+  APPROVE: {},
+};
+
 let stack: TestStack;
 let rep: { id: string; token: string };
 let dealId: string;
@@ -102,8 +113,8 @@ beforeAll(async () => {
     await httpClient(stack.baseUrl, rep.token).post('/v1/opportunities', { title: 'Fuzz target', company: 'Fuzz Co' })
   ).body.id;
   const tasks = await httpClient(stack.baseUrl, rep.token).get(`/v1/tasks?opportunityId=${dealId}`);
-  // The lead's first next action is a promised follow-up: its task exists once the lead does.
-  expect(tasks.body.items).toHaveLength(1);
+  // The lead's first next action is a promised task (internal work: consent is still unknown, F1).
+  expect(tasks.body.items.map((t: { kind: string }) => t.kind)).toEqual(['next_action']);
   taskId = tasks.body.items[0].id;
 });
 afterAll(async () => {
@@ -172,7 +183,23 @@ describe('fuzzing every route with malformed requests', () => {
       fc
         .oneof(fc.string({ maxLength: 30 }), fc.integer(), fc.constant(null))
         .map((t) => ({ body: { type: t }, note: `bad type ${String(t)}` })),
-      fc.constantFrom('COMPLETE_HANDOFF', 'RECORD_VIEW').map((t) => ({ body: { type: t }, note: `system event ${t}` })),
+      // Events that reach a deal another way (the workflow, a proposal link, a task's completion).
+      fc.constantFrom(...INDIRECT_EVENTS).map((t) => ({ body: { type: t }, note: `indirect event ${t}` })),
+      // Malformed attachments of every event that takes some (summaries, the proposal message, sections, …).
+      // The rest of each body is valid, so only the attachments can be what is refused.
+      ...Object.entries(CLIENT_ATTACHMENTS).flatMap(([type, schema]) =>
+        malformed(jsonOf(schema), {}).map((arb) =>
+          arb.map(({ body, note }) => ({
+            body: { type, ...VALID_WITHOUT_ATTACHMENTS[type as keyof typeof CLIENT_ATTACHMENTS], attachments: body },
+            note: `${type} attachments: ${note}`,
+          })),
+        ),
+      ),
+      // Sending takes no text of its own: the message is a draft the approval named.
+      fc.jsonValue().map((attachments) => ({
+        body: { type: 'SEND_PROPOSAL', attachments },
+        note: 'SEND_PROPOSAL with attachments',
+      })),
     );
     let planned = 0;
     const runs = (count: number) => {

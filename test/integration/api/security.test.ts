@@ -44,11 +44,19 @@ describe('who may read and change what', () => {
     });
     expect(change.status).toBe(404);
     expect(change.body.code).toBe('not_found');
+    // Completing a task is an event of its deal: another rep cannot complete (nor see) A's task.
+    const [taskOfA] = (await httpClient(stack.baseUrl, repA.token).get(`/v1/tasks?opportunityId=${dealA}`)).body.items;
+    const complete = await b.post(`/v1/tasks/${taskOfA.id}/complete`, {});
+    expect(complete.status).toBe(404);
+    // Only ops and admin take tasks from a queue.
+    expect((await b.post(`/v1/tasks/${taskOfA.id}/claim`, {})).status).toBe(403);
     const list = await b.get('/v1/opportunities');
     expect(list.body.items.map((o: any) => o.id)).not.toContain(dealA);
     expect((await b.get(`/v1/opportunities?ownerId=${repA.id}`)).body.items).toEqual([]);
     const a = await httpClient(stack.baseUrl, repA.token).get(`/v1/opportunities/${dealA}`);
     expect(a.body.version).toBe(0);
+    const stillOpen = await httpClient(stack.baseUrl, repA.token).get(`/v1/tasks?opportunityId=${dealA}`);
+    expect(stillOpen.body.items.map((t: any) => [t.id, t.status])).toEqual([[taskOfA.id, 'open']]);
     const ops = httpClient(stack.baseUrl, (await stack.user('ops')).token);
     expect((await ops.get(`/v1/opportunities/${dealA}`)).status).toBe(200);
   });
@@ -107,6 +115,13 @@ describe('who may read and change what', () => {
       body: 'A-INTERNAL caveat',
       visibility: 'internal',
     });
+    // Client-safe and present when the approval was given, but not named by it: not approved (AP1).
+    await upsertClientSafeSummary(stack.db, {
+      opportunityId: dealA,
+      kind: 'revenue_proof',
+      body: 'A-UNNAMED proof',
+      visibility: 'client_safe',
+    });
     await stampSummaries(stack.db, dealA, 'ops-user', ['audit_findings', 'provider_caveats']);
     await upsertClientSafeSummary(stack.db, {
       opportunityId: dealA,
@@ -132,7 +147,7 @@ describe('who may read and change what', () => {
       }),
     ]);
     const text = JSON.stringify(own.body);
-    for (const hidden of ['A-INTERNAL', 'A-UNAPPROVED', 'B-APPROVED']) expect(text).not.toContain(hidden);
+    for (const hidden of ['A-INTERNAL', 'A-UNAPPROVED', 'A-UNNAMED', 'B-APPROVED']) expect(text).not.toContain(hidden);
     const other = await portalA.get(`/v1/portal/clients/${clientB.id}`);
     expect(other.status).toBe(404);
     expect(JSON.stringify(other.body)).not.toContain('B-APPROVED');
@@ -175,9 +190,15 @@ describe('who may read and change what', () => {
       'stage',
       'version',
     ]);
-    const system = await rep.post(`/v1/opportunities/${dealA}/events`, { type: 'COMPLETE_HANDOFF', records: {} });
-    expect(system.status).toBe(422);
-    expect(system.body.errors[0].field).toBe('type');
+    // Events that reach a deal another way (the workflow, a proposal link, a task's completion) are no caller's.
+    for (const body of [
+      { type: 'COMPLETE_HANDOFF', records: {} },
+      { type: 'RECORD_VIEW' },
+      { type: 'COMPLETE_TASK', taskId: '00000000-0000-4000-8000-000000000000' },
+    ]) {
+      const indirect = await rep.post(`/v1/opportunities/${dealA}/events`, body);
+      expect([body.type, indirect.status, indirect.body.errors?.[0]?.field]).toEqual([body.type, 422, 'type']);
+    }
     expect((await rep.get(`/v1/opportunities/${dealA}`)).body.version).toBe(0);
   });
 });

@@ -54,7 +54,7 @@ async function handOff(opportunityId: string) {
   await ensureTask(db, {
     key: key('task'),
     opportunityId,
-    kind: 'onboarding_handoff',
+    kind: 'delivery',
     title: 'Kick off onboarding',
     ownerId: 'ops-1',
     dueAt: new Date('2026-12-07T09:00:00Z'),

@@ -12,7 +12,12 @@ import {
   reviseSentProposal,
   submitProposal,
 } from '../../../db/queries/proposals';
-import { PROPOSAL_SECTION_KINDS, SUMMARY_KINDS, type Visibility } from '../../../machines/opportunity/vocabulary';
+import {
+  PROPOSAL_SECTION_KINDS,
+  SUMMARY_KINDS,
+  type SummaryKind,
+  type Visibility,
+} from '../../../machines/opportunity/vocabulary';
 import { testDb } from '../../support/db';
 import { propertyRuns } from '../../support/kit';
 import { newOpportunity, uniqueKey } from './fixtures';
@@ -24,11 +29,12 @@ beforeAll(() => {
 afterAll(() => closeDb(db));
 
 /* A random deal: summaries and a proposal whose texts are client-safe or internal, approved
- * for the current version, for an earlier one, or not at all. */
+ * for the current version, for an earlier one, or not at all; a summary that existed when the
+ * approval was given but that the approval does not name is not approved (K1). */
 
 const text = fc.string({ minLength: 1, maxLength: 60 });
 const visibility = fc.constantFrom<Visibility>('internal', 'client_safe');
-const summaryApproval = fc.constantFrom('current', 'stale', 'none');
+const summaryApproval = fc.constantFrom('current', 'stale', 'unnamed', 'none');
 
 const scenario = fc.record({
   summaries: fc.uniqueArray(
@@ -72,10 +78,11 @@ const tagged = (body: string): string => `${body} [t${++serial}]`;
 
 async function writeSummaries(opportunityId: string, s: Scenario, w: Written): Promise<void> {
   const summaries = s.summaries.map((x) => ({ ...x, body: tagged(x.body) }));
-  const approvable = summaries.filter((x) => x.approval !== 'none');
-  for (const x of approvable)
+  const before = summaries.filter((x) => x.approval !== 'none');
+  for (const x of before)
     await upsertClientSafeSummary(db, { opportunityId, kind: x.kind, body: x.body, visibility: x.visibility });
-  if (approvable.length) await approveSummaries(opportunityId);
+  const named = before.filter((x) => x.approval !== 'unnamed').map((x) => x.kind);
+  if (before.length) await approveSummaries(opportunityId, named);
   for (const x of summaries) {
     const body = x.approval === 'stale' ? tagged(x.body) : x.body;
     const row = await upsertClientSafeSummary(db, { opportunityId, kind: x.kind, body, visibility: x.visibility });
@@ -84,7 +91,8 @@ async function writeSummaries(opportunityId: string, s: Scenario, w: Written): P
   }
 }
 
-async function approveSummaries(opportunityId: string): Promise<void> {
+/** A client-safe approval that names `kinds` (AP1): it stamps those summaries and no other. */
+async function approveSummaries(opportunityId: string, kinds: SummaryKind[]): Promise<void> {
   const proposal = await ensureCurrentProposal(db, { opportunityId, createdBy: 'rep-1' });
   await recordApproval(db, {
     key: uniqueKey('approval'),
@@ -92,6 +100,7 @@ async function approveSummaries(opportunityId: string): Promise<void> {
     kind: 'client_safe_summary',
     decision: 'approved',
     approvedBy: 'ops-1',
+    summaryKinds: kinds,
   });
 }
 

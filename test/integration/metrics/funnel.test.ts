@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { getOpportunity } from '../../../db/queries/opportunities';
 import { ensureClient, ensureProject } from '../../../db/queries/handoff';
-import { eventFactory, eventsUpTo, inSeconds, type Actor } from '../../../fixtures/deal-events';
+import { eventFactory, eventsUpTo, inSeconds, QUALIFICATION_FACTS, type Actor } from '../../../fixtures/deal-events';
 import { dealAt, openTestDeal, sendAll } from '../../support/deals';
 import { eventually } from '../../support/kit';
 import { httpClient } from '../../support/http';
@@ -248,6 +248,8 @@ describe('[M1] the measures of deals driven through the real workflows', () => {
       ...eventsUpTo('qualified', rep, { id: 'ops-1', role: 'ops' }),
       r.base('MARK_LOST', { reason: 'timing', reactivateAt: inSeconds(86_400) }),
       r.withNext('REACTIVATE'),
+      // Reactivation re-confirms qualification: the facts from before the loss are stale (Q1).
+      r.base('RECORD_QUALIFICATION', { facts: QUALIFICATION_FACTS }),
       r.withNext('QUALIFY'),
     ]);
     await openTestDeal(stack, { ownerId: rep.id });

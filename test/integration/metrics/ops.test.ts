@@ -112,11 +112,33 @@ describe('[DL1] GET /v1/ops/stuck', () => {
       .update(opportunities)
       .set({ followUpPauseReasons: ['consent'], overdue: true })
       .where(eq(opportunities.id, lost));
+    // Nor a deadline of a proposal since accepted (it belonged to the sent version), nor proposal work paused
+    // before the audit, where there is no proposal work to hold up.
+    const accepted = await insertPastDeal(stack.db, {
+      ownerId,
+      createdAt: '2024-01-01T00:00:00Z',
+      stage: 'contract',
+      moves: [{ at: '2024-01-06T00:00:00Z', type: 'ACCEPT', from: 'sent', to: 'contract' }],
+    });
+    await stack.db
+      .update(opportunities)
+      .set({ decisionDeadline: at('2024-02-01T00:00:00Z') })
+      .where(eq(opportunities.id, accepted));
+    const discovery = await insertPastDeal(stack.db, {
+      ownerId,
+      createdAt: '2024-01-01T00:00:00Z',
+      stage: 'discovery',
+      moves: [{ at: '2024-01-07T00:00:00Z', type: 'START_DISCOVERY', from: 'qualified', to: 'discovery' }],
+    });
+    await stack.db
+      .update(opportunities)
+      .set({ proposalPauseReasons: ['audit_evidence', 'scope', 'timeline'] })
+      .where(eq(opportunities.id, discovery));
 
     const client = httpClient(api.url, stack.adminToken);
     const { body } = await client.get<{ items: StuckItem[] }>(`/v1/ops/stuck?ownerId=${ownerId}&limit=100`);
     const reasonsOf = (id: string) => body.items.find((i) => i.id === id)?.reasons.map((r) => [r.code, r.since]);
-    expect(body.items).toHaveLength(4);
+    expect(body.items.map((i) => i.id).sort()).toEqual([paused, proposal, deadline, dormant].sort());
     expect(reasonsOf(paused)).toEqual([['follow_up_paused', '2024-01-02T00:00:00.000Z']]);
     expect(reasonsOf(proposal)).toEqual([['proposal_work_paused', '2024-01-03T00:00:00.000Z']]);
     expect(reasonsOf(deadline)).toEqual([['decision_deadline_passed', '2024-02-01T00:00:00.000Z']]);

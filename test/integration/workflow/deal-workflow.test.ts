@@ -8,7 +8,7 @@ import { QUALIFICATION_FACTS } from '../../../machines/opportunity';
 import { ARM_LEAD_MS } from '../../../workflows/deal/alarm';
 import { dealWorkflowId } from '../../../workflows/deal/messages';
 import { eventFactory, nextAction } from '../../../fixtures/deal-events';
-import { dealAt, openTestDeal, REP, sendAll } from '../../support/deals';
+import { dealAt, openTestDeal, OPS, REP, sendAll } from '../../support/deals';
 import { eventually, sleep } from '../../support/kit';
 import { maybeRecordHistory } from '../../support/histories';
 import { startTestStack, type TestStack } from '../../support/stack';
@@ -123,8 +123,11 @@ describe('the deal workflow on the real Temporal server', () => {
       const kinds = page.items.map((task) => task.kind);
       return kinds.includes('next_action_overdue') && kinds.includes('escalation') ? page.items : undefined;
     });
-    expect(tasks.find((task) => task.kind === 'escalation')?.ownerId).toBe('ops');
-    expect(tasks.find((task) => task.kind === 'next_action_overdue')?.ownerId).toBe(REP.id);
+    const escalation = tasks.find((task) => task.kind === 'escalation')!;
+    const overdue = tasks.find((task) => task.kind === 'next_action_overdue')!;
+    // The escalation waits in the ops queue until someone takes it; the overdue reminder is the owner's.
+    expect([escalation.queue, escalation.ownerId, escalation.status]).toEqual(['ops', null, 'open']);
+    expect([overdue.queue, overdue.ownerId, overdue.status]).toEqual([null, REP.id, 'open']);
     const listed = await eventually(async () => {
       const found: string[] = [];
       for await (const execution of stack.temporal.workflow.list({
@@ -139,11 +142,16 @@ describe('the deal workflow on the real Temporal server', () => {
     expect(description.typedSearchAttributes.get({ name: 'DealStage', type: 'KEYWORD' } as never)).toBe('lead');
     expect(String((await description.memo)?.summary ?? '')).toContain('lead');
 
-    // A new next action clears the flag.
+    // A new next action clears the flag and supersedes what the missed one raised.
     await sendAll(stack, opportunityId, [
       rep.base('SET_NEXT_ACTION', { nextAction: nextAction(REP.id, { dueInSeconds: 3_600 }) }),
     ]);
     expect((await getOpportunity(stack.db, opportunityId))?.overdue).toBe(false);
+    const after = (await listTasks(stack.db, { opportunityId, limit: 20 })).items;
+    for (const raised of [escalation, overdue]) {
+      const now = after.find((task) => task.id === raised.id)!;
+      expect([now.kind, now.status, now.closedReason]).toEqual([raised.kind, 'cancelled', 'superseded']);
+    }
     await maybeRecordHistory(dealWorkflowId(opportunityId), 'deal-overdue-escalated');
   });
 
@@ -189,12 +197,31 @@ describe('the deal workflow on the real Temporal server', () => {
     expect((await getOpportunity(stack.db, opportunityId))?.stage).toBe('contract');
     const tasks = (await listTasks(stack.db, { opportunityId, limit: 100 })).items;
     const byKind = (kind: string) => tasks.filter((task) => task.kind === kind);
-    expect(byKind('proposal_review')).toHaveLength(1);
-    expect(byKind('proposal_review')[0].ownerId).toBe('ops');
-    expect(byKind('contract_step')).toHaveLength(1);
-    // Every next action (the lead's first one and each given with an event) is a promised follow-up with its owner and due date.
-    const promised = 1 + events.filter((e) => (e.payload as { nextAction?: unknown }).nextAction).length;
-    expect(byKind('follow_up')).toHaveLength(promised);
-    expect(byKind('follow_up').every((task) => task.ownerId === REP.id && task.dueAt instanceof Date)).toBe(true);
+    // The review waited in the ops queue; the approval closed it and names who decided.
+    expect(
+      byKind('proposal_review').map((task) => [task.queue, task.status, task.closedReason, task.closedBy]),
+    ).toEqual([['ops', 'done', 'proposal_decided', OPS.id]]);
+    expect(byKind('contract_step').map((task) => [task.ownerId, task.status])).toEqual([[REP.id, 'open']]);
+    // Every next action is a promised task with its owner and due date: the lead's first one is internal work
+    // (`next_action`, follow-up paused until consent, F1), each given with an event after consent a follow-up.
+    const given = events.flatMap((e) => {
+      const next = (e.payload as { nextAction?: { dueAt: string } }).nextAction;
+      return next ? [Date.parse(next.dueAt)] : [];
+    });
+    const promised = [...byKind('next_action'), ...byKind('follow_up')];
+    const ascending = (x: number, y: number) => x - y;
+    expect(byKind('next_action')).toHaveLength(1);
+    expect(byKind('follow_up')).toHaveLength(given.length);
+    expect(promised.every((task) => task.ownerId === REP.id)).toBe(true);
+    expect(
+      byKind('follow_up')
+        .map((task) => task.dueAt.getTime())
+        .sort(ascending),
+    ).toEqual(given.sort(ascending));
+    // Each new next action supersedes the one before: only the latest is open.
+    expect(promised.filter((task) => task.status === 'open')).toHaveLength(1);
+    expect(promised.filter((task) => task.status !== 'open').every((task) => task.closedReason === 'superseded')).toBe(
+      true,
+    );
   });
 });

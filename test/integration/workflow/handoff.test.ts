@@ -32,7 +32,7 @@ async function handoffRowCounts(opportunityId: string) {
        (select count(*)::int from data_sources where opportunity_id = $2) as data_sources,
        (select count(*)::int from metric_snapshots where opportunity_id = $2) as metric_snapshots,
        (select count(*)::int from onboarding_checklists where opportunity_id = $2) as onboarding_checklists,
-       (select count(*)::int from tasks where opportunity_id = $2 and kind = 'onboarding_handoff') as onboarding_tasks`,
+       (select count(*)::int from tasks where opportunity_id = $2 and kind = 'delivery') as delivery_tasks`,
     [`${opportunityId}:%`, opportunityId],
   );
   return rows[0] as Record<string, number>;
@@ -48,22 +48,20 @@ const EXACTLY_ONCE = {
   metric_snapshots: 1,
   onboarding_checklists: 1,
   // kickoff + one launch blocker + the MARK_WON handoff task
-  onboarding_tasks: 3,
+  delivery_tasks: 2,
 };
 
 describe('the won-deal handoff', () => {
   it('[W1][W2][TK1] moves a won deal into client, project, task, portal, connector and reporting records, then to handed_off', async () => {
     const { opportunityId } = await dealAt(stack, 'contract');
     const refused = await stack.deals.apply(opportunityId, rep.withNext('MARK_WON'), {}).catch((error) => error);
-    expect(refused.extra?.unmetGates).toEqual(
-      expect.arrayContaining([
-        'contract_state',
-        'payment_state',
-        'kickoff_date',
-        'onboarding_owner',
-        'launch_blockers',
-      ]),
-    );
+    expect(refused.extra?.unmetGates).toEqual([
+      'contract_state',
+      'payment_state',
+      'kickoff_date',
+      'onboarding_owner',
+      'launch_blockers',
+    ]);
     await sendAll(stack, opportunityId, [
       rep.base('RECORD_CONTRACT', {
         contractState: 'signed',
@@ -106,8 +104,17 @@ describe('the won-deal handoff', () => {
     await maybeRecordHistory(`opportunity-${opportunityId}`, 'deal-full-path-to-handed-off');
     await maybeRecordHistory(`handoff-${opportunityId}`, 'handoff-child');
     expect(view === undefined || view.state.stage === 'handed_off').toBe(true);
+    // Delivery's tasks stay open for the onboarding owner; the sales tasks the win promised end with it.
+    const delivery = (await listTasks(stack.db, { opportunityId, kind: 'delivery', limit: 10 })).items;
+    expect(delivery.map((t) => [t.title, t.status]).sort()).toEqual([
+      ['Clear launch blocker: Twilio number port', 'open'],
+      [expect.stringMatching(/^Run the kickoff with /), 'open'],
+    ]);
     const tasks = (await listTasks(stack.db, { opportunityId, kind: 'onboarding_handoff', limit: 10 })).items;
-    expect(tasks.map((t) => t.title)).toEqual(expect.arrayContaining(['Clear launch blocker: Twilio number port']));
+    const handOver = tasks.find((t) => t.title.startsWith('Hand '))!;
+    expect([handOver.status, handOver.closedReason]).toEqual(['done', 'handed_off']);
+    const contractStep = (await listTasks(stack.db, { opportunityId, kind: 'contract_step', limit: 10 })).items;
+    expect(contractStep.map((t) => [t.status, t.closedReason, t.closedBy])).toEqual([['done', 'deal_won', REP.id]]);
   });
 
   it('[W1] a worker killed (SIGKILL) in the middle of the handoff leaves exactly one of each record after restart', async () => {

@@ -2,7 +2,7 @@ import { listEvents } from '../../../db/queries/events';
 import { getOpportunity } from '../../../db/queries/opportunities';
 import { listTasks } from '../../../db/queries/tasks';
 import { dealWorkflowId } from '../../../workflows/deal/messages';
-import { eventFactory, inSeconds, nextAction } from '../../../fixtures/deal-events';
+import { eventFactory, FIRST_SUMMARY_APPROVAL, inSeconds, nextAction } from '../../../fixtures/deal-events';
 import { dealAt, OPS, REP, sendAll } from '../../support/deals';
 import { eventually, sleep } from '../../support/kit';
 import { maybeRecordHistory } from '../../support/histories';
@@ -12,7 +12,8 @@ let stack: TestStack;
 beforeAll(async () => {
   stack = await startTestStack({
     policy: {
-      followUpSeconds: 1,
+      // Two seconds: a step of a test fits between sending and the first follow-up.
+      followUpSeconds: 2,
       followUpMax: 2,
       autoLoseOnDeadline: true,
       autoLoseReactivationSeconds: 3_600,
@@ -25,6 +26,7 @@ afterAll(async () => {
 });
 
 const rep = eventFactory(REP);
+const ops = eventFactory(OPS);
 /** Every task of the deal that asks someone to contact the client, whoever created it and why. */
 const clientContactTasks = async (opportunityId: string) =>
   (
@@ -41,35 +43,58 @@ const timerFollowUps = async (opportunityId: string) =>
   );
 
 describe('timed promises of the deal workflow', () => {
-  it('[F1][T1][TK1] sends no follow-up while consent is withdrawn and follows up once it is granted again', async () => {
+  it('[F1][T1][TK1] refuses to send while follow-up is paused, cancels client contact when it pauses, and resumes one cadence after it lifts', async () => {
     const { opportunityId } = await dealAt(stack, 'approval');
-    const beforePause = new Set((await clientContactTasks(opportunityId)).map((task) => task.id));
+    const cadence = stack.policy.followUpSeconds * 1000;
+    // Approvals are internal work: they go on while consent is withdrawn. Sending contacts the client: it waits.
     await sendAll(stack, opportunityId, [
       rep.base('RECORD_CONSENT', { consent: 'withdrawn' }),
-      // Approvals and sending are not follow-ups: they go on while follow-up is paused.
-      eventFactory(OPS).base('APPROVE'),
-      eventFactory(OPS).base('APPROVE_CLIENT_SAFE_SUMMARY', { summaryId: 'sum-1' }),
+      ops.base('APPROVE'),
+      ops.base('APPROVE_CLIENT_SAFE_SUMMARY', FIRST_SUMMARY_APPROVAL),
+    ]);
+    await expect(
+      sendAll(stack, opportunityId, [rep.withNext('SEND_PROPOSAL', { probability: 40 })]),
+    ).rejects.toMatchObject({ status: 409, extra: { stage: 'approval', unmetGates: ['follow_up_paused'] } });
+    await sendAll(stack, opportunityId, [
+      rep.base('RECORD_CONSENT', { consent: 'granted' }),
       rep.withNext('SEND_PROPOSAL', { probability: 40 }),
     ]);
+    const sentFollowUp = (await clientContactTasks(opportunityId)).filter((task) => task.status === 'open');
+    expect(sentFollowUp.map((task) => task.kind)).toEqual(['follow_up']);
+
+    // The client withdraws consent before the first follow-up falls due (one cadence after sending).
+    await sendAll(stack, opportunityId, [rep.base('RECORD_CONSENT', { consent: 'withdrawn' })]);
     const paused = await stack.deals.describe(opportunityId);
     expect(paused.explanation.pauses.followUp).toEqual({ paused: true, reasons: ['consent'] });
     expect((await getOpportunity(stack.db, opportunityId))?.followUpPauseReasons).toEqual(['consent']);
-    await sleep(3_000);
+    const atPause = await clientContactTasks(opportunityId);
+    // Open client contact is cancelled when the pause starts, with the pause's reasons.
+    const cancelled = atPause.find((task) => task.id === sentFollowUp[0].id)!;
+    expect([cancelled.status, cancelled.closedReason, cancelled.closedNote]).toEqual([
+      'cancelled',
+      'follow_up_paused',
+      'consent',
+    ]);
+    await sleep(2 * cadence + 1_000);
     // F1: while follow-up is paused no task asks anyone to contact the client. None is open (a reminder of
     // the timer, the follow-up of SEND_PROPOSAL's next action, one from before the pause) and none was created.
     const whilePaused = await clientContactTasks(opportunityId);
     const named = (tasks: typeof whilePaused) => tasks.map((task) => `${task.kind} (${task.status}): ${task.title}`);
     expect(named(whilePaused.filter((task) => task.status === 'open'))).toEqual([]);
-    expect(named(whilePaused.filter((task) => !beforePause.has(task.id)))).toEqual([]);
+    const known = new Set(atPause.map((task) => task.id));
+    expect(named(whilePaused.filter((task) => !known.has(task.id)))).toEqual([]);
     expect((await stack.deals.describe(opportunityId)).state.context.proposal.lastFollowUpAt).toBeNull();
 
-    await sendAll(stack, opportunityId, [rep.base('RECORD_CONSENT', { consent: 'granted' })]);
+    const lifted = await sendAll(stack, opportunityId, [rep.base('RECORD_CONSENT', { consent: 'granted' })]);
+    const liftedAt = Date.parse(lifted.state.context.lastActivityAt);
     const tasks = await eventually(async () => {
       const found = await timerFollowUps(opportunityId);
       return found.length >= 2 ? found : undefined;
     });
     expect(tasks).toHaveLength(2); // policy: at most two follow-ups per sent proposal
-    expect(tasks[0].ownerId).toBe(REP.id);
+    expect(tasks.map((task) => task.ownerId)).toEqual([REP.id, REP.id]);
+    // No burst of the follow-ups missed while paused: the first is one cadence after the lift, the next one more.
+    expect(tasks.map((task) => task.dueAt.getTime() - liftedAt)).toEqual([cadence, 2 * cadence]);
     const view = await stack.deals.describe(opportunityId);
     expect(view.state.context.proposal.lastFollowUpAt).not.toBeNull();
     const recorded = (await listEvents(stack.db, { opportunityId, limit: 100 })).items.filter(
@@ -83,8 +108,8 @@ describe('timed promises of the deal workflow', () => {
   it('[DL1] flags a passed decision deadline, creates a task and (by policy) marks the deal lost with reason no_decision', async () => {
     const { opportunityId } = await dealAt(stack, 'approval');
     await sendAll(stack, opportunityId, [
-      eventFactory(OPS).base('APPROVE'),
-      eventFactory(OPS).base('APPROVE_CLIENT_SAFE_SUMMARY', { summaryId: 'sum-1' }),
+      ops.base('APPROVE'),
+      ops.base('APPROVE_CLIENT_SAFE_SUMMARY', FIRST_SUMMARY_APPROVAL),
       rep.withNext('SEND_PROPOSAL', { decisionDeadline: inSeconds(2), probability: 50 }),
     ]);
     const row = await eventually(async () => {
@@ -95,6 +120,8 @@ describe('timed promises of the deal workflow', () => {
     expect(row.reactivateAt).not.toBeNull();
     const tasks = (await listTasks(stack.db, { opportunityId, kind: 'decision_deadline', limit: 10 })).items;
     expect(tasks).toHaveLength(1);
+    // The deadline belonged to the sent version: losing the deal ends it, and its task with it.
+    expect([tasks[0].status, tasks[0].closedReason]).toEqual(['cancelled', 'deadline_ended']);
   });
 
   it('[WB1][L1] opens win-back when the reactivation window opens (consent valid), and REACTIVATE returns the deal to lead with its history', async () => {
@@ -128,17 +155,33 @@ describe('timed promises of the deal workflow', () => {
     await maybeRecordHistory(dealWorkflowId(opportunityId), 'deal-lost-win-back-reactivated');
   });
 
-  it('[WB1][F1] creates no win-back task when consent was withdrawn, but records that the window opened', async () => {
-    const { opportunityId } = await dealAt(stack, 'qualified');
-    await sendAll(stack, opportunityId, [
-      rep.base('RECORD_CONSENT', { consent: 'withdrawn' }),
-      rep.base('MARK_LOST', { reason: 'timing', reactivateAt: inSeconds(1) }),
-    ]);
-    const started = await eventually(async () =>
-      (await listEvents(stack.db, { opportunityId, limit: 100 })).items.find((e) => e.eventType === 'WIN_BACK_STARTED'),
-    );
-    expect(started.payload).toMatchObject({ consentGranted: false, taskCreated: false });
-    expect((await listTasks(stack.db, { opportunityId, kind: 'win_back', limit: 5 })).items).toHaveLength(0);
+  it('[WB1][F1] creates no win-back task while follow-up is paused (consent withdrawn, or contact timing not valid), but records that the window opened', async () => {
+    const cases = [
+      { pause: { consent: 'withdrawn' }, consentGranted: false },
+      { pause: { contactTimingValid: false }, consentGranted: true },
+    ];
+    for (const { pause, consentGranted } of cases) {
+      const { opportunityId } = await dealAt(stack, 'qualified');
+      await sendAll(stack, opportunityId, [
+        rep.base('RECORD_CONSENT', pause),
+        rep.base('MARK_LOST', { reason: 'timing', reactivateAt: inSeconds(1) }),
+      ]);
+      const started = await eventually(async () =>
+        (await listEvents(stack.db, { opportunityId, limit: 100 })).items.find(
+          (e) => e.eventType === 'WIN_BACK_STARTED',
+        ),
+      );
+      expect([pause, started.payload]).toEqual([
+        pause,
+        expect.objectContaining({ consentGranted, followUpPaused: true, taskCreated: false }),
+      ]);
+      // No task of the deal asks anyone to contact the client: the pause closed the open follow-up.
+      const contact = await clientContactTasks(opportunityId);
+      expect([pause, contact.filter((task) => task.kind === 'win_back' || task.status === 'open')]).toEqual([
+        pause,
+        [],
+      ]);
+    }
   });
 
   it('[M1] flags a deal without activity dormant and records its recovery when a rep acts again', async () => {

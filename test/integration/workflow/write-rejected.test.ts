@@ -65,10 +65,15 @@ async function logOf(id: string) {
 }
 
 async function openTasks(id: string, kind: string) {
-  const { rows } = await stack.db.$client.query<{ owner_id: string; title: string }>(
-    `SELECT owner_id, title FROM tasks WHERE opportunity_id = $1 AND kind = $2 AND status = 'open'`,
-    [id, kind],
-  );
+  const { rows } = await stack.db.$client.query<{
+    id: string;
+    owner_id: string | null;
+    queue: string | null;
+    title: string;
+  }>(`SELECT id, owner_id, queue, title FROM tasks WHERE opportunity_id = $1 AND kind = $2 AND status = 'open'`, [
+    id,
+    kind,
+  ]);
   return rows;
 }
 
@@ -136,8 +141,14 @@ describe('a write the database refuses for good', () => {
     // Ops see it: a task of their queue, the stuck list, the Temporal UI.
     const tasks = await openTasks(id, 'write_blocked');
     expect(tasks).toHaveLength(1);
-    expect(tasks[0].owner_id).toBe('ops');
+    expect([tasks[0].queue, tasks[0].owner_id]).toEqual(['ops', null]);
     expect(tasks[0].title).toContain(`sqlstate_${REFUSED_SQLSTATE}`);
+    const queue = await httpClient(stack.baseUrl, (await stack.user('ops')).token).get(
+      `/v1/tasks?queue=ops&opportunityId=${id}`,
+    );
+    expect(queue.body.items.map((t: { id: string; kind: string }) => [t.id, t.kind])).toEqual([
+      [tasks[0].id, 'write_blocked'],
+    ]);
     const entry = await stuckEntry(id);
     expect(entry?.reasons.map((r) => r.code)).toContain('write_blocked');
     await eventually(
@@ -158,6 +169,13 @@ describe('a write the database refuses for good', () => {
       (await stack.db.$client.query('SELECT blocked_code FROM opportunities WHERE id = $1', [id])).rows[0].blocked_code,
     ).toBeNull();
     expect(await stuckEntry(id)).toBeUndefined();
+    // Its ops task closes with the block (TK1).
+    expect(await openTasks(id, 'write_blocked')).toEqual([]);
+    const closed = await stack.db.$client.query(
+      "SELECT status, closed_reason FROM tasks WHERE opportunity_id = $1 AND kind = 'write_blocked'",
+      [id],
+    );
+    expect(closed.rows).toEqual([{ status: 'cancelled', closed_reason: 'unblocked' }]);
     await eventually(async () => ((await blockedAttribute(id)) === null ? true : undefined), 10_000);
     expect(await logOf(id)).toEqual([
       { position: 1, version: 0, event_type: 'WRITE_REJECTED' },

@@ -1,15 +1,17 @@
 /** The pure API: createDeal, explain, isFinalStage, and the machine's shape (named guards, no timers). */
 import {
   applyEvent,
+  CALLER_EVENTS,
   createDeal,
   dealMachine,
-  EVENT_TYPES,
   explain,
   FORWARD_EVENT,
   GATE_CODES,
   GUARDED_GATES,
+  INDIRECT_EVENTS,
   isFinalStage,
   MOVES,
+  QUALIFICATION_FACTS,
   STAGE_CHANGING_EVENTS,
   STAGES,
 } from '../../../machines/opportunity';
@@ -36,21 +38,23 @@ describe('createDeal', () => {
 });
 
 describe('explain', () => {
-  it('sorts every event into allowed or refused, and names the forward stage of each stage', () => {
+  it('sorts every event a person sends into allowed or refused (never the indirect ones), and names the forward stage of each stage', () => {
     for (const stage of STAGES) {
       const e = explain(dealAt(stage));
       expect(e.stage).toBe(stage);
-      expect([...e.allowedEvents, ...Object.keys(e.refusedEvents)].sort()).toEqual([...EVENT_TYPES].sort());
+      const listed = [...e.allowedEvents, ...Object.keys(e.refusedEvents)];
+      expect([...listed].sort()).toEqual([...CALLER_EVENTS].sort());
+      for (const type of INDIRECT_EVENTS) expect(listed).not.toContain(type);
       for (const gates of Object.values(e.refusedEvents)) expect(gates?.length).toBeGreaterThan(0);
       const forward = FORWARD_EVENT[stage];
       expect(e.nextStage).toBe(forward ? MOVES.find((m) => m.event === forward)?.to : null);
     }
   });
 
-  it('[Q1] the happy-path deal has nothing left to meet for its next stage once its facts are in', () => {
-    expect(explain(dealAt('lead')).nextStageGates.length).toBe(6);
+  it('[Q1] the happy-path deal has only the next action its move brings left to meet once its facts are in', () => {
+    expect(explain(dealAt('lead')).nextStageGates).toEqual([...QUALIFICATION_FACTS, 'next_action']);
     const e = explain(accept(newDeal(), qualificationFacts()));
-    expect(e.nextStageGates).toEqual([]);
+    expect(e.nextStageGates).toEqual(['next_action']);
     expect(e.allowedEvents).toContain('QUALIFY');
   });
 

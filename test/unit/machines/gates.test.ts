@@ -11,13 +11,17 @@ import {
   OPEN_STAGES,
   PROPOSAL_SECTIONS,
   QUALIFICATION_FACTS,
-  EVENT_TYPES,
+  CALLER_EVENTS,
+  INDIRECT_EVENTS,
+  SUMMARY_DRAFT_GATES,
+  SUMMARY_KINDS,
   type DealState,
 } from '../../../machines/opportunity';
 import {
   accept,
   admin,
   allFacts,
+  allSummaries,
   allHandoffRecords,
   at,
   bare,
@@ -34,9 +38,13 @@ import {
   refuse,
   rep,
   section,
+  summaryApproval,
   system,
   verified,
 } from './support';
+
+/** A deal in proposal with the four client-safe summary drafts recorded (K1), so the other gates show alone. */
+const withSummaries = (deal: DealState): DealState => allSummaries().reduce(accept, deal);
 
 describe('Q1 qualification', () => {
   it('[Q1] refuses QUALIFY naming every unmet fact and the next action', () => {
@@ -66,8 +74,10 @@ describe('Q1 qualification', () => {
     const deal = accept(newDeal(), ev('RECORD_QUALIFICATION', { facts: { source: 'ads' } }));
     const e = explain(deal);
     expect(e.nextStage).toBe('qualified');
-    expect(e.nextStageGates).toEqual(QUALIFICATION_FACTS.filter((f) => f !== 'source'));
-    expect(e.refusedEvents.QUALIFY).toEqual(e.nextStageGates);
+    const missing = QUALIFICATION_FACTS.filter((f) => f !== 'source');
+    // The move brings its own next action (E1), so it is listed among what the next stage needs.
+    expect(e.nextStageGates).toEqual([...missing, 'next_action']);
+    expect(e.refusedEvents.QUALIFY).toEqual(missing);
   });
 });
 
@@ -115,7 +125,11 @@ describe('A1 audit evidence first', () => {
 
 describe('S1 separate proposal sections', () => {
   it('[S1] refuses SUBMIT_FOR_APPROVAL naming every missing section, then submits once all six are recorded', () => {
-    let deal = dealAt('proposal');
+    expect(refuse(dealAt('proposal'), ev('SUBMIT_FOR_APPROVAL'))).toEqual([
+      ...PROPOSAL_SECTIONS,
+      ...SUMMARY_DRAFT_GATES,
+    ]);
+    let deal = withSummaries(dealAt('proposal'));
     expect(refuse(deal, ev('SUBMIT_FOR_APPROVAL'))).toEqual([...PROPOSAL_SECTIONS]);
     deal = accept(deal, section('scope'));
     deal = accept(deal, section('pricing'));
@@ -137,7 +151,8 @@ describe('S1 separate proposal sections', () => {
   });
 
   it('[S1] proposal sections are recorded only while the deal is in proposal', () => {
-    expect(refuse(dealAt('audit'), section('exclusions'))).toEqual(['stage']);
+    // In audit, proposal work is still paused (no evidence, nothing verified): named after `stage`.
+    expect(refuse(dealAt('audit'), section('exclusions'))).toEqual(['stage', 'proposal_work_paused']);
     expect(refuse(dealAt('approval'), section('exclusions'))).toEqual(['stage']);
   });
 });
@@ -166,7 +181,7 @@ describe('P1 proposal-work pause', () => {
   });
 
   it('[P1] a pause that returns in proposal blocks sections and submission until verified again', () => {
-    let deal = dealAt('proposal');
+    let deal = withSummaries(dealAt('proposal'));
     for (const s of PROPOSAL_SECTIONS.slice(0, 5)) deal = accept(deal, section(s));
     deal = accept(deal, ev('RECORD_VERIFICATION', { timelineVerified: false }));
     expect(deal.value).toMatchObject({ proposalWork: 'paused' });
@@ -226,7 +241,8 @@ describe('F1 follow-up pause', () => {
 describe('AP1 approval', () => {
   it('[AP1] refuses APPROVE by the submitter and by a non-ops role, allows it by sales ops', () => {
     const deal = dealAt('approval');
-    expect(refuse(deal, ev('APPROVE'))).toEqual(['approver_role', 'approver_not_submitter']);
+    // The rep submitted and wrote every section and summary.
+    expect(refuse(deal, ev('APPROVE'))).toEqual(['approver_role', 'approver_not_submitter', 'approver_not_author']);
     expect(refuse(deal, ev('APPROVE', { actor: { id: 'rep-2', role: 'rep' } }))).toEqual(['approver_role']);
     const approved = accept(deal, ev('APPROVE', { actor: ops }));
     expect(approved.stage).toBe('approval');
@@ -234,11 +250,11 @@ describe('AP1 approval', () => {
   });
 
   it('[AP1] an ops user who submitted cannot approve their own proposal', () => {
-    let deal = dealAt('proposal');
+    let deal = withSummaries(dealAt('proposal'));
     for (const s of PROPOSAL_SECTIONS) deal = accept(deal, section(s));
     deal = accept(deal, ev('SUBMIT_FOR_APPROVAL', { actor: ops }));
     expect(refuse(deal, ev('APPROVE', { actor: ops }))).toEqual(['approver_not_submitter']);
-    expect(refuse(deal, ev('APPROVE_CLIENT_SAFE_SUMMARY', { actor: ops }))).toEqual(['approver_not_submitter']);
+    expect(refuse(deal, summaryApproval(deal, { actor: ops }))).toEqual(['approver_not_submitter']);
     expect(accept(deal, ev('APPROVE', { actor: admin })).context.proposal.approvedBy).toBe(admin.id);
   });
 
@@ -247,13 +263,18 @@ describe('AP1 approval', () => {
     expect(refuse(deal, ev('SEND_PROPOSAL'))).toEqual(['approval', 'client_safe_summary']);
     deal = accept(deal, ev('APPROVE', { actor: ops }));
     expect(refuse(deal, ev('SEND_PROPOSAL'))).toEqual(['client_safe_summary']);
-    expect(explain(deal).nextStageGates).toEqual(['client_safe_summary']);
-    expect(refuse(deal, ev('APPROVE_CLIENT_SAFE_SUMMARY', { summaryId: 's-1' }))).toEqual([
+    expect(explain(deal).nextStageGates).toEqual(['client_safe_summary', 'next_action']);
+    expect(refuse(deal, summaryApproval(deal, { actor: rep }))).toEqual([
       'approver_role',
       'approver_not_submitter',
+      'approver_not_author',
     ]);
-    deal = accept(deal, ev('APPROVE_CLIENT_SAFE_SUMMARY', { actor: ops, summaryId: 's-1' }));
-    expect(deal.context.proposal.clientSafeSummaryId).toBe('s-1');
+    deal = accept(deal, summaryApproval(deal));
+    expect(deal.context.proposal).toMatchObject({
+      clientSafeSummaryApprovedBy: ops.id,
+      approvedSummaries: Object.fromEntries(SUMMARY_KINDS.map((kind) => [kind, 1])),
+      approvedMessage: null,
+    });
     expect(accept(deal, ev('SEND_PROPOSAL')).stage).toBe('sent');
   });
 
@@ -368,12 +389,14 @@ describe('W1 handoff', () => {
     expect(isFinalStage(done.stage)).toBe(true);
   });
 
-  it('handed_off is final: every event is refused with `stage`', () => {
+  it('handed_off is final: every event a person sends is refused with `stage` first', () => {
     const done = dealAt('handed_off');
     const e = explain(done);
     expect(e.allowedEvents).toEqual([]);
     expect(e.nextStage).toBeNull();
-    for (const type of EVENT_TYPES) expect(e.refusedEvents[type]).toEqual(['stage']);
+    expect(Object.keys(e.refusedEvents).sort()).toEqual([...CALLER_EVENTS].sort());
+    for (const type of CALLER_EVENTS) expect(e.refusedEvents[type]?.[0]).toBe('stage');
+    for (const type of INDIRECT_EVENTS) expect(e.refusedEvents[type]).toBeUndefined();
     expect(refuse(done, lostEvent())).toEqual(['stage']);
     expect(isFinalStage('lost')).toBe(false);
   });
@@ -442,9 +465,11 @@ describe('L1 lost deals', () => {
     expect(deal.context.lostHistory).toEqual([
       expect.objectContaining({ reason: 'budget', fromStage: 'discovery', reactivatedAt: expect.any(String) }),
     ]);
-    expect(deal.context.qualification).toEqual(allFacts(QUALIFICATION_FACTS));
+    // The old facts are kept in the history and confirmed again before the deal qualifies (Q1).
+    expect(deal.context.lostHistory[0].qualificationBeforeReactivation).toEqual(allFacts(QUALIFICATION_FACTS));
     expect(refuse(deal, ev('START_DISCOVERY'))).toEqual(['stage']);
-    deal = accept(deal, ev('QUALIFY'));
+    expect(refuse(deal, ev('QUALIFY'))).toEqual([...QUALIFICATION_FACTS]);
+    deal = accept(accept(deal, qualificationFacts()), ev('QUALIFY'));
     deal = accept(deal, lostEvent({ reason: 'timing', detail: undefined }));
     expect(deal.context.lostHistory.map((l) => l.reason)).toEqual(['budget', 'timing']);
   });
@@ -469,18 +494,17 @@ describe('E1 next action on every non-final move', () => {
       'proposal',
       'SUBMIT_FOR_APPROVAL',
       {},
-      () => PROPOSAL_SECTIONS.reduce((d, s) => accept(d, section(s)), dealAt('proposal')),
+      () => PROPOSAL_SECTIONS.reduce((d, s) => accept(d, section(s)), withSummaries(dealAt('proposal'))),
     ],
     ['approval', 'REJECT', { reason: 'Needs clearer exclusions' }, () => dealAt('approval')],
     [
       'approval',
       'SEND_PROPOSAL',
       {},
-      () =>
-        accept(
-          accept(dealAt('approval'), ev('APPROVE', { actor: ops })),
-          ev('APPROVE_CLIENT_SAFE_SUMMARY', { actor: ops }),
-        ),
+      () => {
+        const approved = accept(dealAt('approval'), ev('APPROVE', { actor: ops }));
+        return accept(approved, summaryApproval(approved));
+      },
     ],
     ['sent', 'ACCEPT', {}, () => dealAt('sent')],
     ['sent', 'REVISE_PROPOSAL', { reason: 'New scope' }, () => dealAt('sent')],
@@ -522,7 +546,8 @@ describe('E1 next action on every non-final move', () => {
       ownerId: 'rep-2',
     });
     const lost = accept(deal, lostEvent());
-    expect(lost.context.nextAction).toBeNull();
+    // MARK_LOST without a next action of its own leaves the win-back as the next step (E1, WB1).
+    expect(lost.context.nextAction).toEqual({ description: 'Win back', dueAt: at(100_000), ownerId: 'rep-1' });
     expect(accept(lost, bare('RECORD_CONSENT', { consent: 'withdrawn' })).context.followUp.consent).toBe('withdrawn');
   });
 
@@ -542,8 +567,14 @@ describe('E1 next action on every non-final move', () => {
 });
 
 describe('stage gate', () => {
-  it('an event not valid in the current stage is refused with `stage` only', () => {
-    expect(refuse(newDeal(), ev('SEND_PROPOSAL'))).toEqual(['stage']);
+  it('an event not valid in the current stage is refused with `stage` first, then whatever its moves elsewhere still need', () => {
+    expect(refuse(newDeal(), ev('SEND_PROPOSAL'))).toEqual([
+      'stage',
+      'approval',
+      'client_safe_summary',
+      'proposal_work_paused',
+      'follow_up_paused',
+    ]);
     expect(refuse(dealAt('proposal'), ev('QUALIFY'))).toEqual(['stage']);
     expect(refuse(dealAt('sent'), ev('APPROVE', { actor: ops }))).toEqual(['stage']);
     expect(explain(dealAt('sent')).refusedEvents.APPROVE).toEqual(['stage']);

@@ -22,6 +22,7 @@ import {
   PROPOSAL_SECTION_KINDS,
   QUALIFICATION_FACTS,
   STAGES,
+  SUMMARY_DRAFT_GATES,
   SUMMARY_KINDS,
   type DealEvent,
   type DealState,
@@ -89,9 +90,22 @@ const raw: Record<string, unknown>[] = [
 ];
 const events: DealEvent[] = raw.map((e) => eventSchemas().dealEvent.parse({ ...common, ...e }));
 
+/**
+ * A vertex: the state value and the unmet gates of the events valid in its stage (an event refused
+ * for `stage` also names what its moves elsewhere would still need, which would only multiply the
+ * vertices). The four summary drafts are interchangeable here, so a vertex counts the missing ones
+ * instead of naming them (16 combinations would become 5).
+ */
 const key = (snapshot: Snap): string => {
   const e = explain(fromSnapshot(snapshot));
-  return JSON.stringify({ value: snapshot.value, refused: e.refusedEvents });
+  const refused = Object.entries(e.refusedEvents)
+    .filter(([, gates]) => gates?.[0] !== 'stage')
+    .map(([type, gates = []]) => {
+      const drafts = gates.filter((g) => (SUMMARY_DRAFT_GATES as readonly string[]).includes(g)).length;
+      const rest = gates.filter((g) => !(SUMMARY_DRAFT_GATES as readonly string[]).includes(g));
+      return [type, rest, drafts];
+    });
+  return JSON.stringify({ value: snapshot.value, refused });
 };
 const options: TraversalOptions<Snap, DealEvent, typeof input> = {
   input,

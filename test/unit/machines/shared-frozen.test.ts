@@ -102,7 +102,10 @@ describe('the machine module, shared and deep-frozen as the worker shares it', (
 
   it('explains a deal: what is allowed, what is refused and why, the next stage', () => {
     const explanation = machine.explain(dealAt('sent'));
-    expect(explanation.allowedEvents).toContain('RECORD_VIEW');
+    expect(explanation.allowedEvents).toContain('RECORD_OBJECTION');
+    // A view is recorded by opening the proposal link, never sent by a person.
+    expect(explanation.allowedEvents).not.toContain('RECORD_VIEW');
+    expect(explanation.refusedEvents.RECORD_VIEW).toBeUndefined();
     expect(explanation.refusedEvents.QUALIFY).toEqual(['stage']);
     expect(explanation.nextStage).toBe('contract');
   });
