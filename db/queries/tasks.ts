@@ -53,7 +53,8 @@ export async function closeTasks(db: Db, opportunityId: string, closure: TaskClo
       closedReason: closure.reason,
       closedNote: closure.note ?? null,
       closedBy: closure.closedBy,
-      ownerId: sql`coalesce(${tasks.ownerId}, ${closure.closedBy})`,
+      // A queued task a person did becomes theirs; one cancelled because it stopped mattering keeps its owner.
+      ...(closure.status === 'done' ? { ownerId: sql`coalesce(${tasks.ownerId}, ${closure.closedBy})` } : {}),
     })
     .where(and(...which))
     .returning({ id: tasks.id });

@@ -83,7 +83,8 @@ function recordFacts(c: DealContext, event: DealEvent, params: MoveParams): Deal
           lastViewedAt: null,
           viewCount: 0,
           probability: event.probability ?? p.probability,
-          decisionDeadline: event.decisionDeadline ?? p.decisionDeadline,
+          // The deadline belongs to this send (DL1): a re-send after reactivation brings its own or none.
+          decisionDeadline: event.decisionDeadline ?? null,
         },
       };
     case 'RECORD_VIEW':

@@ -217,6 +217,7 @@ export const TASK_CLOSE_REASONS = [
   'deal_won',
   'deal_lost',
   'handed_off',
+  'reactivated',
   'unblocked',
 ] as const;
 export type TaskCloseReason = (typeof TASK_CLOSE_REASONS)[number];

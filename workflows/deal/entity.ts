@@ -278,7 +278,7 @@ export class DealEntity {
     this.eventsThisRun += 1;
     this.wake();
     this.publish();
-    for (const task of tasksForEvent(result.event, result.state, this.input.company)) {
+    for (const task of tasksForEvent(result.event, before, result.state, this.input.company)) {
       await this.guard(`the ${task.kind} task of ${result.event.type}`, () =>
         dealActivities.ensureTask({ key: `${key}:${task.kind}`, opportunityId: this.opportunityId, ...task }),
       );

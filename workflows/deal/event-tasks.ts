@@ -33,10 +33,17 @@ export function nextActionTask(deal: DealState, next: NextAction, company: strin
   };
 }
 
-/** The tasks an accepted event promises (TK1, `EVENT_TASK_KINDS`); a proposal's review waits in the ops queue. */
-export function tasksForEvent(event: DealEvent, deal: DealState, company: string): TaskSpec[] {
+const pauseStarted = (before: DealState, after: DealState): boolean =>
+  followUpPauseReasons(before.context).length === 0 && followUpPauseReasons(after.context).length > 0;
+
+/**
+ * The tasks an accepted event promises (TK1, `EVENT_TASK_KINDS`), given the deal before and after
+ * it; a proposal's review waits in the ops queue.
+ */
+export function tasksForEvent(event: DealEvent, before: DealState, deal: DealState, company: string): TaskSpec[] {
   const tasks: TaskSpec[] = [];
-  const next = event.nextAction;
+  const next = event.nextAction ?? (pauseStarted(before, deal) ? deal.context.nextAction : null);
+  // A pause that starts cancels the next action's client-contact task: it comes back as internal work (F1).
   if (next) tasks.push(nextActionTask(deal, next, company));
   const due = next?.dueAt ?? event.at;
   if (event.type === 'SUBMIT_FOR_APPROVAL') {
@@ -68,8 +75,9 @@ export function tasksForEvent(event: DealEvent, deal: DealState, company: string
 
 /** What a new next action supersedes: the earlier next action's task and what its deadline raised. */
 const NEXT_ACTION_KINDS: readonly TaskKind[] = ['follow_up', 'next_action', 'next_action_overdue', 'escalation'];
-/** A lost or handed-off deal keeps only its win-back and delivery's own tasks open. */
-const ALL_BUT_WIN_BACK: readonly TaskKind[] = TASK_KINDS.filter((kind) => kind !== 'win_back' && kind !== 'delivery');
+/** A lost deal keeps only its win-back open, a handed-off deal only delivery's own tasks. */
+const SALES_KINDS: readonly TaskKind[] = TASK_KINDS.filter((kind) => kind !== 'delivery');
+const ALL_BUT_WIN_BACK: readonly TaskKind[] = SALES_KINDS.filter((kind) => kind !== 'win_back');
 
 /**
  * The open tasks an accepted event closes (TK1): each closes itself, with a reason, when what it
@@ -99,14 +107,13 @@ export function tasksClosedBy(event: DealEvent, before: DealState, after: DealSt
   if (before.stage === 'sent' && after.stage !== 'sent') close(['decision_deadline'], 'cancelled', 'deadline_ended');
   if (event.type === 'MARK_WON') close(['contract_step'], 'done', 'deal_won');
   if (after.stage === 'lost' && before.stage !== 'lost') close(ALL_BUT_WIN_BACK, 'cancelled', 'deal_lost');
+  if (event.type === 'REACTIVATE') close(['win_back'], 'done', 'reactivated');
   if (after.stage === 'handed_off') {
     close(['onboarding_handoff'], 'done', 'handed_off');
-    close(ALL_BUT_WIN_BACK, 'cancelled', 'handed_off');
+    close(SALES_KINDS, 'cancelled', 'handed_off');
   }
 
-  const pausedBefore = followUpPauseReasons(before.context).length > 0;
-  const reasons = followUpPauseReasons(after.context);
-  if (!pausedBefore && reasons.length > 0)
-    close(CLIENT_CONTACT_TASK_KINDS, 'cancelled', 'follow_up_paused', reasons.join(', '));
+  if (pauseStarted(before, after))
+    close(CLIENT_CONTACT_TASK_KINDS, 'cancelled', 'follow_up_paused', followUpPauseReasons(after.context).join(', '));
   return closures;
 }

@@ -82,6 +82,27 @@ describe('DL1 a decision deadline belongs to one sent version', () => {
   });
 });
 
+describe('DL1 a loss ends the deadline', () => {
+  it('[DL1] a deal lost from sent, reactivated and sent again without a deadline has none (the old one does not come back)', () => {
+    let deal = accept(dealAt('sent'), lostEvent());
+    deal = accept(deal, ev('REACTIVATE'));
+    // Qualified again (its facts were cleared), then on to approval; sections and summaries are kept.
+    for (const [target, events] of HAPPY_PATH) {
+      for (const event of events()) {
+        const result = applyEvent(deal, event);
+        if (result.ok) deal = result.state;
+      }
+      if (target === 'approval') break;
+    }
+    expect(deal.stage).toBe('approval');
+    deal = accept(deal, ev('APPROVE', { actor: ops }));
+    deal = accept(deal, summaryApproval(deal));
+    const resent = accept(deal, ev('SEND_PROPOSAL'));
+    expect(resent.stage).toBe('sent');
+    expect(resent.context.proposal.decisionDeadline).toBeNull();
+  });
+});
+
 describe('F1 sending a proposal contacts the client', () => {
   it('[F1] SEND_PROPOSAL with consent withdrawn is refused naming follow_up_paused and nothing else', () => {
     const deal = accept(approvedDeal(), ev('RECORD_CONSENT', { consent: 'withdrawn' }));

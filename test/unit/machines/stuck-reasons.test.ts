@@ -36,15 +36,22 @@ describe('stuckReasons', () => {
     ).toBe('Next action "next action" is overdue');
   });
 
-  it('names a passed decision deadline, flagged or not, and then not the bare overdue flag', () => {
+  it('names a passed decision deadline of a sent proposal, flagged or not, and then not the bare overdue flag', () => {
     const passed = {
       code: 'decision_deadline_passed',
       why: 'The decision deadline passed without a decision',
       since: day(10),
     };
-    expect(stuckReasons(calm({ decisionDeadline: day(10) }), now)).toEqual([passed]);
-    expect(stuckReasons(calm({ overdue: true, decisionDeadline: day(10) }), now)).toEqual([passed]);
-    expect(stuckReasons(calm({ decisionDeadline: day(11) }), now)).toEqual([]);
+    const sent = { stage: 'sent' } as const;
+    expect(stuckReasons(calm({ ...sent, decisionDeadline: day(10) }), now)).toEqual([passed]);
+    expect(stuckReasons(calm({ ...sent, overdue: true, decisionDeadline: day(10) }), now)).toEqual([passed]);
+    expect(stuckReasons(calm({ ...sent, decisionDeadline: day(11) }), now)).toEqual([]);
+  });
+
+  it('[DL1] a deadline kept from a sent version means nothing once the deal left `sent`', () => {
+    for (const stage of ['proposal', 'approval', 'contract', 'won', 'lost'] as const) {
+      expect([stage, stuckReasons(calm({ stage, decisionDeadline: day(10) }), now)]).toEqual([stage, []]);
+    }
   });
 
   it('falls back to the workflow flag, since the last update, when no cause shows in the row', () => {
