@@ -161,7 +161,17 @@ describe('issue 17: every rule of the guide holds on every path', () => {
     await eventually(async () => (await timelineOf(apis.rep, qualified.id)).find((e) => e.type === 'WIN_BACK_STARTED'));
     const created = (await tasksOf(apis.rep, qualified.id)).filter((t) => !beforePause.has(t.id));
     expect(created.filter((t) => CLIENT_CONTACT.includes(t.kind)).map(summary)).toEqual([]);
-    expect(created.filter((t) => t.kind === 'next_action')).toHaveLength(2);
+    // The pause turned the current next action into internal work; each later next action is internal too.
+    expect(
+      created
+        .filter((t) => t.kind === 'next_action')
+        .map((t) => t.title.slice(t.title.indexOf(': ') + 2))
+        .sort(),
+    ).toEqual([
+      'Call the decision owner (internal only: follow-up is paused for consent; do not contact the client)',
+      'Prepare the discovery agenda (internal only: follow-up is paused for consent; do not contact the client)',
+      'Review the call notes (internal only: follow-up is paused for consent; do not contact the client)',
+    ]);
 
     // Sending contacts the client: refused while paused, naming the pause.
     const withdraw = async () => {
