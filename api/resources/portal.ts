@@ -1,5 +1,6 @@
-import type { PortalProposal, PortalText } from '../../db/queries/portal';
+import type { PortalProject, PortalProposal, PortalText } from '../../db/queries/portal';
 import { totalCents } from '../../machines/opportunity/attachments';
+import { CLIENT_PROJECT_STATUSES } from '../schemas/portal';
 import { iso } from './opportunity';
 
 /*
@@ -46,3 +47,17 @@ export function portalClientResource(clientId: string, texts: PortalText[]) {
     })),
   };
 }
+
+type ClientProjectStatus = (typeof CLIENT_PROJECT_STATUSES)[number];
+
+const clientStatusOf = (status: string): ClientProjectStatus =>
+  (CLIENT_PROJECT_STATUSES as readonly string[]).includes(status) ? (status as ClientProjectStatus) : 'in_progress';
+
+/** A project as its client reads it (K1): a client-safe status and the checklist's progress (steps and done flags). */
+export const portalProjectResource = (p: PortalProject) => ({
+  id: p.id,
+  name: p.name,
+  status: clientStatusOf(p.status),
+  kickoffDate: p.kickoffDate,
+  checklist: p.checklist.map((item) => ({ step: Number(item.step), done: item.done })),
+});

@@ -9,9 +9,11 @@ import type {
   ProposalLineItemRow,
   ProposalRow,
   ProposalSectionRow,
+  ServiceRow,
 } from '../../db/schema';
 import { totalCents } from '../../machines/opportunity/attachments';
 import { iso } from './opportunity';
+import { serviceRef } from './services';
 
 const approvalStamp = (r: {
   visibility: string;
@@ -56,9 +58,25 @@ export const proposalVersionResource = (p: ProposalRow) => ({
   linkRevokedAt: iso(p.linkRevokedAt),
 });
 
+/** A priced line (S1) and the catalogue service it sells, if any (S2). */
+const lineItemResource = (li: ProposalLineItemRow, services: ReadonlyMap<string, ServiceRow>) => {
+  const service = li.serviceId ? services.get(li.serviceId) : undefined;
+  return {
+    id: li.id,
+    position: li.position,
+    description: li.description,
+    quantity: li.quantity,
+    unitPriceCents: li.unitPriceCents,
+    totalCents: totalCents([li]),
+    service: service ? serviceRef(service) : null,
+    ...approvalStamp(li),
+  };
+};
+
 /**
  * The internal proposal: separate sections and priced line items (S1), the records it is
- * attached to (S2: lead, client, service, project, approval, communication) and T1 tracking.
+ * attached to (S2: lead, client, service, project, approval, communication, and the services
+ * its line items sell) and T1 tracking.
  */
 export function proposalResource(input: {
   opportunity: OpportunityRow;
@@ -66,10 +84,13 @@ export function proposalResource(input: {
   sections: ProposalSectionRow[];
   lineItems: ProposalLineItemRow[];
   approvals: ApprovalRow[];
+  /** The distinct services of its line items. */
+  services: ServiceRow[];
   project: ProjectRow | null;
   clientService: ClientServiceRow | null;
 }) {
   const { opportunity, proposal: p } = input;
+  const servicesById = new Map(input.services.map((s) => [s.id, s]));
   const base = `/v1/opportunities/${opportunity.id}`;
   const clientId = p.clientId ?? opportunity.clientId;
   const projectId = p.projectId ?? input.project?.id ?? null;
@@ -83,15 +104,7 @@ export function proposalResource(input: {
       ...approvalStamp(s),
       updatedAt: iso(s.updatedAt),
     })),
-    lineItems: input.lineItems.map((li) => ({
-      id: li.id,
-      position: li.position,
-      description: li.description,
-      quantity: li.quantity,
-      unitPriceCents: li.unitPriceCents,
-      totalCents: totalCents([li]),
-      ...approvalStamp(li),
-    })),
+    lineItems: input.lineItems.map((li) => lineItemResource(li, servicesById)),
     totalCents: totalCents(input.lineItems),
     approvals: input.approvals.map(approvalResource),
     records: {
@@ -105,6 +118,7 @@ export function proposalResource(input: {
       project: projectId ? { id: projectId } : null,
       approval: p.approvalId ? { id: p.approvalId, href: `${base}/approvals` } : null,
       communication: p.communicationId ? { id: p.communicationId } : null,
+      services: input.services.map(serviceRef),
     },
   };
 }

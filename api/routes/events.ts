@@ -2,6 +2,8 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { parseDealEvent } from '../../machines/opportunity';
 import { listEvents } from '../../db/queries/events';
+import { activeServiceIds } from '../../db/queries/services';
+import type { Db } from '../../db/client';
 import type { AppDeps } from '../app';
 import { etagOf, opportunityFor } from '../access';
 import { rowAsOf } from '../deal-outcome';
@@ -50,6 +52,25 @@ function checkAttachments(request: EventRequest): void {
   }
 }
 
+/** S2: a line item may sell only an active service of the catalogue; refused before the deal hears of it. */
+async function checkServices(db: Db, request: EventRequest): Promise<void> {
+  if (request.type !== 'RECORD_PROPOSAL_SECTION') return;
+  const items = (request.attachments?.lineItems ?? []) as { serviceId?: string }[];
+  const named = items.flatMap((item, i) => (item.serviceId ? [{ i, serviceId: item.serviceId }] : []));
+  if (named.length === 0) return;
+  const ids = named.map((n) => n.serviceId);
+  const active = await activeServiceIds(db, ids);
+  const unknown = named.filter((n) => !active.has(n.serviceId));
+  if (unknown.length === 0) return;
+  throw badRequest(
+    'A line item names a service that is not an active service of the catalogue',
+    unknown.map(({ i }) => ({
+      field: `attachments.lineItems.${i}.serviceId`,
+      message: 'not an active service (GET /v1/services?active=true)',
+    })),
+  );
+}
+
 type SendInput = RouteInput<z.infer<typeof idParams>, undefined, z.infer<typeof eventRequest>>;
 
 /** Validates the event as the machine will, sends it to the deal and answers with the deal after it. */
@@ -70,6 +91,7 @@ async function sendEvent(deps: AppDeps, { req, principal, params, body, idempote
       parsed.issues.map((i) => ({ field: i.path === '(event)' ? 'body' : i.path, message: i.message })),
     );
   }
+  await checkServices(deps.db, request);
   // Every attempt of one request sends the same token: the workflow keeps the hash of the first.
   const linkToken =
     request.type === 'SEND_PROPOSAL'

@@ -49,20 +49,6 @@ export function metricsRoutes({ db, logger }: AppDeps) {
     },
   );
 
-  list(
-    {
-      path: '/metrics/snapshots',
-      summary: 'List metric snapshots, newest first (M1, H1 metric_snapshots)',
-      description:
-        'Funnel snapshots are written by the Temporal Schedule `metrics-snapshots` (every METRICS_SCHEDULE_INTERVAL_SECONDS) and on demand.',
-      tags: ['Metrics'],
-      roles: OPS,
-      query: snapshotsQuery,
-    },
-    { of: 'metric snapshots', schema: snapshotPageSchema, resource: snapshotResource },
-    ({ query }) => listMetricSnapshots(db, query),
-  );
-
   add(
     {
       method: 'post',
@@ -85,6 +71,20 @@ export function metricsRoutes({ db, logger }: AppDeps) {
       const { snapshot, created } = await captureFunnelSnapshot(db, { key, period, trigger: 'api' });
       return { status: created ? 201 : 200, body: snapshotResource(snapshot) };
     },
+  );
+
+  list(
+    {
+      path: '/metrics/snapshots',
+      summary: 'List metric snapshots, newest first (M1, H1 metric_snapshots)',
+      description:
+        'Funnel snapshots are written by the Temporal Schedule `metrics-snapshots` (every METRICS_SCHEDULE_INTERVAL_SECONDS) and on demand.',
+      tags: ['Metrics'],
+      roles: OPS,
+      query: snapshotsQuery,
+    },
+    { of: 'metric snapshots', schema: snapshotPageSchema, resource: snapshotResource },
+    ({ query }) => listMetricSnapshots(db, query),
   );
 
   return router;

@@ -1,12 +1,23 @@
 import { clientExists } from '../../db/queries/clients';
-import { portalClientView, portalProposalByLinkToken, proposalLinkStatus } from '../../db/queries/portal';
+import {
+  portalClientView,
+  portalProjects,
+  portalProposalByLinkToken,
+  proposalLinkStatus,
+} from '../../db/queries/portal';
 import { recordProposalView } from '../../db/queries/proposals';
 import type { AppDeps } from '../app';
 import { hashToken } from '../auth';
 import { DomainError, notFound } from '../errors';
-import { portalClientResource, proposalLinkResource } from '../resources/portal';
+import { portalClientResource, portalProjectResource, proposalLinkResource } from '../resources/portal';
 import { apiRouter } from '../route-kit';
-import { clientParams, linkParams, portalClientSchema, proposalLinkSchema } from '../schemas/portal';
+import {
+  clientParams,
+  linkParams,
+  portalClientSchema,
+  portalProjectsSchema,
+  proposalLinkSchema,
+} from '../schemas/portal';
 
 /** The actor of events a proposal link sends on the client's behalf. */
 export const LINK_ACTOR = { id: 'proposal-link', role: 'portal' } as const;
@@ -33,6 +44,23 @@ export function portalRoutes({ db, logger }: AppDeps) {
       // A portal user's own client exists (its user row references it); a preview names any id.
       if (principal.role !== 'portal' && !(await clientExists(db, params.clientId))) throw notFound('The client');
       return { body: portalClientResource(params.clientId, await portalClientView(db, params.clientId)) };
+    },
+  );
+  add(
+    {
+      method: 'get',
+      path: '/portal/projects',
+      summary: "The portal user's own client's delivery projects: client-safe status and onboarding checklist",
+      description:
+        'Each project of the client the portal user belongs to, with a client-safe status and the onboarding checklist (titles and done flags). ' +
+        'No internal notes, staff owner ids, connector or data-source details (K1).',
+      tags: ['Portal'],
+      roles: ['portal'],
+      success: { status: 200, description: "The client's projects", schema: portalProjectsSchema },
+    },
+    async ({ principal }) => {
+      const projects = principal.clientId ? await portalProjects(db, principal.clientId) : [];
+      return { body: { items: projects.map(portalProjectResource) } };
     },
   );
   return router;

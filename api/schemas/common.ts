@@ -35,6 +35,9 @@ export const pageQuery = {
   cursor: line(500).optional().meta({ description: 'The `nextCursor` of the previous page' }),
 };
 
+/** A yes/no filter in a query string: exactly `true` or `false`. */
+export const booleanQuery = z.enum(['true', 'false']).transform((v) => v === 'true');
+
 /** A filter on an owner's id (a user id, or the id a caller gave as a next action's owner). */
 export const ownerIdField = line(200);
 

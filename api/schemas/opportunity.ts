@@ -9,7 +9,16 @@ import {
   STAGES,
 } from '../../machines/opportunity';
 import { documentSchema } from '../openapi/registry';
-import { dealHeadingShape, isoDateTime, nullableIso, ownerIdField, pageOf, pageQuery, uuidExample } from './common';
+import {
+  booleanQuery,
+  dealHeadingShape,
+  isoDateTime,
+  nullableIso,
+  ownerIdField,
+  pageOf,
+  pageQuery,
+  uuidExample,
+} from './common';
 
 const trimmed = (max: number) => safeText({ max, trim: true });
 
@@ -34,8 +43,6 @@ export const createOpportunityBody = documentSchema(
     })
     .meta({ example: { title: 'Lead flow rebuild', company: 'Acme Dental', source: 'referral' } }),
 );
-
-const booleanQuery = z.enum(['true', 'false']).transform((v) => v === 'true');
 
 export const listOpportunitiesQuery = z.strictObject({
   stage: z.enum(STAGES).optional(),

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { documentSchema } from '../openapi/registry';
-import { nullableIso } from './common';
+import { isoDate, nullableIso } from './common';
 
 const clientText = z.object({ kind: z.string(), body: z.string() });
 const clientLineItem = z.object({ description: z.string(), quantity: z.int(), unitPriceCents: z.int() });
@@ -47,3 +47,40 @@ export const linkParams = z.strictObject({
   token: z.string().regex(/^[A-Za-z0-9_-]{20,200}$/, 'not a proposal link token'),
 });
 export const clientParams = z.strictObject({ clientId: z.uuid() });
+
+/** The project statuses a client may read; any other internal status reads as `in_progress`. */
+export const CLIENT_PROJECT_STATUSES = ['onboarding', 'in_progress', 'live', 'completed'] as const;
+
+export const portalProjectsSchema = documentSchema(
+  'PortalProjects',
+  z
+    .object({
+      items: z.array(
+        z.object({
+          id: z.uuid(),
+          name: z.string(),
+          status: z.enum(CLIENT_PROJECT_STATUSES).meta({
+            description: 'A client-safe status: any internal status outside this list reads as `in_progress`',
+          }),
+          kickoffDate: isoDate.nullable(),
+          checklist: z.array(z.object({ step: z.int(), done: z.boolean() })).meta({
+            description:
+              'Onboarding progress: each checklist step and whether it is done. Item titles are internal (unapproved launch blockers) and never shown',
+          }),
+        }),
+      ),
+    })
+    .meta({
+      example: {
+        items: [
+          {
+            id: '0b9d6c8e-2f4a-4c61-9a57-3e1f0f6c2d11',
+            name: 'Acme Dental delivery',
+            status: 'onboarding',
+            kickoffDate: '2026-12-07',
+            checklist: [{ step: 1, done: false }],
+          },
+        ],
+      },
+    }),
+);

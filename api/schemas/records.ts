@@ -19,6 +19,7 @@ const stamp = {
   approvedVersion: z.int().nullable(),
 };
 const ref = z.object({ id: z.uuid() }).catchall(z.string()).nullable();
+const serviceRefSchema = documentSchema('ServiceRef', z.object({ id: z.uuid(), code: z.string(), name: z.string() }));
 
 const approvalDecisionSchema = documentSchema(
   'ApprovalDecision',
@@ -76,12 +77,25 @@ export const proposalSchema = documentSchema(
         quantity: z.int(),
         unitPriceCents: z.int(),
         totalCents: z.int(),
+        service: serviceRefSchema
+          .nullable()
+          .meta({ description: 'The catalogue service this line sells (S2), if any' }),
         ...stamp,
       }),
     ),
     totalCents: z.int(),
     approvals: z.array(approvalDecisionSchema),
-    records: z.object({ lead: ref, client: ref, service: ref, project: ref, approval: ref, communication: ref }),
+    records: z.object({
+      lead: ref,
+      client: ref,
+      service: ref,
+      project: ref,
+      approval: ref,
+      communication: ref,
+      services: z
+        .array(serviceRefSchema)
+        .meta({ description: 'S2: the distinct catalogue services its line items sell, in code order' }),
+    }),
   }),
 );
 

@@ -8,6 +8,7 @@ import {
   keysetQuery,
   prepared,
   readPage,
+  rowById,
   type Keyset,
   type ListRequest,
   type Page,
@@ -93,15 +94,8 @@ export async function setOpportunityFlags(db: Db, flags: { id: string } & Partia
 }
 
 /** One opportunity (prepared). */
-export async function getOpportunity(db: Db, id: string): Promise<OpportunityRow | null> {
-  const statement = prepared(db, 'opportunity_by_id', (d) =>
-    d
-      .select()
-      .from(opportunities)
-      .where(eq(opportunities.id, sql.placeholder('id'))),
-  );
-  const [row] = await statement.execute({ id });
-  return row ?? null;
+export function getOpportunity(db: Db, id: string): Promise<OpportunityRow | null> {
+  return rowById(db, 'opportunity_by_id', opportunities, id);
 }
 
 const opportunityList = {

@@ -1,8 +1,10 @@
-import { and, asc, eq, or, sql } from 'drizzle-orm';
+import { and, asc, eq, isNull, or, sql } from 'drizzle-orm';
 import type { Db } from '../client';
 import {
+  onboardingChecklists,
   portalClientTexts,
   portalProposalLinks,
+  projects,
   proposals,
   type PortalClientTextRow,
   type PortalProposalLinkRow,
@@ -13,7 +15,8 @@ import { prepared } from './support';
  * The ONLY reads for portal users and proposal links (K1). They select from the views
  * `portal_client_texts` and `portal_proposal_links` alone, which contain nothing but
  * client_safe text approved for its current version: internal or unapproved text has no
- * column or row here to leak through.
+ * column or row here to leak through. A client's projects have no view: `portalProjects`
+ * names the only columns it reads (no owner, no notes, no connector or data-source detail).
  */
 
 export type PortalText = Omit<PortalClientTextRow, 'clientId'>;
@@ -103,4 +106,47 @@ export async function proposalLinkStatus(db: Db, tokenHash: string): Promise<'li
   const [row] = await statement.execute({ tokenHash });
   if (!row) return 'unknown';
   return row.live ? 'live' : 'gone';
+}
+
+/** What a portal user sees of one project: its name, internal status (made client-safe by the resource), kickoff and checklist. */
+export interface PortalProject {
+  id: string;
+  name: string;
+  status: string;
+  kickoffDate: string | null;
+  /** Only each item's title and done flag. */
+  checklist: { step: number; done: boolean }[];
+}
+
+/**
+ * A client's delivery projects with their onboarding checklists (prepared). An explicit column
+ * list of `projects` and, of the checklist, only each item's step number and done flag (K1).
+ */
+export async function portalProjects(db: Db, clientId: string): Promise<PortalProject[]> {
+  const checklist = onboardingChecklists;
+  const ofProject = or(
+    eq(checklist.projectId, projects.id),
+    and(isNull(checklist.projectId), eq(checklist.opportunityId, projects.opportunityId)),
+  );
+  const statement = prepared(db, 'portal_projects', (d) =>
+    d
+      .select({
+        id: projects.id,
+        name: projects.name,
+        status: projects.status,
+        kickoffDate: projects.kickoffDate,
+        // Item titles are internal (raw launch blockers, never approved for the client): only steps and done flags.
+        checklist: sql<{ step: number; done: boolean }[]>`coalesce((
+          SELECT jsonb_agg(jsonb_build_object('step', position, 'done', item->'done' = 'true'::jsonb) ORDER BY position)
+            FROM (SELECT ${checklist.items} AS items FROM ${checklist}
+                   WHERE ${ofProject} AND jsonb_typeof(${checklist.items}) = 'array'
+                   ORDER BY ${checklist.createdAt}, ${checklist.id} LIMIT 1) first_checklist,
+                 jsonb_array_elements(first_checklist.items) WITH ORDINALITY AS listed(item, position)
+        ), '[]'::jsonb)`,
+      })
+      .from(projects)
+      .where(eq(projects.clientId, sql.placeholder('clientId')))
+      .orderBy(asc(projects.createdAt), asc(projects.id)),
+  );
+  return statement.execute({ clientId });
 }

@@ -39,6 +39,8 @@ export interface NewLineItem {
   quantity?: number;
   visibility?: Visibility;
   position?: number;
+  /** The catalogue service the line sells (S2); the API lets only an active one through. */
+  serviceId?: string | null;
 }
 
 /** Pricing lives in line items (S1); appended after the existing ones unless a position is given. */

@@ -137,6 +137,23 @@ export async function readPage<
   return toPage(rows, request.limit, (row) => ({ id: row.id }));
 }
 
+/** One row of `table` by its id, through the prepared statement `name`. */
+export async function rowById<T extends PgTable & { id: PgColumn }>(
+  db: Db,
+  name: string,
+  table: T,
+  id: string,
+): Promise<T['$inferSelect'] | null> {
+  const statement = prepared(db, name, (d) =>
+    d
+      .select()
+      .from(table as PgTable)
+      .where(eq(table.id, sql.placeholder('id'))),
+  );
+  const [row] = (await statement.execute({ id })) as T['$inferSelect'][];
+  return row ?? null;
+}
+
 type KeyedTable = PgTable & { key: PgColumn };
 
 /** Inserts unless the conflict target exists; returns the new row, or undefined when it existed. */

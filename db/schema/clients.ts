@@ -1,5 +1,5 @@
-import { index, pgTable, text } from 'drizzle-orm/pg-core';
-import { clientHandoffColumns, createdAt, handoffColumns, id, ref, tz } from './columns';
+import { boolean, index, pgTable, text } from 'drizzle-orm/pg-core';
+import { clientHandoffColumns, createdAt, handoffColumns, id, ref, tz, updatedAt } from './columns';
 import { opportunities } from './opportunities';
 
 /** A client record, created by the won-deal handoff (W1). */
@@ -25,14 +25,21 @@ export const contacts = pgTable(
   (t) => [index('contacts_opportunity_idx').on(t.opportunityId), index('contacts_client_idx').on(t.clientId)],
 );
 
-/** The catalogue of services a deal can be about. */
+/**
+ * The catalogue of services a deal can be about (S2): admin and ops keep it through the API.
+ * A service is never deleted, only deactivated: proposals keep pointing at what they sold.
+ */
 export const services = pgTable('services', {
   id: id(),
   code: text('code').notNull().unique(),
   name: text('name').notNull(),
   description: text('description'),
+  /** Only an active service can be put on a proposal line item. */
+  active: boolean('active').notNull().default(true),
   createdAt: createdAt(),
+  updatedAt: updatedAt(),
 });
+export type ServiceRow = typeof services.$inferSelect;
 
 /** H1: the services a client bought, written by the handoff. */
 export const clientServices = pgTable(

@@ -79,6 +79,8 @@ export const proposalLineItems = pgTable(
     description: text('description').notNull(),
     quantity: integer('quantity').notNull().default(1),
     unitPriceCents: bigint('unit_price_cents', { mode: 'number' }).notNull(),
+    /** The catalogue service this line sells (S2), if any. */
+    serviceId: ref(() => services.id, 'service_id'),
     ...approvalColumns(),
     createdAt: createdAt(),
   },

@@ -57,6 +57,9 @@ const lineItemSchema = z.strictObject({
     .max(MAX_UNIT_PRICE_CENTS)
     .meta({ description: `0 to ${MAX_UNIT_PRICE_CENTS.toLocaleString('en-US')} cents` }),
   visibility: visibilitySchema.default('client_safe'),
+  serviceId: z.uuid().optional().meta({
+    description: 'The catalogue service this line sells (S2): an active service of `GET /v1/services`',
+  }),
 });
 
 /** Up to MAX_LINE_ITEMS lines whose total stays within MAX_TOTAL_CENTS. */

@@ -401,6 +401,7 @@ let stack: TestStack;
 let tokens: Record<FuzzRequest['token'], string>;
 let dealId: string;
 let repId: string;
+let serviceId: string;
 
 beforeAll(async () => {
   stack = await startTestStack();
@@ -420,6 +421,12 @@ beforeAll(async () => {
   });
   const portal = await stack.user('portal', client.id);
   tokens = { admin: stack.adminToken, ops: ops.token, rep: rep.token, portal: portal.token };
+  const service = await httpClient(stack.baseUrl, ops.token).post('/v1/services', {
+    code: `fuzz-${dealId.slice(0, 8)}`,
+    name: 'Fuzz service',
+  });
+  expect(service.status).toBe(201);
+  serviceId = service.body.id;
 });
 afterAll(async () => {
   await stack?.stop();
@@ -436,6 +443,7 @@ async function state() {
     users: await one('select count(*)::int as n from users'),
     tokens: await one('select count(*)::int as n from api_tokens'),
     snapshots: await one('select count(*)::int as n from metric_snapshots'),
+    services: await one('select count(*)::int as n from services'),
   };
 }
 
@@ -444,10 +452,16 @@ describe('hostile input on every route, generated from the OpenAPI document', ()
     const doc = (await httpClient(stack.baseUrl).get<OpenApi>('/openapi.json')).body;
     const tasks = await httpClient(stack.baseUrl, tokens.rep).get(`/v1/tasks?opportunityId=${dealId}`);
     const taskId: string = tasks.body.items[0]?.id ?? randomUUID();
-    const known: Known = { ids: [dealId, repId, taskId] };
+    const known: Known = { ids: [dealId, repId, taskId, serviceId] };
     // What a path parameter usually is: an id that exists, so the request gets past the lookup.
     const defaultsFor = (path: string): Record<string, string> => ({
-      id: path.startsWith('/v1/users') ? repId : path.startsWith('/v1/tasks') ? taskId : dealId,
+      id: path.startsWith('/v1/users')
+        ? repId
+        : path.startsWith('/v1/tasks')
+          ? taskId
+          : path.startsWith('/v1/services')
+            ? serviceId
+            : dealId,
       clientId: randomUUID(),
       token: 'a'.repeat(43),
       output: 'approval-state',

@@ -1,0 +1,298 @@
+import { randomUUID } from 'node:crypto';
+import { ensureClient, ensureOnboardingChecklist, ensureProject } from '../../../db/queries/handoff';
+import { HANDOFF_STEPS } from '../../../workflows/deal/handoff';
+import { INTERNAL, walk, type Api } from '../../support/api-deal';
+import { httpClient } from '../../support/http';
+import { eventually } from '../../support/kit';
+import { startTestStack, type TestStack } from '../../support/stack';
+
+/*
+ * The read routes of the handoff records (W1, H1, OUT1, K1): one deal walked to handed_off
+ * through HTTP, then read back by staff (`/v1/opportunities/:id/handoff`, `/v1/clients/:id`)
+ * and by a portal user of its client (`/v1/portal/projects`). The tests run in order and share
+ * the deal.
+ */
+
+let stack: TestStack;
+let rep: { id: string; token: string };
+let otherRep: { id: string; token: string };
+let ops: { id: string; token: string };
+let apis: { rep: Api; ops: Api };
+let id: string;
+let clientId: string;
+let company: string;
+/** Another client with a project of its own, written directly: the portal must never show it. */
+let other: { clientId: string; projectId: string; portal: Api };
+
+const handoff = (as: Api = apis.rep) => as.get(`/v1/opportunities/${id}/handoff`);
+const json = (body: unknown) => JSON.stringify(body);
+/** Keys of staff-only fields a portal answer must never carry (K1). */
+const STAFF_KEYS = [
+  'ownerId',
+  'opportunityId',
+  'clientId',
+  'code',
+  'notes',
+  'note',
+  'email',
+  'userId',
+  'contactId',
+  'provider',
+  'externalAccountId',
+  'connectorAccountId',
+  'dataSourceId',
+  'connectorAccounts',
+  'dataSources',
+  'portalUsers',
+  'values',
+  'detail',
+];
+
+/** Every key anywhere in a JSON value. */
+function keysOf(value: unknown): string[] {
+  if (Array.isArray(value)) return value.flatMap(keysOf);
+  if (value !== null && typeof value === 'object')
+    return Object.entries(value).flatMap(([key, inner]) => [key, ...keysOf(inner)]);
+  return [];
+}
+
+beforeAll(async () => {
+  stack = await startTestStack();
+  rep = await stack.user('rep');
+  otherRep = await stack.user('rep');
+  ops = await stack.user('ops');
+  apis = { rep: httpClient(stack.baseUrl, rep.token), ops: httpClient(stack.baseUrl, ops.token) };
+  company = `Harbor Plumbing ${randomUUID().slice(0, 8)}`;
+  const created = await apis.rep.post('/v1/opportunities', {
+    title: 'Missed-call recovery',
+    company,
+    source: 'referral',
+  });
+  expect(created.status).toBe(201);
+  id = created.body.id;
+  // The deal's contact: the client's contact once the handoff links the deal to its client.
+  await stack.db.$client.query(
+    `INSERT INTO contacts (opportunity_id, name, email, phone, role) VALUES ($1, 'Dana Ortiz', 'dana@harbor.test', '+15550100', 'Office manager')`,
+    [id],
+  );
+
+  const otherDeal = await apis.ops.post('/v1/opportunities', { title: 'Other', company: 'Other Co' });
+  const otherClient = await ensureClient(stack.db, {
+    key: `${otherDeal.body.id}:client`,
+    opportunityId: otherDeal.body.id,
+    name: 'Other Co',
+  });
+  const otherProject = await ensureProject(stack.db, {
+    key: `${otherDeal.body.id}:project`,
+    opportunityId: otherDeal.body.id,
+    clientId: otherClient.id,
+    name: 'Other Co delivery',
+    onboardingOwner: ops.id,
+  });
+  await ensureOnboardingChecklist(stack.db, {
+    key: `${otherDeal.body.id}:checklist`,
+    opportunityId: otherDeal.body.id,
+    projectId: otherProject.id,
+    ownerId: ops.id,
+    items: [{ code: 'intake', title: 'Other Co intake form', done: true }],
+  });
+  // An internal status a client must not read as written.
+  await stack.db.$client.query(`UPDATE projects SET status = 'blocked: INTERNAL vendor dispute' WHERE id = $1`, [
+    otherProject.id,
+  ]);
+  const otherPortal = await stack.user('portal', otherClient.id);
+  other = {
+    clientId: otherClient.id,
+    projectId: otherProject.id,
+    portal: httpClient(stack.baseUrl, otherPortal.token),
+  };
+});
+afterAll(async () => {
+  await stack?.stop();
+});
+
+describe('the handoff records, read back through HTTP', () => {
+  it('before the handoff, /handoff answers 200 with every part empty or null', async () => {
+    const before = await handoff();
+    expect(before.status).toBe(200);
+    expect(before.body).toEqual({
+      opportunityId: id,
+      client: null,
+      clientServices: [],
+      project: null,
+      portalUsers: [],
+      connectorAccounts: [],
+      dataSources: [],
+      reportingBaseline: null,
+      automationRuns: [],
+      complete: {
+        client: false,
+        project: false,
+        tasks: false,
+        portal: false,
+        connectors: false,
+        reporting: false,
+        all: false,
+      },
+    });
+  });
+
+  it('[W1] [OUT1] after the handoff, /handoff shows the client with its contacts, the project with its delivery tasks and checklist, access, data and reporting records', async () => {
+    await walk(apis, id, rep.id, 'lead', 'won');
+    const done = await eventually(async () => {
+      const r = await apis.rep.get(`/v1/opportunities/${id}`);
+      return r.body.stage === 'handed_off' ? r : undefined;
+    }, 60_000);
+    clientId = done.body.clientId;
+    expect(clientId).toEqual(expect.any(String));
+
+    const { status, body } = await handoff();
+    expect(status).toBe(200);
+    expect(body.client).toMatchObject({ id: clientId, name: company, opportunityId: id });
+    expect(body.client.contacts).toEqual([
+      expect.objectContaining({
+        name: 'Dana Ortiz',
+        email: 'dana@harbor.test',
+        phone: '+15550100',
+        role: 'Office manager',
+        opportunityId: id,
+      }),
+    ]);
+    expect(body.project).toMatchObject({
+      opportunityId: id,
+      clientId,
+      name: `${company} delivery`,
+      ownerId: rep.id,
+      status: 'onboarding',
+      kickoffDate: '2026-12-07',
+    });
+    expect(body.project.tasks.map((t: any) => [t.title, t.kind, t.status, t.ownerId]).sort()).toEqual([
+      ['Clear launch blocker: Twilio number port', 'delivery', 'open', rep.id],
+      [`Run the kickoff with ${company}`, 'delivery', 'open', rep.id],
+    ]);
+    expect(body.project.onboardingChecklist).toMatchObject({
+      ownerId: rep.id,
+      items: [{ code: 'launch_blocker_1', title: 'Twilio number port', done: false }],
+    });
+    // One record of each kind, written for this deal's client (placeholders until ops completes them).
+    for (const part of ['clientServices', 'portalUsers', 'connectorAccounts', 'dataSources'])
+      expect([part, body[part].map((r: any) => r.opportunityId)]).toEqual([part, [id]]);
+    expect(body.clientServices[0]).toMatchObject({ status: 'onboarding' });
+    expect(body.portalUsers[0]).toMatchObject({ status: 'pending' });
+    expect(body.connectorAccounts[0]).toMatchObject({ status: 'pending_access' });
+    expect(body.dataSources[0]).toMatchObject({ status: 'pending' });
+    expect(body.reportingBaseline).toMatchObject({ id: expect.any(String), values: {} });
+    // Every step of the handoff ran, in order, each recorded once as succeeded.
+    const succeeded = body.automationRuns.filter((r: any) => r.status === 'succeeded');
+    expect(succeeded.map((r: any) => r.step)).toEqual([...HANDOFF_STEPS]);
+    for (const run of body.automationRuns) expect(Date.parse(run.createdAt)).not.toBeNaN();
+    expect(body.complete).toEqual({
+      client: true,
+      project: true,
+      tasks: true,
+      portal: true,
+      connectors: true,
+      reporting: true,
+      all: true,
+    });
+    // Ops reads the same records.
+    expect((await handoff(apis.ops)).body).toEqual(body);
+  });
+
+  it('[W1] [OUT1] /clients/:id shows the client with its contacts, services, projects, portal users, connector accounts and data sources', async () => {
+    const deal = (await handoff()).body;
+    const read = await apis.ops.get(`/v1/clients/${clientId}`);
+    expect(read.status).toBe(200);
+    expect(read.body).toMatchObject({ id: clientId, name: company, opportunityId: id });
+    expect(read.body.contacts.map((c: any) => [c.name, c.email])).toEqual([['Dana Ortiz', 'dana@harbor.test']]);
+    expect(read.body.projects).toEqual([
+      {
+        id: deal.project.id,
+        opportunityId: id,
+        clientId,
+        name: `${company} delivery`,
+        ownerId: rep.id,
+        status: 'onboarding',
+        kickoffDate: '2026-12-07',
+        createdAt: deal.project.createdAt,
+      },
+    ]);
+    for (const part of ['clientServices', 'portalUsers', 'connectorAccounts', 'dataSources'])
+      expect([part, read.body[part]]).toEqual([part, deal[part]]);
+    // The owning rep reads it too; no other client's records are in it.
+    const byRep = await apis.rep.get(`/v1/clients/${clientId}`);
+    expect(byRep.status).toBe(200);
+    expect(byRep.body).toEqual(read.body);
+    expect(json(read.body)).not.toContain(other.projectId);
+    expect((await apis.ops.get(`/v1/clients/${randomUUID()}`)).status).toBe(404);
+  });
+
+  it('[K1] roles: portal users get 403 on the staff routes, another rep 404, no token 401, staff 403 on the portal route', async () => {
+    const portalUser = await stack.user('portal', clientId);
+    const portal = httpClient(stack.baseUrl, portalUser.token);
+    expect((await handoff(portal)).status).toBe(403);
+    expect((await portal.get(`/v1/clients/${clientId}`)).status).toBe(403);
+
+    const stranger = httpClient(stack.baseUrl, otherRep.token);
+    const hidden = await handoff(stranger);
+    expect(hidden.status).toBe(404);
+    expect(hidden.body.code).toBe('not_found');
+    expect((await stranger.get(`/v1/clients/${clientId}`)).status).toBe(404);
+    // A client of no deal of the rep answers like a missing one.
+    expect((await apis.rep.get(`/v1/clients/${other.clientId}`)).status).toBe(404);
+
+    const anonymous = httpClient(stack.baseUrl);
+    for (const path of [`/v1/opportunities/${id}/handoff`, `/v1/clients/${clientId}`, '/v1/portal/projects'])
+      expect([path, (await anonymous.get(path)).status]).toEqual([path, 401]);
+    for (const staff of [apis.rep, apis.ops, httpClient(stack.baseUrl, stack.adminToken)])
+      expect((await staff.get('/v1/portal/projects')).status).toBe(403);
+  });
+
+  it("[K1] a portal user reads its own client's project: client-safe status and checklist, no internal fields", async () => {
+    const deal = (await handoff()).body;
+    const portalUser = await stack.user('portal', clientId);
+    const read = await httpClient(stack.baseUrl, portalUser.token).get('/v1/portal/projects');
+    expect(read.status).toBe(200);
+    expect(read.body).toEqual({
+      items: [
+        {
+          id: deal.project.id,
+          name: `${company} delivery`,
+          status: 'onboarding',
+          kickoffDate: '2026-12-07',
+          // Progress only: the item's title is an unapproved launch blocker (K1).
+          checklist: [{ step: 1, done: false }],
+        },
+      ],
+    });
+    const keys = keysOf(read.body);
+    expect(STAFF_KEYS.filter((key) => keys.includes(key))).toEqual([]);
+    const text = json(read.body);
+    for (const secret of [
+      rep.id,
+      clientId,
+      id,
+      ...Object.values(INTERNAL),
+      'Other Co',
+      other.projectId,
+      'Twilio number port',
+    ])
+      expect(text).not.toContain(secret);
+
+    // The other client's portal user sees only its project, its internal status as `in_progress`.
+    const theirs = await other.portal.get('/v1/portal/projects');
+    expect(theirs.body).toEqual({
+      items: [
+        {
+          id: other.projectId,
+          name: 'Other Co delivery',
+          status: 'in_progress',
+          kickoffDate: null,
+          checklist: [{ step: 1, done: true }],
+        },
+      ],
+    });
+    expect(json(theirs.body)).not.toMatch(/INTERNAL|blocked|intake form/);
+    expect(STAFF_KEYS.filter((key) => keysOf(theirs.body).includes(key))).toEqual([]);
+  });
+});
