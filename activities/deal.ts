@@ -3,7 +3,7 @@ import type { Stage } from '../machines/opportunity/vocabulary';
 import type { Db } from '../db/client';
 import { appendEvent, type NewOpportunityEvent } from '../db/queries/events';
 import { appendEventAndProject } from '../db/queries/record-event';
-import { insertOpportunity, projectOpportunity, setOpportunityFlags } from '../db/queries/opportunities';
+import { insertOpportunity, setOpportunityFlags } from '../db/queries/opportunities';
 import { closeTasks, ensureTask as ensureTaskRow, type TaskClosure, type TaskOwner } from '../db/queries/tasks';
 import { recordProposalFollowUp } from '../db/queries/proposals';
 import { inTransaction } from '../db/queries/support';
@@ -107,26 +107,24 @@ function writeRejectedRowOf(input: BlockDealInput): NewOpportunityEvent {
 /** Appends the event and moves the read model in one transaction. */
 async function writeDealEvent(db: Db, input: RecordDealEventInput): Promise<void> {
   const event = eventRowOf(input);
-  const flags = flagColumnsOf(input.flags, input.blocked ?? null);
   if (input.systemNote) {
     await appendEvent(db, event);
-  } else if (!hasSideRecords(input.eventType) && !input.closeTasks?.length) {
-    // Most events write no side records: one statement, where a transaction took four round trips.
-    await appendEventAndProject(db, event, {
-      ...projectionOf(input.opportunityId, input.version, input.state),
-      ...flags,
-    });
-  } else {
-    await inTransaction(db, async (tx) => {
-      const inserted = await appendEvent(tx, event);
-      await projectOpportunity(tx, projectionOf(input.opportunityId, input.version, input.state) as never);
-      await setOpportunityFlags(tx, { id: input.opportunityId, ...flags });
-      if (!inserted) return;
-      await recordSideRecords(tx, input);
-      for (const closure of input.closeTasks ?? [])
-        await closeTasks(tx, input.opportunityId, closure, event.occurredAt);
-    });
+    return;
   }
+  const projection = {
+    ...projectionOf(input.opportunityId, input.version, input.state),
+    ...flagColumnsOf(input.flags, input.blocked ?? null),
+  };
+  // The event and the read model in one statement; side records and task closures, when there are any, join it in a transaction.
+  if (!hasSideRecords(input.eventType) && !input.closeTasks?.length) {
+    await appendEventAndProject(db, event, projection);
+    return;
+  }
+  await inTransaction(db, async (tx) => {
+    if (!(await appendEventAndProject(tx, event, projection))) return;
+    await recordSideRecords(tx, input);
+    for (const closure of input.closeTasks ?? []) await closeTasks(tx, input.opportunityId, closure, event.occurredAt);
+  });
 }
 
 /** The deal's row and log: its creation and every event it records. */

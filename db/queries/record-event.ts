@@ -68,13 +68,13 @@ function prefixed(prefix: string, values: Record<string, unknown>, fields: reado
  * in one statement: one round trip instead of a transaction of four. Postgres runs the
  * insert of the WITH even though the update does not read it, and the statement is atomic.
  * The projection is applied only when its version is newer than the row's, as
- * `projectOpportunity` does.
+ * `projectOpportunity` does. Answers whether the event was new (a retry appends and moves nothing).
  */
 export async function appendEventAndProject(
   db: Db,
   event: NewOpportunityEvent,
   projection: ProjectionWithFlags,
-): Promise<void> {
+): Promise<boolean> {
   const statement = prepared(db, 'opportunity_event_append_and_project', (d) => {
     const appended = d
       .$with('appended')
@@ -91,10 +91,12 @@ export async function appendEventAndProject(
       .set({ ...placeholders('p_', PROJECTED_FIELDS), updatedAt: sql`now()` })
       .where(
         and(eq(opportunities.id, sql.placeholder('p_id')), lt(opportunities.version, sql.placeholder('p_version'))),
-      );
+      )
+      .returning({ appended: sql<number>`(SELECT count(*) FROM appended)`.mapWith(Number) });
   });
-  await statement.execute({
+  const rows = await statement.execute({
     ...prefixed('e_', event as unknown as Record<string, unknown>, EVENT_FIELDS),
     ...prefixed('p_', projection as unknown as Record<string, unknown>, [...PROJECTED_FIELDS, 'id']),
   });
+  return rows.some((row) => row.appended > 0);
 }
