@@ -19,6 +19,7 @@ import { eventRoutes } from './routes/events';
 import { gateRoutes } from './routes/gates';
 import { handoffRoutes } from './routes/handoff';
 import { portalRoutes, proposalLinkRoutes } from './routes/portal';
+import { portalInvitationAcceptRoutes, portalInvitationRoutes } from './routes/portal-invitations';
 import { recordRoutes } from './routes/records';
 import { serviceRoutes } from './routes/services';
 import { taskRoutes } from './routes/tasks';
@@ -34,6 +35,8 @@ export interface ApiConfig extends TemporalUiConfig {
   authFailuresPerMinute?: number;
   /** A bearer token for Prometheus scrapers of `/metrics` (admin and ops tokens work too). */
   metricsToken?: string;
+  /** Days a portal invitation link works (PORTAL_INVITATION_DAYS; default DEFAULT_PORTAL_INVITATION_DAYS). */
+  portalInvitationDays?: number;
 }
 
 export interface AppDeps {
@@ -71,6 +74,8 @@ export function createApp(deps: AppDeps): Express {
   app.use(docsRoutes());
   app.use(['/v1', '/p'], rateLimitPerToken(deps.config.rateLimitPerMinute));
   app.use(proposalLinkRoutes(deps));
+  // Before the v1 router's authentication: the invitation itself is the secret.
+  app.use(portalInvitationAcceptRoutes(deps));
 
   const v1 = express.Router();
   v1.use(authenticate(deps.db, authThrottle));
@@ -82,6 +87,7 @@ export function createApp(deps: AppDeps): Express {
   v1.use(userRoutes(deps));
   v1.use(serviceRoutes(deps));
   v1.use(portalRoutes(deps));
+  v1.use(portalInvitationRoutes(deps));
   v1.use(metricsRoutes(deps));
   v1.use(opsRoutes(deps));
   v1.use(gateRoutes(deps));

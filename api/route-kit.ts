@@ -35,6 +35,11 @@ export interface RouteSpec<
   body?: B;
   /** Documents `If-Match` on this route. */
   ifMatch?: boolean;
+  /**
+   * A public POST that honours `Idempotency-Key`: whose keys they are, from the request (a
+   * secret the body carries, hashed), so one caller's key never replays another's answer.
+   */
+  publicKeyOwner?: (req: Request) => string | undefined;
   success: { status: number; description: string; schema?: ZodType; contentType?: string; headers?: string[] };
   /** Error statuses besides the ones every route has (400, 401, 403, 413, 415, 422, 429 as they apply). */
   errors?: number[];
@@ -70,14 +75,11 @@ function document(
   const statuses = new Set<number>([400, ...(isPublic ? [] : [401, 403]), 429, ...(spec.errors ?? [])]);
   if (spec.method === 'post') ['413', '415', '422'].forEach((s) => statuses.add(Number(s)));
   const headers: ZodType[] = [];
-  if (spec.method === 'post' && !isPublic)
-    headers.push(idempotencyKeySchema.meta({ param: { name: 'Idempotency-Key', in: 'header' } } as never));
+  const keyed = spec.method === 'post' && (!isPublic || spec.publicKeyOwner !== undefined);
+  if (keyed) headers.push(idempotencyKeySchema.meta({ param: { name: 'Idempotency-Key', in: 'header' } } as never));
   if (spec.ifMatch) headers.push(ifMatchSchema.meta({ param: { name: 'If-Match', in: 'header' } } as never));
   const contentType = spec.success.contentType ?? 'application/json';
-  const headerNames = [
-    ...(spec.success.headers ?? []),
-    ...(spec.method === 'post' && !isPublic ? ['Idempotent-Replayed'] : []),
-  ];
+  const headerNames = [...(spec.success.headers ?? []), ...(keyed ? ['Idempotent-Replayed'] : [])];
   documentRoute({
     method: spec.method,
     path: toOpenApiPath(`${base}${spec.path}`),
@@ -148,7 +150,9 @@ export function apiRouter(base: string, { db, logger }: { db: Db; logger: Logger
           errors: [{ field: 'headers.content-type', message: 'expected application/json' }],
         });
       }
-      const key = spec.method === 'post' && spec.roles !== 'public' ? idempotencyKeyOf(req) : undefined;
+      const keyOwner = spec.roles === 'public' ? spec.publicKeyOwner?.(req) : principal.userId;
+      const key = spec.method === 'post' && keyOwner !== undefined ? idempotencyKeyOf(req) : undefined;
+      const keyPrincipal = keyOwner === principal.userId ? principal : { ...principal, userId: keyOwner! };
       const run = async (): Promise<Reply> => {
         const reply = await handler({
           req,
@@ -161,7 +165,7 @@ export function apiRouter(base: string, { db, logger }: { db: Db; logger: Logger
         });
         return { ...reply, status: reply.status ?? spec.success.status };
       };
-      const { reply, replayed } = await withIdempotency(db, req, principal, key, run);
+      const { reply, replayed } = await withIdempotency(db, req, keyPrincipal, key, run);
       res.status(reply.status!);
       for (const [name, value] of Object.entries(reply.headers ?? {})) res.set(name, value);
       if (replayed) res.set('Idempotent-Replayed', 'true');

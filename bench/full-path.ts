@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { getOpportunity } from '../db/queries/opportunities';
-import { eventsUpTo, type Actor } from '../fixtures/deal-events';
+import { stepsUpTo, type Actor } from '../fixtures/deal-events';
 import { dealOpening } from '../fixtures/deal-opening';
 import { dealWorkflowId, handoffWorkflowId } from '../workflows/deal/messages';
 import { saveResult, table, type BenchOptions } from './lib/report';
@@ -60,8 +60,9 @@ export async function runFullPath(options: BenchOptions & { runs?: number }) {
           firstAction: { description: 'Qualify this lead' },
         }),
       );
-      const events = eventsUpTo('won', REP, OPS);
-      for (const event of events) await stack.deals.apply(opportunityId, event, { requestId: randomUUID() });
+      const events = stepsUpTo('won', REP, OPS);
+      for (const { event, attachments } of events)
+        await stack.deals.apply(opportunityId, event, { requestId: randomUUID(), attachments });
       const won = performance.now();
       const result = await stack.temporal.workflow.getHandle(dealWorkflowId(opportunityId)).result();
       for (;;) {

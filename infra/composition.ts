@@ -71,6 +71,7 @@ export function apiConfigFromConfig(config: Config): ApiConfig {
     updateWaitSeconds: config.API_UPDATE_WAIT_SECONDS,
     authFailuresPerMinute: config.AUTH_FAILURES_PER_MINUTE,
     metricsToken: config.METRICS_TOKEN,
+    portalInvitationDays: config.PORTAL_INVITATION_DAYS,
   };
 }
 

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_AUTH_FAILURES_PER_MINUTE } from '../api/rate-limit';
+import { portalInvitationDaysSchema } from '../api/schemas/portal';
 
 const seconds = z.coerce.number().positive();
 const booleanFlag = z.enum(['true', 'false', '1', '0']).transform((value) => value === 'true' || value === '1');
@@ -47,6 +48,7 @@ export const configSchema = z.object({
   METRICS_TOKEN: z.string().min(24, 'must be at least 24 characters').optional(),
   METRICS_SCHEDULE_INTERVAL_SECONDS: seconds.default(86_400),
   /** How long an Idempotency-Key is remembered; a daily Schedule forgets older ones. */
+  PORTAL_INVITATION_DAYS: portalInvitationDaysSchema,
   IDEMPOTENCY_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(7),
   // Deal timer policy (seconds). Tests set these to a few seconds.
   POLICY_FOLLOW_UP_SECONDS: seconds.default(3 * 86_400),
@@ -54,6 +56,8 @@ export const configSchema = z.object({
   POLICY_ESCALATION_GRACE_SECONDS: seconds.default(86_400),
   POLICY_DORMANT_SECONDS: seconds.default(14 * 86_400),
   POLICY_AUTO_LOSE_ON_DEADLINE: booleanFlag.default(false),
+  POLICY_HANDOFF_REMINDER_SECONDS: seconds.default(86_400),
+  POLICY_HANDOFF_STEP_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(8),
 });
 export type Config = z.infer<typeof configSchema> & {
   TEMPORAL_METRICS_ADDRESS: string;

@@ -9,5 +9,7 @@ export function policyFromConfig(config: Config): DealPolicy {
     escalationGraceSeconds: config.POLICY_ESCALATION_GRACE_SECONDS,
     dormantSeconds: config.POLICY_DORMANT_SECONDS,
     autoLoseOnDeadline: config.POLICY_AUTO_LOSE_ON_DEADLINE,
+    handoffReminderSeconds: config.POLICY_HANDOFF_REMINDER_SECONDS,
+    handoffStepAttempts: config.POLICY_HANDOFF_STEP_ATTEMPTS,
   };
 }

@@ -5,9 +5,10 @@
 import { z } from 'zod';
 import { text } from '../../machines/opportunity';
 import { STAGES } from '../../machines/opportunity/vocabulary';
-import { RATE_DEFINITIONS, RATE_NAMES } from '../../machines/opportunity/metrics';
+import { RATE_DEFINITIONS, RATE_NAMES, TIME_TO_HANDOFF_DEFINITION } from '../../machines/opportunity/metrics';
 import { STUCK_REASONS } from '../../machines/opportunity/stuck-reasons';
 import { badRequest } from '../errors';
+import { handoffBlockerSchema } from '../schemas/handoff';
 import { dealHeadingShape, isoDateTime, ownerIdField, pageOf, pageQuery } from '../schemas/common';
 
 const DAY_MS = 86_400_000;
@@ -92,6 +93,13 @@ export const funnelReportSchema = z.object({
     >,
   ),
   handoffRecords: rateSchema('handoffRecords'),
+  timeToHandoff: z
+    .object({
+      deals: z.int().min(0).meta({ description: 'Deals that moved into handed_off in the period.' }),
+      median: z.number().min(0).nullable().meta({ description: 'Median seconds from won to handed_off.' }),
+      p90: z.number().min(0).nullable().meta({ description: 'Nearest-rank 90th percentile, in seconds.' }),
+    })
+    .meta({ description: TIME_TO_HANDOFF_DEFINITION }),
 });
 
 export const funnelSchema = z
@@ -106,7 +114,7 @@ export const funnelSchema = z
   .meta({
     id: 'Funnel',
     description:
-      'Funnel counts and the five measures of the guide (M1) over [from, to), in total, per owner and per service (service_fit).',
+      'Funnel counts, the five measures of the guide (M1) and the time from won to handed_off over [from, to), in total, per owner and per service (service_fit).',
   });
 
 export const snapshotSchema = z
@@ -132,15 +140,18 @@ export const stuckDealSchema = z
     ...dealHeadingShape,
     reasons: z.array(
       z.object({
-        code: z.enum(STUCK_REASONS),
+        code: z.enum([...STUCK_REASONS, 'handoff_blocked']),
         why: z.string(),
         since: isoDateTime.meta({
           description:
-            'Overdue: the next action due date. Decision deadline: the deadline. Dormant: the last activity by a person. Paused: the latest event of the deal (the reasons have stood unchanged since).',
+            'Overdue: the next action due date. Decision deadline: the deadline. Dormant: the last activity by a person. Paused and handoff blocked: the latest event of the deal (the reasons have stood unchanged since).',
         }),
       }),
     ),
     since: isoDateTime.meta({ description: 'The earliest `since` of its reasons.' }),
+    handoffBlockers: z
+      .array(handoffBlockerSchema)
+      .meta({ description: 'A won deal whose handoff waits (`handoff_blocked`): what holds it up. Empty otherwise.' }),
     links: z.object({
       self: z.string(),
       workflow: z.string().nullable().meta({ description: "The deal's workflow in the Temporal UI." }),

@@ -1,21 +1,37 @@
-import { explain, initialContext, STAGES, type DealState, type Explanation } from '../../machines/opportunity';
+import {
+  explain,
+  initialContext,
+  STAGES,
+  type DealContext,
+  type DealState,
+  type Explanation,
+} from '../../machines/opportunity';
 import type { OpportunityRow } from '../../db/schema';
 import { workflowUiLink, type TemporalUiConfig } from '../temporal-ui';
 import { iso, unreadableColumns, unreadableRecord } from './unreadable';
 
 export { iso };
 
+const INITIAL_CONTEXT = initialContext({ opportunityId: '', ownerId: '', at: '' });
+
 /** The parts of a deal's context that are records (proposal, contract, …): reads reach into them. */
-const CONTEXT_RECORDS = Object.entries(initialContext({ opportunityId: '', ownerId: '', at: '' }))
+const CONTEXT_RECORDS = Object.entries(INITIAL_CONTEXT)
   .filter(([, value]) => typeof value === 'object' && value !== null && !Array.isArray(value))
   .map(([key]) => key);
 
+/** A snapshot projected before HO1 has no handoff context: nothing of it was recorded then. */
+function withHandoffContext(deal: DealState): DealState {
+  if ((deal.context as Partial<DealContext>).handoffContext !== undefined) return deal;
+  return { ...deal, context: { ...deal.context, handoffContext: INITIAL_CONTEXT.handoffContext } };
+}
+
 /** The machine's reading of a stored snapshot; null when it is not a state of the deal machine. */
 function explained(snapshot: unknown): { deal: DealState; explanation: Explanation } | null {
-  const deal = snapshot as DealState | null;
-  if (typeof deal !== 'object' || deal === null || typeof deal.context !== 'object' || deal.context === null)
+  const stored = snapshot as DealState | null;
+  if (typeof stored !== 'object' || stored === null || typeof stored.context !== 'object' || stored.context === null)
     return null;
-  if (!(STAGES as readonly string[]).includes(deal.stage)) return null;
+  if (!(STAGES as readonly string[]).includes(stored.stage)) return null;
+  const deal = withHandoffContext(stored);
   const context = deal.context as unknown as Record<string, unknown>;
   if (CONTEXT_RECORDS.some((key) => typeof context[key] !== 'object' || context[key] === null)) return null;
   try {
@@ -30,6 +46,29 @@ export function dealStateOf(row: OpportunityRow): DealState {
   const found = explained(row.snapshot);
   if (!found) throw unreadableRecord(row.id, ['snapshot']);
   return found.deal;
+}
+
+/** The deal state of a row, or null when its snapshot is not one the machine can read. */
+export const readableDealState = (row: OpportunityRow): DealState | null => explained(row.snapshot)?.deal ?? null;
+
+/**
+ * The handoff blockers stored on a row (HO1), each `{ code, ref, detail }`. The workflow writes
+ * them; an entry of another shape (a hand edit) is left out rather than failing the read.
+ */
+export function handoffBlockersOf(row: Pick<OpportunityRow, 'handoffBlockers'>) {
+  const stored: unknown = row.handoffBlockers;
+  if (!Array.isArray(stored)) return [];
+  return stored.flatMap((b: unknown) => {
+    const entry = b as Record<string, unknown> | null;
+    if (typeof entry !== 'object' || entry === null || typeof entry.code !== 'string') return [];
+    return [
+      {
+        code: entry.code,
+        ref: typeof entry.ref === 'string' ? entry.ref : null,
+        detail: typeof entry.detail === 'string' ? entry.detail : '',
+      },
+    ];
+  });
 }
 
 /** The fields that name a deal in every listing of it (`dealHeadingShape`). */
@@ -95,6 +134,7 @@ export function opportunityResource(row: OpportunityRow, temporalUi: TemporalUiC
     overdue: row.overdue,
     dormant: row.dormant,
     blocked: row.blockedCode ? { code: row.blockedCode, detail: row.blockedDetail, since: iso(row.blockedAt) } : null,
+    handoff: { blockers: handoffBlockersOf(row) },
     scopeState: row.scopeState,
     clientSafeStatus: row.clientSafeStatus,
     decisionDeadline: iso(row.decisionDeadline),

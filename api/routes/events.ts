@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { parseDealEvent } from '../../machines/opportunity';
+import { parseDealEvent, type DealEvent } from '../../machines/opportunity';
 import { listEvents } from '../../db/queries/events';
 import { activeServiceIds } from '../../db/queries/services';
 import type { Db } from '../../db/client';
@@ -8,6 +8,7 @@ import type { AppDeps } from '../app';
 import { etagOf, opportunityFor } from '../access';
 import { rowAsOf } from '../deal-outcome';
 import { hashToken } from '../auth';
+import { resolveHandoffClient } from '../handoff-client';
 import { badRequest } from '../errors';
 import { pendingSecretOf, requestIdOf, type Reply } from '../idempotency';
 import { documentSchema } from '../openapi/registry';
@@ -52,22 +53,40 @@ function checkAttachments(request: EventRequest): void {
   }
 }
 
-/** S2: a line item may sell only an active service of the catalogue; refused before the deal hears of it. */
-async function checkServices(db: Db, request: EventRequest): Promise<void> {
-  if (request.type !== 'RECORD_PROPOSAL_SECTION') return;
-  const items = (request.attachments?.lineItems ?? []) as { serviceId?: string }[];
-  const named = items.flatMap((item, i) => (item.serviceId ? [{ i, serviceId: item.serviceId }] : []));
+/** S2: each named service must be an active service of the catalogue; refused before the deal hears of it. */
+async function refuseInactiveServices(
+  db: Db,
+  named: { field: string; serviceId: string }[],
+  message: string,
+): Promise<void> {
   if (named.length === 0) return;
-  const ids = named.map((n) => n.serviceId);
-  const active = await activeServiceIds(db, ids);
+  const active = await activeServiceIds(
+    db,
+    named.map((n) => n.serviceId),
+  );
   const unknown = named.filter((n) => !active.has(n.serviceId));
   if (unknown.length === 0) return;
   throw badRequest(
+    message,
+    unknown.map(({ field }) => ({ field, message: 'not an active service (GET /v1/services?active=true)' })),
+  );
+}
+
+/** S2: what a line item or a sale names must be an active service of the catalogue. */
+async function checkServices(db: Db, request: EventRequest, event: DealEvent): Promise<void> {
+  if (event.type === 'RECORD_SERVICES_SOLD') {
+    const named = event.serviceIds.map((serviceId, i) => ({ field: `serviceIds.${i}`, serviceId }));
+    return refuseInactiveServices(db, named, 'A service sold is not an active service of the catalogue');
+  }
+  if (request.type !== 'RECORD_PROPOSAL_SECTION') return;
+  const items = (request.attachments?.lineItems ?? []) as { serviceId?: string }[];
+  const named = items.flatMap((item, i) =>
+    item.serviceId ? [{ field: `attachments.lineItems.${i}.serviceId`, serviceId: item.serviceId }] : [],
+  );
+  return refuseInactiveServices(
+    db,
+    named,
     'A line item names a service that is not an active service of the catalogue',
-    unknown.map(({ i }) => ({
-      field: `attachments.lineItems.${i}.serviceId`,
-      message: 'not an active service (GET /v1/services?active=true)',
-    })),
   );
 }
 
@@ -91,14 +110,15 @@ async function sendEvent(deps: AppDeps, { req, principal, params, body, idempote
       parsed.issues.map((i) => ({ field: i.path === '(event)' ? 'body' : i.path, message: i.message })),
     );
   }
-  await checkServices(deps.db, request);
+  await checkServices(deps.db, request, parsed.event);
+  const event = await resolveHandoffClient(deps.db, parsed.event);
   // Every attempt of one request sends the same token: the workflow keeps the hash of the first.
   const linkToken =
     request.type === 'SEND_PROPOSAL'
       ? await pendingSecretOf(deps.db, principal, idempotencyKey, () => randomBytes(32).toString('base64url'))
       : undefined;
   const stored = linkToken ? { ...attachments, linkTokenHash: hashToken(linkToken) } : attachments;
-  const view = await deps.deals.apply(params.id, parsed.event, {
+  const view = await deps.deals.apply(params.id, event, {
     requestId: idempotencyKey ? requestIdOf(principal, idempotencyKey) : randomUUID(),
     expectedVersion,
     attachments: stored,

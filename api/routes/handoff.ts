@@ -1,9 +1,10 @@
 import { handoffRecords } from '../../db/queries/handoff';
 import { clientRecords, dealHandoffRecords, ownsDealOfClient } from '../../db/queries/handoff-reads';
+import { servicesByIds } from '../../db/queries/services';
 import type { AppDeps } from '../app';
 import { opportunityFor } from '../access';
 import { notFound } from '../errors';
-import { clientRecordsResource, dealHandoffResource } from '../resources/handoff';
+import { clientRecordsResource, dealHandoffResource, servicesSoldIds } from '../resources/handoff';
 import { apiRouter } from '../route-kit';
 import { idParams } from '../schemas/common';
 import { clientRecordsSchema, dealHandoffSchema } from '../schemas/handoff';
@@ -16,11 +17,14 @@ export function handoffRoutes({ db, logger }: AppDeps) {
     {
       method: 'get',
       path: '/opportunities/:id/handoff',
-      summary: 'What the won-deal handoff made for a deal: client, services, project, access, data and reporting',
+      summary: "A deal's handoff: the context it recorded, what blocks it, and the records it made",
       description:
-        'The client with its contacts, the client services, the project with its delivery tasks and onboarding checklist (OUT1), ' +
-        'portal users, connector accounts, data sources, the reporting baseline, every automation run of the handoff, and `complete`: ' +
-        'which W1 records exist. Before the handoff every part is empty or null. A rep reads only its own deals (others answer 404).',
+        '`context`: what the deal recorded for delivery (HO1): the client, portal contacts, connector accounts with their access, data sources, ' +
+        'the reporting baseline and the services sold with their catalogue names. `blockers`: what holds the handoff up while the deal waits in `won`, ' +
+        'with the ops tasks opened for them (`blockerTasks`). Then the records the handoff wrote, with their values: the client with its contacts, ' +
+        'the client services, the project with its scope, line items, delivery tasks and onboarding checklist (OUT1), portal users (status, invited, accepted), ' +
+        'connector accounts, data sources, the reporting baseline, every automation run of the handoff, and `complete`: which W1 records exist. ' +
+        'Before the handoff every record is empty or null. A rep reads only its own deals (others answer 404).',
       tags: ['Handoff'],
       roles: ['admin', 'ops', 'rep'],
       params: idParams,
@@ -29,8 +33,12 @@ export function handoffRoutes({ db, logger }: AppDeps) {
     },
     async ({ principal, params }) => {
       const opportunity = await opportunityFor(db, principal, params.id);
-      const records = await dealHandoffRecords(db, opportunity);
-      return { body: dealHandoffResource(opportunity.id, records, await handoffRecords(db, opportunity.id)) };
+      const [records, present, catalogue] = await Promise.all([
+        dealHandoffRecords(db, opportunity),
+        handoffRecords(db, opportunity.id),
+        servicesByIds(db, servicesSoldIds(opportunity)),
+      ]);
+      return { body: dealHandoffResource(opportunity, records, present, catalogue) };
     },
   );
 

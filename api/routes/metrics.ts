@@ -34,7 +34,7 @@ export function metricsRoutes({ db, logger }: AppDeps) {
     {
       method: 'get',
       path: '/metrics/funnel',
-      summary: 'Funnel counts and the five measures of a period (M1)',
+      summary: 'Funnel counts, the five measures and the time to handoff of a period (M1)',
       description:
         'Computed from the event log over [from, to), in total, per owner and per service (the qualification fact service_fit). ' +
         'Each rate carries its numerator and denominator and is null when the denominator is 0. Definitions are in the response schema.',

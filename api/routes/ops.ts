@@ -2,7 +2,7 @@ import { listStuckDeals, type StuckRow } from '../../db/queries/stuck-list';
 import { stuckReasons, stuckSince } from '../../machines/opportunity/stuck-reasons';
 import type { AppDeps } from '../app';
 import { stuckPageSchema, stuckQuery } from '../metrics/schemas';
-import { dealHeading } from '../resources/opportunity';
+import { dealHeading, handoffBlockersOf } from '../resources/opportunity';
 import { iso } from '../resources/unreadable';
 import { apiRouter } from '../route-kit';
 import { workflowUiLink } from '../temporal-ui';
@@ -16,10 +16,12 @@ export function opsRoutes({ db, config, logger }: AppDeps) {
     {
       method: 'get',
       path: '/ops/stuck',
-      summary: 'List stuck deals: overdue, paused, dormant or past their decision deadline (DL1)',
+      summary:
+        'List stuck deals: overdue, paused, dormant, past their decision deadline, or a handoff that waits (DL1, HO1)',
       description:
         'Open deals whose next action is overdue, whose decision deadline passed, that are dormant, whose follow-up is paused ' +
-        '(from qualified on: in lead, consent and timing are still being gathered) or whose proposal work is paused (audit to sent). ' +
+        '(from qualified on: in lead, consent and timing are still being gathered) or whose proposal work is paused (audit to sent); ' +
+        'deals whose last write was refused for good; and won deals whose handoff waits on blockers (reason `handoff_blocked`, the blockers in `handoffBlockers`). ' +
         'In id order; each with its reasons, since when, and a link to its workflow in the Temporal UI (null when the UI address is unknown).',
       tags: ['Ops'],
       roles: ['admin', 'ops'],
@@ -30,11 +32,13 @@ export function opsRoutes({ db, config, logger }: AppDeps) {
       const page = await pageFrom(() => listStuckDeals(db, query));
       const now = new Date();
       const stuckDeal = (row: StuckRow) => {
-        const reasons = stuckReasons(row, now);
+        const blockers = handoffBlockersOf(row);
+        const reasons = stuckReasons({ ...row, handoffBlockers: blockers }, now);
         return {
           ...dealHeading(row),
           reasons: reasons.map((r) => ({ ...r, since: iso(r.since) })),
           since: iso(stuckSince(reasons, row.updatedAt)),
+          handoffBlockers: blockers,
           links: { self: `/v1/opportunities/${row.id}`, workflow: workflowUiLink(config, row.workflowId) },
         };
       };

@@ -93,6 +93,13 @@ export const problemSchema = z
       }),
     stage: z.string().optional(),
     currentVersion: z.int().optional(),
+    candidates: z
+      .array(z.object({ id: z.uuid(), name: z.string(), domain: z.string().nullable() }))
+      .optional()
+      .meta({
+        description:
+          "`client_ambiguous` (409): the existing clients a handoff client's name or domain matches; send RECORD_HANDOFF_CLIENT again with the `clientId` of one",
+      }),
   })
   .meta({
     example: {

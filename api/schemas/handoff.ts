@@ -1,7 +1,7 @@
 /** Response schemas of the records the won-deal handoff writes (W1, H1, OUT1): staff views. */
 import { z } from 'zod';
 import { AUTOMATION_RUN_STATUSES } from '../../db/schema/enums';
-import { HANDOFF_RECORDS } from '../../machines/opportunity/vocabulary';
+import { CONNECTOR_ACCESS_STATES, HANDOFF_BLOCKER_CODES, HANDOFF_RECORDS } from '../../machines/opportunity/vocabulary';
 import { documentSchema } from '../openapi/registry';
 import { isoDate, isoDateTime, nullableIso } from './common';
 import { taskSchema } from './people';
@@ -25,9 +25,26 @@ const contactSchema = documentSchema(
   }),
 );
 
+/** One reason a won deal's handoff waits (HO1). */
+export const handoffBlockerSchema = documentSchema(
+  'HandoffBlocker',
+  z.object({
+    code: z.string().meta({
+      description: `Why the handoff waits: ${HANDOFF_BLOCKER_CODES.map((c) => `\`${c}\``).join(', ')}`,
+      example: 'connector_access',
+    }),
+    ref: z.string().nullable().meta({
+      description: 'What it is about, when there is one thing: a connector id, a handoff step',
+      example: 'hubspot',
+    }),
+    detail: z.string().meta({ example: 'access to HubSpot account portal 4411 is requested' }),
+  }),
+);
+
 const clientFields = {
   id: z.uuid(),
   name: z.string(),
+  domain: z.string().nullable().meta({ description: 'Lower-case host name without `www.`; unique across clients' }),
   opportunityId: z.uuid().meta({ description: 'The won deal whose handoff created the client' }),
   createdAt: isoDateTime,
   contacts: z.array(contactSchema),
@@ -52,6 +69,17 @@ const projectFields = {
   ownerId: z.string().meta({ description: "The contract's onboarding owner" }),
   status: z.string(),
   kickoffDate: isoDate.nullable(),
+  scope: z.string().meta({ description: "The approved proposal's scope text, as it was when the deal was won" }),
+  lineItems: z
+    .array(
+      z.object({
+        description: z.string(),
+        quantity: z.int(),
+        unitPriceCents: z.int(),
+        serviceId: z.uuid().nullable(),
+      }),
+    )
+    .meta({ description: "The approved proposal's line items, as they were when the deal was won" }),
   createdAt: isoDateTime,
 };
 const projectSchema = documentSchema('Project', z.object(projectFields));
@@ -70,21 +98,74 @@ const checklistSchema = documentSchema(
 
 const portalUserSchema = accessSchema('PortalUser', {
   contactId: z.uuid().nullable(),
-  userId: z.uuid().nullable().meta({ description: 'The `portal` user that logs in, once there is one' }),
-  name: z.string().nullable(),
-  email: z.string().nullable(),
+  userId: z.uuid().meta({ description: 'The `portal` user that logs in once the invitation is accepted' }),
+  name: z.string(),
+  email: z.string(),
+  invitedAt: nullableIso.meta({
+    description: 'When the current invitation was issued (`POST /v1/portal-users/{id}/invitation`)',
+  }),
+  invitationExpiresAt: nullableIso,
+  acceptedAt: nullableIso.meta({ description: 'When the invitation was accepted: the status is then `active`' }),
 });
 
 const connectorAccountSchema = accessSchema('ConnectorAccount', {
-  provider: z.string().nullable(),
-  externalAccountId: z.string().nullable(),
+  connectorRef: z.string().nullable().meta({ description: "The deal's `connectorId` for the account" }),
+  provider: z.string(),
+  externalAccountId: z.string().meta({ description: 'The account reference recorded on the deal' }),
 });
 
 const dataSourceSchema = accessSchema('DataSource', {
-  connectorAccountId: z.uuid().nullable(),
-  kind: z.string().nullable(),
-  name: z.string().nullable(),
+  sourceRef: z.string().nullable().meta({ description: "The deal's `sourceId` for the source" }),
+  connectorAccountId: z.uuid(),
+  kind: z.string(),
+  name: z.string(),
 });
+
+/** What the deal recorded for delivery before the win (HO1): the facts the handoff writes its records from. */
+const handoffContextSchema = documentSchema(
+  'HandoffContext',
+  z
+    .object({
+      client: z
+        .object({
+          clientId: z
+            .uuid()
+            .nullable()
+            .meta({ description: 'An existing client; null: a new client the handoff creates' }),
+          name: z.string(),
+          domain: z.string().nullable(),
+        })
+        .nullable(),
+      portalContacts: z.array(z.object({ name: z.string(), email: z.string() })),
+      connectorAccounts: z.array(
+        z.object({
+          connectorId: z.string(),
+          provider: z.string(),
+          accountRef: z.string(),
+          access: z.enum(CONNECTOR_ACCESS_STATES),
+          recordedAt: isoDateTime,
+          recordedBy: z.string(),
+        }),
+      ),
+      dataSources: z.array(
+        z.object({ sourceId: z.string(), kind: z.string(), name: z.string(), connectorId: z.string() }),
+      ),
+      reportingBaseline: z.array(
+        z.object({
+          metric: z.string(),
+          value: z.number(),
+          unit: z.string(),
+          period: z.string(),
+          measuredIn: z.string(),
+        }),
+      ),
+      servicesSold: z.array(z.object({ id: z.uuid(), code: z.string().nullable(), name: z.string().nullable() })).meta({
+        description: 'Each catalogue service sold, with its code and name (null if no longer in the catalogue)',
+      }),
+    })
+    .nullable()
+    .meta({ description: "Null only when the deal's stored state cannot be read" }),
+);
 
 const holdings = {
   clientServices: z.array(clientServiceSchema),
@@ -98,6 +179,13 @@ export const dealHandoffSchema = documentSchema(
   z
     .object({
       opportunityId: z.uuid(),
+      context: handoffContextSchema,
+      blockers: z
+        .array(handoffBlockerSchema)
+        .meta({ description: 'What holds the handoff up while the deal waits in `won`; empty when nothing does' }),
+      blockerTasks: z
+        .array(taskSchema)
+        .meta({ description: 'The ops tasks opened for the blockers (`handoff_blocker`), open and closed' }),
       client: z.object(clientFields).nullable(),
       ...holdings,
       project: z
@@ -135,7 +223,9 @@ export const dealHandoffSchema = documentSchema(
         })
         .meta({ description: 'Which W1 records the deal has, as the handoff checks them; `all` when every one' }),
     })
-    .meta({ description: 'Before the handoff every part is empty or null.' }),
+    .meta({
+      description: 'Before the handoff every record is empty or null; `context` is what the deal recorded for it.',
+    }),
 );
 
 export const clientRecordsSchema = documentSchema(

@@ -9,6 +9,7 @@ import {
   STAGES,
 } from '../../machines/opportunity';
 import { documentSchema } from '../openapi/registry';
+import { handoffBlockerSchema } from './handoff';
 import {
   booleanQuery,
   dealHeadingShape,
@@ -76,6 +77,13 @@ export const opportunitySchema = documentSchema(
       blocked: z.object({ code: z.string(), detail: z.string().nullable(), since: nullableIso }).nullable().meta({
         description:
           'A write the database refused for good (its error code); cleared by the next accepted event. Ops have a task for it.',
+      }),
+      handoff: z.object({
+        blockers: z.array(handoffBlockerSchema).meta({
+          description:
+            "Why a won deal's handoff waits (HO1): a context fact missing, a connector whose access is not granted, a step that failed past its retries. " +
+            'Each has an ops task; the handoff resumes by itself once the last one clears. Empty otherwise.',
+        }),
       }),
       scopeState: z.string(),
       clientSafeStatus: z.string(),

@@ -13,6 +13,8 @@ import { createDealGateway, type DealGateway } from '../../api/deal-gateway';
 import { createDb, closeDb, type Db } from '../../db/client';
 import { runMigrations } from '../../db/migrate';
 import { bootstrapAdmin } from '../../infra/bootstrap';
+import { ensureService } from '../../db/queries/services';
+import { FIXTURE_SERVICE } from '../../fixtures/deal-events';
 import { freePort } from '../../infra/ports';
 import { startEmbeddedPostgres, type RunningPostgres } from '../../infra/postgres';
 import { startTemporalDevServer, type RunningTemporal } from '../../infra/temporal-server';
@@ -118,6 +120,8 @@ export async function startBenchStack(options: BenchStackOptions = {}): Promise<
     await db.$client.query(BASELINE_SCHEMA);
     const adminToken = newToken();
     await bootstrapAdmin(db, adminToken);
+    // The happy path sells this catalogue service: its proposal lines and handoff name it.
+    await ensureService(db, FIXTURE_SERVICE);
 
     const temporalServer: RunningTemporal = await startTemporalDevServer({
       port: await freePort(),

@@ -1,6 +1,7 @@
 import { and, sql } from 'drizzle-orm';
 import {
   computeFunnel,
+  handedOffInPeriod,
   wonInPeriod,
   type DealFacts,
   type Funnel,
@@ -67,7 +68,10 @@ async function periodDeals(db: Db, period: Period, ids: string[]): Promise<DealF
   return statement.execute({ ids, from: period.from.toISOString(), to: period.to.toISOString() });
 }
 
-/** How many of the required handoff records (HANDOFF_RECORDS) each deal has. */
+/**
+ * How many of the required handoff records (HANDOFF_RECORDS) each deal has complete: judged by
+ * `handoffRecords`, by their required fields against the deal's recorded context (HO1).
+ */
 async function recordsPresent(db: Db, ids: string[]): Promise<Map<string, number>> {
   const present = new Map<string, number>();
   for (const id of ids) {
@@ -77,7 +81,31 @@ async function recordsPresent(db: Db, ids: string[]): Promise<Map<string, number
   return present;
 }
 
-/** The funnel counts and the five measures of a period, in total, per owner and per service. */
+/** Each deal's last move into won, wherever it lies: the start of its handoff (handed_off is final, so it precedes the handoff). */
+async function lastWonAt(db: Db, ids: string[]): Promise<Map<string, Date>> {
+  if (ids.length === 0) return new Map();
+  const statement = prepared(db, 'metrics_last_won_at', (d) =>
+    d
+      .select({
+        opportunityId: opportunityEvents.opportunityId,
+        wonAt: sql<Date>`max(${opportunityEvents.occurredAt})`.mapWith(opportunityEvents.occurredAt),
+      })
+      .from(opportunityEvents)
+      .where(
+        and(
+          sql`${opportunityEvents.opportunityId} = ANY(${sql.placeholder('ids')}::uuid[])`,
+          sql`${opportunityEvents.stageAfter} = 'won'`,
+          sql`${opportunityEvents.stageBefore} IS DISTINCT FROM 'won'`,
+          sql`isfinite(${opportunityEvents.occurredAt})`,
+        ),
+      )
+      .groupBy(opportunityEvents.opportunityId),
+  );
+  const rows = await statement.execute({ ids });
+  return new Map(rows.map((r) => [r.opportunityId, r.wonAt]));
+}
+
+/** The funnel counts, the five measures and the time to handoff of a period, in total, per owner and per service. */
 export async function funnelMetrics(db: Db, period: Period, filter: FunnelFilter = {}): Promise<Funnel> {
   const entries = await periodEntries(db, period);
   const ids = [...new Set(entries.map((e) => e.opportunityId))];
@@ -87,6 +115,9 @@ export async function funnelMetrics(db: Db, period: Period, filter: FunnelFilter
     filter,
     deals,
     entries,
-    recordsPresent: await recordsPresent(db, wonInPeriod(entries)),
+    handoff: {
+      recordsPresent: await recordsPresent(db, wonInPeriod(entries)),
+      wonAt: await lastWonAt(db, handedOffInPeriod(entries)),
+    },
   });
 }

@@ -25,7 +25,7 @@ import type {
 import type { TaskRow } from '../schema/tasks';
 import type { MetricSnapshotRow } from '../schema/telemetry';
 import { REPORTING_BASELINE } from './handoff';
-import { prepared, selectAll, selectOne } from './support';
+import { prepared, rowById, selectAll, selectOne } from './support';
 
 /*
  * Internal reads of the records the won-deal handoff writes (W1, H1, OUT1): what one deal's
@@ -48,6 +48,8 @@ export interface DealHandoffRecords extends ClientHoldings {
   project: ProjectRow | null;
   /** The deal's delivery tasks (kickoff, launch blockers), soonest due first. */
   tasks: TaskRow[];
+  /** The ops tasks of the handoff's blockers, open and closed, oldest first. */
+  blockerTasks: TaskRow[];
   checklist: OnboardingChecklistRow | null;
   reportingBaseline: MetricSnapshotRow | null;
   automationRuns: AutomationRunRow[];
@@ -101,24 +103,32 @@ export async function dealHandoffRecords(
   const clientRow = opportunity.clientId
     ? await selectOne(db, clients, eq(clients.id, opportunity.clientId))
     : await selectOne(db, clients, eq(clients.opportunityId, opportunity.id));
-  const [clientContacts, held, project, deliveryTasks, checklist, reportingBaseline, runs] = await Promise.all([
-    clientRow ? contactsOf(db, clientRow.id) : [],
-    holdingsBy(db, 'opportunityId', opportunity.id),
-    selectOne(db, projects, ofDeal(projects)),
-    selectAll(db, tasks, and(ofDeal(tasks), eq(tasks.kind, 'delivery'))!, asc(tasks.dueAt), asc(tasks.id)),
-    selectOne(db, onboardingChecklists, ofDeal(onboardingChecklists)),
-    selectOne(db, metricSnapshots, and(ofDeal(metricSnapshots), eq(metricSnapshots.kind, REPORTING_BASELINE))!),
-    selectAll(db, automationRuns, ofDeal(automationRuns), asc(automationRuns.createdAt), asc(automationRuns.id)),
-  ]);
+  const [clientContacts, held, project, deliveryTasks, blockerTasks, checklist, reportingBaseline, runs] =
+    await Promise.all([
+      clientRow ? contactsOf(db, clientRow.id) : [],
+      holdingsBy(db, 'opportunityId', opportunity.id),
+      selectOne(db, projects, ofDeal(projects)),
+      selectAll(db, tasks, and(ofDeal(tasks), eq(tasks.kind, 'delivery'))!, asc(tasks.dueAt), asc(tasks.id)),
+      selectAll(db, tasks, and(ofDeal(tasks), eq(tasks.kind, 'handoff_blocker'))!, asc(tasks.createdAt), asc(tasks.id)),
+      selectOne(db, onboardingChecklists, ofDeal(onboardingChecklists)),
+      selectOne(db, metricSnapshots, and(ofDeal(metricSnapshots), eq(metricSnapshots.kind, REPORTING_BASELINE))!),
+      selectAll(db, automationRuns, ofDeal(automationRuns), asc(automationRuns.createdAt), asc(automationRuns.id)),
+    ]);
   return {
     client: clientRow ? { ...clientRow, contacts: clientContacts } : null,
     ...held,
     project: project ?? null,
     tasks: deliveryTasks,
+    blockerTasks,
     checklist: checklist ?? null,
     reportingBaseline: reportingBaseline ?? null,
     automationRuns: runs,
   };
+}
+
+/** One client record by id (prepared), or null. */
+export function clientById(db: Db, id: string): Promise<ClientRow | null> {
+  return rowById(db, 'client_by_id', clients, id);
 }
 
 /** One client with its contacts, services, projects, portal users, connector accounts and data sources. */

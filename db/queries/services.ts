@@ -20,6 +20,17 @@ export async function createService(db: Db, service: NewService): Promise<Servic
   return (await insertIfAbsent(db, services, service, services.code)) ?? null;
 }
 
+/**
+ * The service with this id, created unless it exists (by id or by code): seeds a catalogue entry
+ * a fixture or benchmark refers to by a fixed id. Returns it either way.
+ */
+export async function ensureService(db: Db, service: NewService & { id: string }): Promise<ServiceRow> {
+  await db.insert(services).values(service).onConflictDoNothing();
+  return (
+    (await getService(db, service.id)) ?? (await db.select().from(services).where(eq(services.code, service.code)))[0]
+  );
+}
+
 /** One service by id (prepared). */
 export function getService(db: Db, id: string): Promise<ServiceRow | null> {
   return rowById(db, 'service_by_id', services, id);

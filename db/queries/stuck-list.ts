@@ -30,6 +30,7 @@ export type StuckRow = Pick<
   | 'blockedCode'
   | 'blockedDetail'
   | 'blockedAt'
+  | 'handoffBlockers'
   | 'updatedAt'
 > & { lastActivityAt: Date; lastEventAt: Date };
 
@@ -58,6 +59,7 @@ const stuckColumns = {
   blockedCode: opportunities.blockedCode,
   blockedDetail: opportunities.blockedDetail,
   blockedAt: opportunities.blockedAt,
+  handoffBlockers: opportunities.handoffBlockers,
   updatedAt: opportunities.updatedAt,
   lastActivityAt,
   lastEventAt,
@@ -67,10 +69,13 @@ const stuckList = {
   filters: filterColumns(opportunities, 'ownerId'),
   /**
    * DL1: open deals that are overdue, paused (follow-up in FOLLOW_UP_STAGES, proposal work in
-   * PROPOSAL_WORK_STAGES), dormant, or past their decision deadline, and deals of any stage
-   * whose last write was refused for good (blocked).
+   * PROPOSAL_WORK_STAGES), dormant, or past their decision deadline, deals of any stage
+   * whose last write was refused for good (blocked), and won deals whose handoff waits on
+   * blockers (HO1).
    */
-  where: sql`(${opportunities.blockedCode} IS NOT NULL OR (${opportunities.stage} NOT IN ('won', 'handed_off', 'lost') AND (${opportunities.overdue} OR ${opportunities.dormant}
+  where: sql`(${opportunities.blockedCode} IS NOT NULL
+    OR (${opportunities.stage} = 'won' AND ${opportunities.handoffBlockers} <> '[]'::jsonb AND jsonb_typeof(${opportunities.handoffBlockers}) = 'array')
+    OR (${opportunities.stage} NOT IN ('won', 'handed_off', 'lost') AND (${opportunities.overdue} OR ${opportunities.dormant}
     OR (${opportunities.stage} IN (${sqlList(FOLLOW_UP_STAGES)}) AND cardinality(${opportunities.followUpPauseReasons}) > 0)
     OR (${opportunities.stage} IN (${sqlList(PROPOSAL_WORK_STAGES)}) AND cardinality(${opportunities.proposalPauseReasons}) > 0)
     OR (${opportunities.stage} = 'sent' AND ${opportunities.decisionDeadline} <= now()))))`,

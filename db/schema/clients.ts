@@ -1,12 +1,23 @@
-import { boolean, index, pgTable, text } from 'drizzle-orm/pg-core';
+import { boolean, index, pgTable, text, unique } from 'drizzle-orm/pg-core';
 import { clientHandoffColumns, createdAt, handoffColumns, id, ref, tz, updatedAt } from './columns';
 import { opportunities } from './opportunities';
 
-/** A client record, created by the won-deal handoff (W1). */
-export const clients = pgTable('clients', {
-  ...handoffColumns(),
-  name: text('name').notNull(),
-});
+/**
+ * A client record, created by the won-deal handoff (W1). A client is one client (HO1): its
+ * normalised name (`clientNameKey`) and its domain (`clientDomainKey`) are each unique, so two
+ * deals of the same company find the same row instead of making a second one.
+ */
+export const clients = pgTable(
+  'clients',
+  {
+    ...handoffColumns(),
+    name: text('name').notNull(),
+    nameKey: text('name_key').notNull(),
+    /** Null when nobody recorded one; Postgres lets any number of rows have none. */
+    domain: text('domain'),
+  },
+  (t) => [unique('clients_name_key_unique').on(t.nameKey), unique('clients_domain_unique').on(t.domain)],
+);
 export type ClientRow = typeof clients.$inferSelect;
 
 /** People at a lead or client: the contact path of a deal. */
@@ -47,8 +58,8 @@ export const clientServices = pgTable(
   {
     ...clientHandoffColumns(),
     serviceId: ref(() => services.id, 'service_id'),
-    /** Null until ops names the service (the catalogue entry, when there is one, is `service_id`). */
-    name: text('name'),
+    /** The catalogue service's name when it was sold: a later rename of the service leaves the sale as it was. */
+    name: text('name').notNull(),
     status: text('status').notNull().default('onboarding'),
     startsAt: tz('starts_at'),
   },

@@ -1,7 +1,16 @@
-import { date, index, jsonb, pgTable, text, type PgColumnBuilderBase } from 'drizzle-orm/pg-core';
+import {
+  date,
+  index,
+  jsonb,
+  pgTable,
+  text,
+  unique,
+  type AnyPgColumn,
+  type PgColumnBuilderBase,
+} from 'drizzle-orm/pg-core';
 import { users } from './auth';
 import { contacts } from './clients';
-import { clientHandoffColumns, handoffColumns, ref, updatedAt } from './columns';
+import { clientHandoffColumns, handoffColumns, ref, tz, updatedAt } from './columns';
 import { automationRunStatusEnum } from './enums';
 
 /*
@@ -11,16 +20,34 @@ import { automationRunStatusEnum } from './enums';
 
 /**
  * A handoff table of one client's records: the client handoff columns, then `columns`, with
- * the two indexes every such table has (`<name>_client_idx`, `<name>_opportunity_idx`).
+ * the two indexes every such table has (`<name>_client_idx`, `<name>_opportunity_idx`). With
+ * `refColumn`, the deal's own id of each record (a connector's, a source's) is unique per deal.
  */
 function clientHandoffTable<TName extends string, TColumns extends Record<string, PgColumnBuilderBase>>(
   name: TName,
   columns: TColumns,
+  refColumn?: keyof TColumns & string,
 ) {
   return pgTable(name, { ...clientHandoffColumns(), ...columns }, (t) => [
     index(`${name}_client_idx`).on(t.clientId),
     index(`${name}_opportunity_idx`).on(t.opportunityId),
+    ...(refColumn
+      ? [
+          unique(`${name}_opportunity_ref_unique`).on(
+            t.opportunityId,
+            (t as unknown as Record<string, AnyPgColumn>)[refColumn],
+          ),
+        ]
+      : []),
   ]);
+}
+
+/** A priced line of the approved proposal, as the project keeps it (the proposal may be revised later). */
+export interface ProjectLineItem {
+  description: string;
+  quantity: number;
+  unitPriceCents: number;
+  serviceId: string | null;
 }
 
 export const projects = clientHandoffTable('projects', {
@@ -28,6 +55,9 @@ export const projects = clientHandoffTable('projects', {
   ownerId: text('owner_id').notNull(),
   status: text('status').notNull().default('onboarding'),
   kickoffDate: date('kickoff_date', { mode: 'string' }),
+  /** The approved proposal's scope text: what delivery promised, copied so a later revision cannot change it. */
+  scope: text('scope').notNull(),
+  lineItems: jsonb('line_items').$type<ProjectLineItem[]>().notNull(),
 });
 export type ProjectRow = typeof projects.$inferSelect;
 
@@ -50,33 +80,51 @@ export const onboardingChecklists = pgTable(
 );
 export type OnboardingChecklistRow = typeof onboardingChecklists.$inferSelect;
 
-/** H1: portal access for a client contact; the login itself is a `users` row of role portal (`user_id`). */
+/**
+ * H1: portal access for a client contact; the login itself is a `users` row of role portal
+ * (`user_id`). The invitation is a one-time secret stored only as its hash, like API tokens.
+ */
 export const portalUsers = clientHandoffTable('portal_users', {
   contactId: ref(() => contacts.id, 'contact_id'),
-  userId: ref(() => users.id, 'user_id'),
-  /** Null until the client names who logs in: the handoff creates the access record first. */
-  email: text('email'),
-  name: text('name'),
-  status: text('status').notNull().default('pending'),
+  userId: ref(() => users.id, 'user_id').notNull(),
+  email: text('email').notNull(),
+  name: text('name').notNull(),
+  status: text('status').notNull().default('invited'),
+  invitationHash: text('invitation_hash').unique(),
+  invitationExpiresAt: tz('invitation_expires_at'),
+  invitedAt: tz('invited_at'),
+  acceptedAt: tz('accepted_at'),
 });
 export type PortalUserRow = typeof portalUsers.$inferSelect;
 
 /** H1: accounts at providers the delivery team connects to (ads, CRM, analytics...). */
-export const connectorAccounts = clientHandoffTable('connector_accounts', {
-  /** Null until the client says which provider account delivery connects. */
-  provider: text('provider'),
-  externalAccountId: text('external_account_id'),
-  status: text('status').notNull().default('pending_access'),
-});
+export const connectorAccounts = clientHandoffTable(
+  'connector_accounts',
+  {
+    provider: text('provider').notNull(),
+    externalAccountId: text('external_account_id').notNull(),
+    /** Where delivery's access stands (CONNECTOR_ACCESS_STATES): the deal's recorded fact. */
+    status: text('status').notNull().default('requested'),
+    /** The deal's own id for the account (`connectorId`): data sources name their connector by it. */
+    connectorRef: text('connector_ref'),
+  },
+  'connectorRef',
+);
 export type ConnectorAccountRow = typeof connectorAccounts.$inferSelect;
 
-/** H1: the data feeds reporting reads, usually through a connector account. */
-export const dataSources = clientHandoffTable('data_sources', {
-  connectorAccountId: ref(() => connectorAccounts.id, 'connector_account_id'),
-  kind: text('kind'),
-  name: text('name'),
-  status: text('status').notNull().default('pending'),
-});
+/** H1: the data feeds reporting reads, each through a connector account. */
+export const dataSources = clientHandoffTable(
+  'data_sources',
+  {
+    connectorAccountId: ref(() => connectorAccounts.id, 'connector_account_id').notNull(),
+    kind: text('kind').notNull(),
+    name: text('name').notNull(),
+    status: text('status').notNull().default('pending'),
+    /** The deal's own id for the source (`sourceId`), so its completeness is checked source by source. */
+    sourceRef: text('source_ref'),
+  },
+  'sourceRef',
+);
 export type DataSourceRow = typeof dataSources.$inferSelect;
 
 /** H1: one row per automated step the workflow ran (handoff steps, timers), succeeded or failed. */

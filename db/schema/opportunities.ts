@@ -3,6 +3,13 @@ import { boolean, index, integer, jsonb, pgTable, text, timestamp, uuid, type An
 import { clients } from './clients';
 import { lostReasonEnum, stageEnum } from './enums';
 
+/** One reason a won deal's handoff waits, as stored on the deal's row. */
+export interface HandoffBlockerEntry {
+  code: string;
+  ref: string | null;
+  detail: string;
+}
+
 /**
  * The read model of each deal. The deal's workflow is its only writer (through
  * activities); `version` grows with every accepted event so stale projections are ignored.
@@ -36,6 +43,11 @@ export const opportunities = pgTable(
     blockedCode: text('blocked_code'),
     blockedDetail: text('blocked_detail'),
     blockedAt: timestamp('blocked_at', { withTimezone: true }),
+    /**
+     * Why the won deal's handoff waits (HO1), as the workflow last saw it: `{ code, ref, detail }`
+     * each. Empty when nothing holds it up; ops read it without asking Temporal.
+     */
+    handoffBlockers: jsonb('handoff_blockers').$type<HandoffBlockerEntry[]>().notNull().default([]),
     decisionDeadline: timestamp('decision_deadline', { withTimezone: true }),
     /** L1: a lost deal keeps its reason, the context (competitor, budget issue, no-fit reason) and its reactivation window. */
     lostReason: lostReasonEnum('lost_reason'),

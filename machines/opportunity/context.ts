@@ -11,10 +11,13 @@ import {
   PROPOSAL_WORK_STAGES,
   QUALIFICATION_FACTS,
   SUMMARY_KINDS,
+  type ConnectorAccess,
   type ConsentState,
   type ContractState,
   type DiscoveryFact,
   type FollowUpPauseReason,
+  type HandoffBlockerCode,
+  type HandoffContextFact,
   type HandoffRecord,
   type LostReason,
   type OpenStage,
@@ -139,6 +142,58 @@ export interface ContractFacts {
   launchBlockers: string[] | null;
 }
 
+/** The client a won deal is handed to: an existing one (`clientId`) or a new one created at handoff. */
+export interface HandoffClient {
+  clientId: string | null;
+  name: string;
+  /** Lower-case host name without `www.`; with the normalised name, what makes a client the same client. */
+  domain: string | null;
+}
+
+/** A person at the client who will log in to the portal. */
+export interface PortalContact {
+  name: string;
+  email: string;
+}
+
+/** A provider account delivery must connect, and where access to it stands. */
+export interface ConnectorAccountFact {
+  connectorId: string;
+  provider: string;
+  accountRef: string;
+  access: ConnectorAccess;
+  recordedAt: string;
+  recordedBy: string;
+}
+
+/** A data feed reporting reads, fed by one of the recorded connector accounts. */
+export interface DataSourceFact {
+  sourceId: string;
+  kind: string;
+  name: string;
+  connectorId: string;
+}
+
+/** One lead-flow figure from the audit: the reporting baseline delivery is measured against. */
+export interface BaselineFigure {
+  metric: string;
+  value: number;
+  unit: string;
+  period: string;
+  measuredIn: string;
+}
+
+/** What delivery needs from sales, recorded in `contract` (and corrected in `won`) (HO1). */
+export interface HandoffContextFacts {
+  client: HandoffClient | null;
+  portalContacts: PortalContact[];
+  connectors: ConnectorAccountFact[];
+  dataSources: DataSourceFact[];
+  baseline: BaselineFigure[];
+  /** Catalogue services sold (S2); the scope comes from the approved proposal. */
+  serviceIds: string[];
+}
+
 export interface LostRecord {
   reason: LostReason;
   detail: string | null;
@@ -168,6 +223,7 @@ export interface DealContext {
   auditEvidence: AuditEvidence[];
   proposal: ProposalFacts;
   contract: ContractFacts;
+  handoffContext: HandoffContextFacts;
   wonAt: string | null;
   handoff: Record<HandoffRecord, boolean>;
   handedOffAt: string | null;
@@ -205,6 +261,16 @@ const NO_APPROVALS = {
 export function withoutApprovals(p: ProposalFacts): ProposalFacts {
   return { ...p, ...NO_APPROVALS };
 }
+
+/** A deal before anything of its handoff context is recorded (and one won before HO1). */
+export const NO_HANDOFF_CONTEXT: HandoffContextFacts = {
+  client: null,
+  portalContacts: [],
+  connectors: [],
+  dataSources: [],
+  baseline: [],
+  serviceIds: [],
+};
 
 export function initialContext(input: CreateDealInput): DealContext {
   return {
@@ -251,6 +317,7 @@ export function initialContext(input: CreateDealInput): DealContext {
       onboardingOwner: null,
       launchBlockers: null,
     },
+    handoffContext: NO_HANDOFF_CONTEXT,
     wonAt: null,
     handoff: Object.fromEntries(HANDOFF_RECORDS.map((r) => [r, false])) as Record<HandoffRecord, boolean>,
     handedOffAt: null,
@@ -297,6 +364,48 @@ export function proposalAuthors(context: DealContext): string[] {
   const { sections, summaries, message } = context.proposal;
   const records = [...Object.values(sections), ...Object.values(summaries), message];
   return [...new Set(records.flatMap((r) => (r ? [r.recordedBy] : [])))];
+}
+
+/** Whether each handoff context fact is recorded (the HO1 gates of MARK_WON). */
+export function handoffContextRecorded(context: DealContext): Record<HandoffContextFact, boolean> {
+  const h = context.handoffContext;
+  return {
+    handoff_client: h.client !== null,
+    portal_contacts: h.portalContacts.length > 0,
+    connector_accounts: h.connectors.length > 0,
+    data_sources: h.dataSources.length > 0,
+    reporting_baseline: h.baseline.length > 0,
+    services_sold: h.serviceIds.length > 0,
+  };
+}
+
+/** One reason a won deal's handoff waits, with what it is about (a connector id, a step) when there is one. */
+export interface HandoffBlocker {
+  code: HandoffBlockerCode;
+  ref: string | null;
+  detail: string;
+}
+
+/**
+ * What the deal's own facts say holds its handoff up (HO1): a context fact missing, or a connector
+ * whose access is not granted. The workflow adds the steps that failed.
+ */
+export function contextBlockers(context: DealContext): HandoffBlocker[] {
+  const missing = Object.entries(handoffContextRecorded(context))
+    .filter(([, recorded]) => !recorded)
+    .map(([code]): HandoffBlocker => ({
+      code: code as HandoffContextFact,
+      ref: null,
+      detail: `no ${code.replace(/_/g, ' ')} recorded`,
+    }));
+  const access = context.handoffContext.connectors
+    .filter((c) => c.access !== 'granted')
+    .map((c): HandoffBlocker => ({
+      code: 'connector_access',
+      ref: c.connectorId,
+      detail: `access to ${c.provider} account ${c.accountRef} is ${c.access}`,
+    }));
+  return [...missing, ...access];
 }
 
 export function openObjections(context: DealContext): Objection[] {

@@ -7,8 +7,10 @@
  * optional here so a refused move can name them as gate codes (409), not as bad input.
  */
 import { z } from 'zod';
+import { clientDomainKey, isClientDomain } from './client-identity';
 import {
   ACTOR_ROLES,
+  CONNECTOR_ACCESS_STATES,
   CONTRACT_STATES,
   DISCOVERY_FACTS,
   HANDOFF_RECORDS,
@@ -297,6 +299,91 @@ const recordContractEventSchema = z
   })
   .refine(atLeastOne(CONTRACT_FIELDS), atLeastOneMessage(CONTRACT_FIELDS));
 
+// ---- handoff context (HO1) ---------------------------------------------------------------
+
+/** The client the deal is handed to: an existing client by id, or a new one by name (and domain). */
+const recordHandoffClientEventSchema = z
+  .strictObject({
+    type: z.literal('RECORD_HANDOFF_CLIENT'),
+    ...common,
+    clientId: z.uuid().optional(),
+    name: safeText({ max: 200, trim: true }).optional(),
+    domain: line(253)
+      .refine((d) => isClientDomain(clientDomainKey(d)), 'must be a host name such as example.com')
+      .optional(),
+  })
+  .refine((e) => e.clientId !== undefined || e.name !== undefined, {
+    message: 'give clientId (an existing client) or name (a new one)',
+    path: ['name'],
+  });
+
+// Its own copy of zod's pattern, as with dates: the worker freezes zod's shared regexes.
+const emailSchema = z
+  .email({ pattern: new RegExp(z.regexes.email.source) })
+  .max(254)
+  .superRefine(safeTextCheck(false));
+
+/** Who will log in to the portal; replaces the recorded list. */
+const recordPortalContactsEventSchema = z.strictObject({
+  type: z.literal('RECORD_PORTAL_CONTACTS'),
+  ...common,
+  contacts: z
+    .array(z.strictObject({ name: safeText({ max: 200, trim: true }), email: emailSchema }))
+    .min(1)
+    .max(50)
+    .refine((list) => new Set(list.map((c) => c.email.toLowerCase())).size === list.length, 'each email only once'),
+});
+
+/** A provider account delivery connects; recording the same `connectorId` again updates it (access granted, ...). */
+const recordConnectorAccountEventSchema = z.strictObject({
+  type: z.literal('RECORD_CONNECTOR_ACCOUNT'),
+  ...common,
+  connectorId: id,
+  provider: safeText({ max: 100, trim: true }),
+  accountRef: safeText({ max: 200, trim: true }),
+  access: z.enum(CONNECTOR_ACCESS_STATES),
+});
+
+/** A data feed reporting reads; `connectorId` names a recorded connector account (gate `known_connector`). */
+const recordDataSourceEventSchema = z.strictObject({
+  type: z.literal('RECORD_DATA_SOURCE'),
+  ...common,
+  sourceId: id,
+  kind: safeText({ max: 100, trim: true }),
+  name: safeText({ max: 200, trim: true }),
+  connectorId: id,
+});
+
+const baselineFigureSchema = z.strictObject({
+  metric: safeText({ max: 100, trim: true }),
+  value: z.number().min(0).max(1e12),
+  unit: safeText({ max: 50, trim: true }),
+  period: safeText({ max: 100, trim: true }),
+  measuredIn: safeText({ max: 200, trim: true }),
+});
+
+/** The audit's lead-flow figures (monthly leads, response time, booked jobs...); replaces the recorded ones. */
+const recordReportingBaselineEventSchema = z.strictObject({
+  type: z.literal('RECORD_REPORTING_BASELINE'),
+  ...common,
+  figures: z
+    .array(baselineFigureSchema)
+    .min(1)
+    .max(50)
+    .refine((list) => new Set(list.map((f) => f.metric.toLowerCase())).size === list.length, 'each metric only once'),
+});
+
+/** The catalogue services sold (S2); the API checks each is an active service. Replaces the recorded list. */
+const recordServicesSoldEventSchema = z.strictObject({
+  type: z.literal('RECORD_SERVICES_SOLD'),
+  ...common,
+  serviceIds: z
+    .array(z.uuid())
+    .min(1)
+    .max(50)
+    .refine((ids) => new Set(ids).size === ids.length, 'each service only once'),
+});
+
 const setNextActionEventSchema = z.strictObject({
   type: z.literal('SET_NEXT_ACTION'),
   ...common,
@@ -333,6 +420,12 @@ const dealEventSchema = z.discriminatedUnion('type', [
   approveClientSafeSummaryEventSchema,
   resolveObjectionEventSchema,
   recordContractEventSchema,
+  recordHandoffClientEventSchema,
+  recordPortalContactsEventSchema,
+  recordConnectorAccountEventSchema,
+  recordDataSourceEventSchema,
+  recordReportingBaselineEventSchema,
+  recordServicesSoldEventSchema,
   setNextActionEventSchema,
   completeTaskEventSchema,
 ]);

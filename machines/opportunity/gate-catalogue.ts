@@ -6,6 +6,7 @@
  */
 import { MOVES } from './moves';
 import {
+  CONNECTOR_ACCESS_STATES,
   CONTRACT_STATES,
   GATE_CODES,
   GATES,
@@ -145,8 +146,39 @@ const RULES: Record<GateCode, Rule> = {
     satisfiedBy: 'The launch blockers are recorded; an empty list records that there are none.',
     recordedBy: ['RECORD_CONTRACT'],
   },
+  handoff_client: {
+    satisfiedBy:
+      'The client is named: an existing client by `clientId`, or a new one by `name` (and `domain`). A name or domain that matches an existing client reuses it; one that matches two clients is refused, naming them.',
+    recordedBy: ['RECORD_HANDOFF_CLIENT'],
+  },
+  portal_contacts: {
+    satisfiedBy: 'At least one portal contact (name and email) who will log in to the client portal.',
+    recordedBy: ['RECORD_PORTAL_CONTACTS'],
+  },
+  connector_accounts: {
+    satisfiedBy: `At least one provider account delivery must connect, with its provider, account reference and access status (${CONNECTOR_ACCESS_STATES.join(', ')}). Access other than \`granted\` holds the handoff in \`won\` until ops record it granted.`,
+    recordedBy: ['RECORD_CONNECTOR_ACCOUNT'],
+  },
+  data_sources: {
+    satisfiedBy: 'At least one data source (kind, name) fed by a recorded connector account.',
+    recordedBy: ['RECORD_DATA_SOURCE'],
+  },
+  known_connector: {
+    satisfiedBy: 'The data source’s `connectorId` names a connector account recorded on this deal.',
+    recordedBy: ['RECORD_CONNECTOR_ACCOUNT'],
+  },
+  reporting_baseline: {
+    satisfiedBy:
+      'At least one lead-flow figure from the audit (metric, value, unit, period and where it was measured), the baseline reporting is measured against.',
+    recordedBy: ['RECORD_REPORTING_BASELINE'],
+  },
+  services_sold: {
+    satisfiedBy: 'At least one active service of the catalogue (`GET /v1/services`) named as sold.',
+    recordedBy: ['RECORD_SERVICES_SOLD'],
+  },
   handoff_complete: {
-    satisfiedBy: 'Every handoff record (client, project, tasks, portal, connectors, reporting) was written.',
+    satisfiedBy:
+      'Every handoff record (client, project, tasks, portal, connectors, reporting) was written with its required fields, as the recorded handoff context says.',
     recordedBy: ['the deal’s workflow (COMPLETE_HANDOFF)'],
   },
   lost_reason: {

@@ -8,6 +8,7 @@
  */
 import {
   followUpPauseReasons,
+  handoffContextRecorded,
   openObjections,
   proposalAuthors,
   proposalPauseReasons,
@@ -20,6 +21,7 @@ import {
   DISCOVERY_FACTS,
   EVIDENCE_BOUND_SECTIONS,
   GATE_CODES,
+  HANDOFF_CONTEXT_FACTS,
   HANDOFF_RECORDS,
   LOST_REASONS_NEEDING_DETAIL,
   PROPOSAL_SECTIONS,
@@ -28,6 +30,7 @@ import {
   SUMMARY_KINDS,
   summaryDraftGate,
   type GateCode,
+  type HandoffContextFact,
   type SummaryKind,
 } from './vocabulary';
 
@@ -79,6 +82,10 @@ const summaryDraftChecks = Object.fromEntries(
     (c) => c.proposal.summaries[kind] !== null,
   ]),
 ) as Record<ReturnType<typeof summaryDraftGate>, GateCheck>;
+
+const handoffContextChecks = Object.fromEntries(
+  HANDOFF_CONTEXT_FACTS.map((f): [string, GateCheck] => [f, (c) => handoffContextRecorded(c)[f]]),
+) as Record<HandoffContextFact, GateCheck>;
 
 /** The approval names the current proposal version and the current revision of every drafted text, and nothing else. */
 function approvesCurrentText(context: DealContext, event: DealEvent | null): boolean {
@@ -143,6 +150,11 @@ export const GATE_CHECKS: Record<GuardedGate, GateCheck> = {
   kickoff_date: (context, event) => has(contractAfter(context, event).kickoffDate),
   onboarding_owner: (context, event) => has(contractAfter(context, event).onboardingOwner),
   launch_blockers: (context, event) => contractAfter(context, event).launchBlockers !== null,
+  // HO1
+  ...handoffContextChecks,
+  known_connector: (context, event) =>
+    event?.type === 'RECORD_DATA_SOURCE' &&
+    context.handoffContext.connectors.some((c) => c.connectorId === event.connectorId),
   // W1
   handoff_complete: (_context, event) =>
     event?.type === 'COMPLETE_HANDOFF' && HANDOFF_RECORDS.every((r) => event.records[r] === true),

@@ -20,9 +20,15 @@ import { HANDOFF_RECORDS, STAGES, type Stage } from './vocabulary';
  *   during the period = a DORMANT_RECOVERED row in it, or flagged dormant now with its last
  *   person activity before the period's end.
  * - handoffCompleteness = of the deals that moved into won in the period, the share that then
- *   moved into handed_off before the period ended; `handoffRecords` is the share of the
- *   required handoff records (client, project, tasks, portal, connectors, reporting) those
- *   deals have.
+ *   moved into handed_off before the period ended with every required handoff record complete
+ *   (HO1: judged by its required fields against the deal's recorded handoff context, not by
+ *   rows). A deal still waiting in won, blocked, is incomplete. `handoffRecords` is the share
+ *   of the required records (client, project, tasks, portal, connectors, reporting) those
+ *   deals have complete.
+ * - timeToHandoff = over the deals that moved into handed_off in the period, the seconds from
+ *   their last move into won (which may lie before the period) to that move: the median and
+ *   the 90th percentile. Median and p90 rather than a mean: one handoff held up for weeks by a
+ *   client's access would swamp a mean, and ops need to see both the usual wait and the tail.
  *
  * A rate with no deals in its denominator is null (never 0 or NaN).
  */
@@ -46,10 +52,13 @@ export const RATE_DEFINITIONS: Record<RateName | 'handoffRecords', string> = {
   dormantRecovery:
     'Deals recovered from dormancy in the period (a DORMANT_RECOVERED event not caused by MARK_LOST), divided by the deals dormant during the period (recovered in it, or still flagged dormant with their last activity before its end).',
   handoffCompleteness:
-    'Deals that moved into won in the period and then into handed_off before its end, divided by the deals that moved into won in the period.',
+    'Deals that moved into won in the period and then into handed_off before its end with every required handoff record complete (its required fields present as the recorded handoff context says), divided by the deals that moved into won in the period. A deal still waiting in won, blocked, counts as incomplete.',
   handoffRecords:
-    'Required handoff records (client, project, tasks, portal, connectors, reporting) present for the deals won in the period, divided by six times those deals.',
+    'Required handoff records (client, project, tasks, portal, connectors, reporting) complete (their required fields present as the recorded handoff context says) for the deals won in the period, divided by six times those deals.',
 };
+
+export const TIME_TO_HANDOFF_DEFINITION =
+  'Seconds from a deal’s last move into won to its move into handed_off, over the deals that moved into handed_off in the period (the move into won may lie before it): `deals` counts them, `median` is the middle value (the mean of the two middle ones for an even count) and `p90` the nearest-rank 90th percentile (the smallest value at least 90% of them do not exceed). Both null when no deal was handed off in the period.';
 
 export interface Period {
   from: Date;
@@ -85,11 +94,19 @@ export interface Rate {
   denominator: number;
 }
 
+/** Seconds from won to handed_off over the deals handed off in the period (TIME_TO_HANDOFF_DEFINITION). */
+export interface Durations {
+  deals: number;
+  median: number | null;
+  p90: number | null;
+}
+
 export interface FunnelReport {
   /** Distinct deals that entered each stage in the period (lead: created or reactivated). */
   counts: Record<Stage, number>;
   rates: Record<RateName, Rate>;
   handoffRecords: Rate;
+  timeToHandoff: Durations;
 }
 
 /** What one deal contributes to each measure in the period. */
@@ -100,11 +117,22 @@ interface DealOutcome {
   sentFromQualified: boolean;
   decision: 'won' | 'lost' | null;
   won: boolean;
-  handedOffFromWon: boolean;
+  /** Won in the period, then handed off before its end with every required record complete. */
+  handedOffComplete: boolean;
+  /** Seconds from the last move into won to a move into handed_off in the period. */
+  handoffSeconds: number | null;
   dormant: boolean;
   recovered: boolean;
-  /** Handoff records present (0..6) when the deal was won in the period. */
+  /** Handoff records complete (0..6) when the deal was won in the period. */
   recordsPresent: number;
+}
+
+/** What the metrics read of a deal's handoff beyond the period's rows. */
+export interface HandoffFacts {
+  /** Deals won in the period: how many of the required records are complete (0..6). */
+  recordsPresent: Map<string, number>;
+  /** Deals handed off in the period: their last move into won, wherever it lies. */
+  wonAt: Map<string, Date>;
 }
 
 export const isMove = (entry: LogEntry): boolean => entry.stageBefore !== entry.stageAfter;
@@ -116,8 +144,15 @@ function firstMoveInto(entries: LogEntry[], stage: Stage, notBefore?: Date): Dat
   return found ? found.occurredAt : null;
 }
 
+/** Seconds from `start` to `end`; null unless both are real instants in that order (a stored row may hold neither). */
+function secondsBetween(start: Date | null, end: Date | null): number | null {
+  if (start === null || end === null) return null;
+  const seconds = (end.getTime() - start.getTime()) / 1000;
+  return Number.isFinite(seconds) && seconds >= 0 ? seconds : null;
+}
+
 /** `entries`: this deal's rows in the period, oldest first. */
-function outcomeOf(deal: DealFacts, entries: LogEntry[], period: Period, recordsPresent: number): DealOutcome {
+function outcomeOf(deal: DealFacts, entries: LogEntry[], period: Period, handoff: HandoffFacts): DealOutcome {
   const moves = entries.filter(isMove);
   const entered = new Set<Stage>(moves.map((e) => e.stageAfter));
   const createdInPeriod = inPeriod(deal.createdAt, period);
@@ -125,6 +160,9 @@ function outcomeOf(deal: DealFacts, entries: LogEntry[], period: Period, records
   const leadAt = createdInPeriod ? deal.createdAt : firstMoveInto(entries, 'lead');
   const qualifiedAt = firstMoveInto(entries, 'qualified');
   const wonAt = firstMoveInto(entries, 'won');
+  const recordsPresent = wonAt !== null ? (handoff.recordsPresent.get(deal.id) ?? 0) : 0;
+  const handedOffAt = firstMoveInto(entries, 'handed_off');
+  const startedAt = handoff.wonAt.get(deal.id) ?? null;
   const decisions = moves.filter((e) => e.stageAfter === 'won' || e.stageAfter === 'lost');
   const recoveries = entries.filter((e) => e.eventType === 'DORMANT_RECOVERED');
   return {
@@ -134,11 +172,24 @@ function outcomeOf(deal: DealFacts, entries: LogEntry[], period: Period, records
     sentFromQualified: qualifiedAt !== null && firstMoveInto(entries, 'sent', qualifiedAt) !== null,
     decision: decisions.length ? (decisions[decisions.length - 1].stageAfter as 'won' | 'lost') : null,
     won: wonAt !== null,
-    handedOffFromWon: wonAt !== null && firstMoveInto(entries, 'handed_off', wonAt) !== null,
+    handedOffComplete:
+      wonAt !== null &&
+      firstMoveInto(entries, 'handed_off', wonAt) !== null &&
+      recordsPresent === HANDOFF_RECORDS.length,
+    handoffSeconds: secondsBetween(startedAt, handedOffAt),
     dormant: recoveries.length > 0 || (deal.dormant && deal.lastActivityAt < period.to),
     recovered: recoveries.some((e) => e.recoveredBy !== 'MARK_LOST'),
     recordsPresent,
   };
+}
+
+/** Median (mean of the two middle values for an even count) and nearest-rank p90 of `values`. */
+export function durations(values: number[]): Durations {
+  if (values.length === 0) return { deals: 0, median: null, p90: null };
+  const sorted = [...values].sort((a, b) => a - b);
+  const n = sorted.length;
+  const median = n % 2 === 1 ? sorted[(n - 1) / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+  return { deals: n, median, p90: sorted[Math.ceil(0.9 * n) - 1] };
 }
 
 export const rate = (numerator: number, denominator: number): Rate => ({
@@ -174,7 +225,7 @@ function report(outcomes: DealOutcome[]): FunnelReport {
         count((o) => o.dormant),
       ),
       handoffCompleteness: rate(
-        count((o) => o.handedOffFromWon),
+        count((o) => o.handedOffComplete),
         won.length,
       ),
     },
@@ -182,6 +233,7 @@ function report(outcomes: DealOutcome[]): FunnelReport {
       won.reduce((sum, o) => sum + o.recordsPresent, 0),
       won.length * HANDOFF_RECORDS.length,
     ),
+    timeToHandoff: durations(outcomes.flatMap((o) => (o.handoffSeconds === null ? [] : [o.handoffSeconds]))),
   };
 }
 
@@ -207,15 +259,16 @@ function groupBy<T>(items: T[], keyOf: (item: T) => string): Map<string, T[]> {
 }
 
 /**
- * The funnel of a period from the deals it touches and their log rows in it.
- * `recordsPresent(id)` answers how many required handoff records a won deal has.
+ * The funnel of a period from the deals it touches, their log rows in it, and their handoff
+ * facts (`handoff.recordsPresent` for the deals of `wonInPeriod`, `handoff.wonAt` for those of
+ * `handedOffInPeriod`).
  */
 export function computeFunnel(input: {
   period: Period;
   filter: FunnelFilter;
   deals: DealFacts[];
   entries: LogEntry[];
-  recordsPresent: Map<string, number>;
+  handoff: HandoffFacts;
 }): Funnel {
   const { period, filter } = input;
   const byDeal = groupBy(input.entries, (e) => e.opportunityId);
@@ -227,7 +280,7 @@ export function computeFunnel(input: {
     )
     .map((deal) => ({
       deal,
-      outcome: outcomeOf(deal, byDeal.get(deal.id) ?? [], period, input.recordsPresent.get(deal.id) ?? 0),
+      outcome: outcomeOf(deal, byDeal.get(deal.id) ?? [], period, input.handoff),
     }))
     .filter(({ outcome }) => outcome.entered.size > 0 || outcome.dormant);
   const outcomes = (list: typeof rows) => list.map((r) => r.outcome);
@@ -247,7 +300,12 @@ export function computeFunnel(input: {
   };
 }
 
+const movedInto = (entries: LogEntry[], stage: Stage): string[] => [
+  ...new Set(entries.filter((e) => isMove(e) && e.stageAfter === stage).map((e) => e.opportunityId)),
+];
+
 /** The deals whose handoff records matter: those that moved into won in the period. */
-export function wonInPeriod(entries: LogEntry[]): string[] {
-  return [...new Set(entries.filter((e) => isMove(e) && e.stageAfter === 'won').map((e) => e.opportunityId))];
-}
+export const wonInPeriod = (entries: LogEntry[]): string[] => movedInto(entries, 'won');
+
+/** The deals whose time to handoff counts: those that moved into handed_off in the period. */
+export const handedOffInPeriod = (entries: LogEntry[]): string[] => movedInto(entries, 'handed_off');

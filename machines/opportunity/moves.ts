@@ -10,6 +10,7 @@
 import type { GuardedGate } from './gates';
 import {
   DISCOVERY_FACTS,
+  HANDOFF_CONTEXT_FACTS,
   HANDOFF_FACTS,
   OPEN_STAGES,
   PROPOSAL_SECTIONS,
@@ -32,6 +33,7 @@ export interface Move {
 /** Stages where a deal is still being worked: everything but `handed_off` and `lost`. */
 const WORKING: readonly Stage[] = [...OPEN_STAGES, 'won'];
 const AUDIT_ONWARDS: readonly Stage[] = ['audit', 'proposal', 'approval', 'sent', 'contract'];
+const HANDING_OVER: readonly Stage[] = ['contract', 'won'];
 const E1: readonly GuardedGate[] = ['next_action'];
 /** Four eyes (AP1): an ops or admin approver who neither submitted nor wrote any of the text approved. */
 const APPROVER: readonly GuardedGate[] = ['approver_role', 'approver_not_submitter', 'approver_not_author'];
@@ -76,7 +78,7 @@ export const MOVES: readonly Move[] = [
   move('RESOLVE_OBJECTION', ['sent'], null, [], ['known_objection', 'next_action']),
   move('REVISE_PROPOSAL', ['sent'], 'proposal', PROPOSAL_WORK),
   move('ACCEPT', ['sent'], 'contract', ['objection_open']),
-  move('MARK_WON', ['contract'], 'won', HANDOFF_FACTS),
+  move('MARK_WON', ['contract'], 'won', [...HANDOFF_FACTS, ...HANDOFF_CONTEXT_FACTS]),
   move('COMPLETE_HANDOFF', ['won'], 'handed_off', [], ['handoff_complete']),
   move('MARK_LOST', OPEN_STAGES, 'lost', [], ['lost_reason', 'reactivation_window']),
   move('REACTIVATE', ['lost'], 'lead'),
@@ -96,6 +98,13 @@ export const MOVES: readonly Move[] = [
   move('RECORD_CONTRACT', ['contract'], null),
   // In `won` a contract update may not undo the W2 facts the win was gated on.
   move('RECORD_CONTRACT', ['won'], null, [], [...HANDOFF_FACTS, 'next_action']),
+  // The handoff context (HO1): gathered in `contract`, corrected by ops in `won` while the handoff waits.
+  move('RECORD_HANDOFF_CLIENT', HANDING_OVER, null),
+  move('RECORD_PORTAL_CONTACTS', HANDING_OVER, null),
+  move('RECORD_CONNECTOR_ACCOUNT', HANDING_OVER, null),
+  move('RECORD_DATA_SOURCE', HANDING_OVER, null, [], ['known_connector', 'next_action']),
+  move('RECORD_REPORTING_BASELINE', HANDING_OVER, null),
+  move('RECORD_SERVICES_SOLD', HANDING_OVER, null),
   move('SET_NEXT_ACTION', WORKING, null),
   move('SET_NEXT_ACTION', ['lost'], null, [], []),
   move('COMPLETE_TASK', [...WORKING, 'lost'], null, [], []),

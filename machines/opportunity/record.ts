@@ -2,6 +2,7 @@
  * What an accepted event writes into the context. Pure: returns a new context, never
  * mutates the old one. Gates are checked before this runs (see `gates.ts`).
  */
+import { clientDomainKey } from './client-identity';
 import { contractAfter } from './gates';
 import { nulls, withoutApprovals, type DealContext, type LostRecord, type SummaryDraft } from './context';
 import type { DealEvent } from './events';
@@ -30,6 +31,11 @@ const nextDraft = (draft: SummaryDraft | null, at: string, by: string): SummaryD
   recordedAt: at,
   recordedBy: by,
 });
+
+/** The list with `item` replacing the entry of the same id, or appended. */
+function upsert<T, K extends keyof T>(list: readonly T[], key: K, item: T): T[] {
+  return list.some((x) => x[key] === item[key]) ? list.map((x) => (x[key] === item[key] ? item : x)) : [...list, item];
+}
 
 function recordFacts(c: DealContext, event: DealEvent, params: MoveParams): DealContext {
   const by = event.actor.id;
@@ -242,6 +248,54 @@ function recordFacts(c: DealContext, event: DealEvent, params: MoveParams): Deal
           },
         },
       };
+    case 'RECORD_HANDOFF_CLIENT':
+      return {
+        ...c,
+        handoffContext: {
+          ...c.handoffContext,
+          client: {
+            clientId: event.clientId ?? null,
+            name: event.name ?? c.handoffContext.client?.name ?? '',
+            domain: event.domain ? clientDomainKey(event.domain) : null,
+          },
+        },
+      };
+    case 'RECORD_PORTAL_CONTACTS':
+      return {
+        ...c,
+        handoffContext: {
+          ...c.handoffContext,
+          portalContacts: event.contacts.map((p) => ({ name: p.name, email: p.email.toLowerCase() })),
+        },
+      };
+    case 'RECORD_CONNECTOR_ACCOUNT': {
+      const connector = {
+        connectorId: event.connectorId,
+        provider: event.provider,
+        accountRef: event.accountRef,
+        access: event.access,
+        recordedAt: at,
+        recordedBy: by,
+      };
+      return {
+        ...c,
+        handoffContext: {
+          ...c.handoffContext,
+          connectors: upsert(c.handoffContext.connectors, 'connectorId', connector),
+        },
+      };
+    }
+    case 'RECORD_DATA_SOURCE': {
+      const source = { sourceId: event.sourceId, kind: event.kind, name: event.name, connectorId: event.connectorId };
+      return {
+        ...c,
+        handoffContext: { ...c.handoffContext, dataSources: upsert(c.handoffContext.dataSources, 'sourceId', source) },
+      };
+    }
+    case 'RECORD_REPORTING_BASELINE':
+      return { ...c, handoffContext: { ...c.handoffContext, baseline: event.figures.map((f) => ({ ...f })) } };
+    case 'RECORD_SERVICES_SOLD':
+      return { ...c, handoffContext: { ...c.handoffContext, serviceIds: [...event.serviceIds] } };
     case 'RECORD_CONTRACT': {
       const contract = contractAfter(c, event);
       return {

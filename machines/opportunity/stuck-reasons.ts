@@ -9,6 +9,7 @@ import { FOLLOW_UP_STAGES, PROPOSAL_WORK_STAGES, type Stage } from './vocabulary
 /** In the order `stuckReasons` lists them; `overdue` stands only when neither of the two before it does. */
 export const STUCK_REASONS = [
   'write_blocked',
+  'handoff_blocked',
   'next_action_overdue',
   'decision_deadline_passed',
   'overdue',
@@ -33,6 +34,8 @@ export interface StuckFacts {
   blockedCode: string | null;
   blockedDetail: string | null;
   blockedAt: Date | null;
+  /** What holds a won deal's handoff up (HO1), as the workflow last published it. */
+  handoffBlockers: readonly { code: string; ref: string | null }[];
   updatedAt: Date;
   /** The last event by a person, else the creation time. */
   lastActivityAt: Date;
@@ -54,6 +57,11 @@ export function stuckReasons(deal: StuckFacts, now: Date): StuckReason[] {
   if (deal.blockedCode) {
     const why = `A write was refused for good (${deal.blockedCode}): ${deal.blockedDetail ?? ''}`;
     reasons.push({ code: 'write_blocked', why, since: deal.blockedAt ?? deal.updatedAt });
+  }
+  // Published with the event (or the handoff run) that set them: since the deal's latest event.
+  if (deal.stage === 'won' && deal.handoffBlockers.length > 0) {
+    const why = `Handoff waits on ${deal.handoffBlockers.map((b) => (b.ref ? `${b.code} (${b.ref})` : b.code)).join(', ')}`;
+    reasons.push({ code: 'handoff_blocked', why, since: deal.lastEventAt });
   }
   const nextActionDue =
     deal.overdue && deal.nextActionDueAt !== null && deal.nextActionDueAt <= now ? deal.nextActionDueAt : null;

@@ -84,6 +84,12 @@ const FACT_EVENTS = [
   'APPROVE_CLIENT_SAFE_SUMMARY',
   'RESOLVE_OBJECTION',
   'RECORD_CONTRACT',
+  'RECORD_HANDOFF_CLIENT',
+  'RECORD_PORTAL_CONTACTS',
+  'RECORD_CONNECTOR_ACCOUNT',
+  'RECORD_DATA_SOURCE',
+  'RECORD_REPORTING_BASELINE',
+  'RECORD_SERVICES_SOLD',
   'SET_NEXT_ACTION',
   'COMPLETE_TASK',
 ] as const;
@@ -142,6 +148,37 @@ export const EVIDENCE_BOUND_SECTIONS: readonly ProposalSectionKind[] = [
 
 export const HANDOFF_FACTS = FACTS.handoff;
 
+/**
+ * What delivery needs, gathered in `contract` before the win (HO1): the client (never a
+ * duplicate), who logs in to the portal, the provider accounts delivery connects, the data
+ * sources that feed reporting, the audit's lead-flow baseline, and the services sold.
+ */
+export const HANDOFF_CONTEXT_FACTS = [
+  'handoff_client',
+  'portal_contacts',
+  'connector_accounts',
+  'data_sources',
+  'reporting_baseline',
+  'services_sold',
+] as const;
+export type HandoffContextFact = (typeof HANDOFF_CONTEXT_FACTS)[number];
+
+/** Where delivery's access to a client's provider account stands; only `granted` lets the handoff run. */
+export const CONNECTOR_ACCESS_STATES = ['requested', 'granted', 'refused'] as const;
+export type ConnectorAccess = (typeof CONNECTOR_ACCESS_STATES)[number];
+
+/**
+ * Why a won deal's handoff waits (HO1): a context fact missing, a connector whose access is not
+ * granted, a step that failed past its retries, or a record written without its required fields.
+ */
+export const HANDOFF_BLOCKER_CODES = [
+  ...HANDOFF_CONTEXT_FACTS,
+  'connector_access',
+  'handoff_step_failed',
+  'handoff_record_incomplete',
+] as const;
+export type HandoffBlockerCode = (typeof HANDOFF_BLOCKER_CODES)[number];
+
 export const CONTRACT_STATES = ['not_started', 'drafted', 'sent', 'signed', 'cancelled'] as const;
 export type ContractState = (typeof CONTRACT_STATES)[number];
 
@@ -195,6 +232,7 @@ export const TASK_KINDS = [
   'win_back',
   'retest',
   'write_blocked',
+  'handoff_blocker',
   'delivery',
   'other',
 ] as const;
@@ -263,6 +301,8 @@ export const GATES = {
   /** ACCEPT waits for every objection to be resolved; RESOLVE_OBJECTION needs a known objection. */
   T1: ['objection_open', 'known_objection'],
   W2: [...HANDOFF_FACTS],
+  /** The handoff context MARK_WON waits for; a data source must name a recorded connector account. */
+  HO1: [...HANDOFF_CONTEXT_FACTS, 'known_connector'],
   W1: ['handoff_complete'],
   L1: ['lost_reason', 'reactivation_window'],
   E1: ['next_action'],

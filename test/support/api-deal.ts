@@ -5,6 +5,8 @@
  */
 import {
   FIRST_SUMMARY_APPROVAL,
+  fixtureClient,
+  handoffContextEvents,
   inSeconds,
   nextAction,
   PATH_ORDER,
@@ -52,7 +54,14 @@ const section = (
 });
 
 /** The steps that leave each stage forward, keyed by that stage. */
-export function httpHappyPath(repId: string): Record<string, Step[]> {
+/** The handoff context (HO1) as HTTP bodies: the fixture's events without actor and time. */
+export function httpHandoffContext(client = fixtureClient()): Step[] {
+  return handoffContextEvents({ id: 'caller', role: 'rep' }, client).map(
+    ({ actor: _actor, at: _at, ...body }): Step => ({ as: 'rep', body }),
+  );
+}
+
+export function httpHappyPath(repId: string, client = fixtureClient()): Record<string, Step[]> {
   const rep = (body: Record<string, unknown>): Step => ({ as: 'rep', body });
   const ops = (body: Record<string, unknown>): Step => ({ as: 'ops', body });
   const move = (type: string, extra: Record<string, unknown> = {}) =>
@@ -129,6 +138,7 @@ export function httpHappyPath(repId: string): Record<string, Step[]> {
         onboardingOwner: repId,
         launchBlockers: ['Twilio number port'],
       }),
+      ...httpHandoffContext(client),
       move('MARK_WON'),
     ],
   };

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { DealView } from '../../workflows/deal/messages';
-import { eventsUpTo, nextAction, type Actor } from '../../fixtures/deal-events';
+import { nextAction, stepsUpTo, type Actor, type FixtureClient, type FixtureStep } from '../../fixtures/deal-events';
 import type { TestStack } from './stack';
 
 export const REP: Actor = { id: 'rep-1', role: 'rep' };
@@ -28,20 +28,35 @@ export async function openTestDeal(
   return { opportunityId, view };
 }
 
-/** Sends events one by one; fails loudly with the refusal if one is refused. */
+/** Sends events (or fixture steps with their attachments) one by one; fails loudly with the refusal if one is refused. */
 export async function sendAll(
   stack: TestStack,
   opportunityId: string,
-  events: Record<string, unknown>[],
+  events: (Record<string, unknown> | FixtureStep)[],
 ): Promise<DealView> {
   let view: DealView | undefined;
-  for (const event of events) view = await stack.deals.apply(opportunityId, event, { requestId: randomUUID() });
+  for (const item of events) {
+    const step = isStep(item) ? item : { event: item };
+    view = await stack.deals.apply(opportunityId, step.event, {
+      requestId: randomUUID(),
+      attachments: step.attachments,
+    });
+  }
   return view!;
 }
 
+const isStep = (item: Record<string, unknown> | FixtureStep): item is FixtureStep =>
+  typeof item.event === 'object' && item.event !== null && !('type' in item);
+
 /** A new deal moved along the happy path up to `stage`. */
-export async function dealAt(stack: TestStack, stage: string, rep: Actor = REP, approver: Actor = OPS) {
+export async function dealAt(
+  stack: TestStack,
+  stage: string,
+  rep: Actor = REP,
+  approver: Actor = OPS,
+  client?: FixtureClient,
+) {
   const { opportunityId } = await openTestDeal(stack, { ownerId: rep.id });
-  const view = await sendAll(stack, opportunityId, eventsUpTo(stage, rep, approver));
+  const view = await sendAll(stack, opportunityId, stepsUpTo(stage, rep, approver, client));
   return { opportunityId, view };
 }

@@ -5,6 +5,8 @@ import type { ApiConfig } from '../../api/app';
 import { createDealGateway, type DealGateway } from '../../api/deal-gateway';
 import type { Db } from '../../db/client';
 import { createApiToken, createUser } from '../../db/queries/auth';
+import { ensureService } from '../../db/queries/services';
+import { FIXTURE_SERVICE } from '../../fixtures/deal-events';
 import type { ApiServerHandle } from '../../infra/api-server';
 import { startServices } from '../../infra/composition';
 import { loadConfig, type Config } from '../../infra/config';
@@ -74,6 +76,8 @@ export async function startTestStack(
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS! });
   const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
   const admin = await createTestUser(db, 'admin');
+  // The happy path sells this catalogue service: its proposal lines and handoff name it.
+  await ensureService(db, FIXTURE_SERVICE);
 
   return {
     baseUrl: services.api!.url,

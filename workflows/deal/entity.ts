@@ -83,7 +83,17 @@ export function initialState(input: DealWorkflowInput): CarriedState {
       dormantSince: null,
     },
     flags: { overdue: false, escalated: false, decisionOverdue: false, dormant: false },
-    handoff: { started: false, completed: false, records: null },
+    handoff: {
+      started: false,
+      completed: false,
+      records: null,
+      attempts: 0,
+      failures: [],
+      blockers: [],
+      openings: {},
+      waitingSince: null,
+      reminders: 0,
+    },
     appliedUpdateIds: [],
   };
 }
@@ -275,6 +285,8 @@ export class DealEntity {
     Object.assign(state, { deal: result.state, version, logPosition: position, flags, blocked });
     state.timers = timersAfterEvent(state.timers, timerFacts(before), timerFacts(result.state), result.event.at);
     if (byPerson) state.lastActivityAt = result.event.at;
+    // A person acting on a waiting handoff (a record corrected, a blocker task completed) retries what failed (HO1).
+    if (byPerson && result.state.stage === 'won') state.handoff.failures = [];
     this.eventsThisRun += 1;
     this.wake();
     this.publish();

@@ -3,13 +3,15 @@
  * tests import this module, never the workflow code itself.
  */
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
-import type { DealState, explain, NextAction } from '../../machines/opportunity';
+import type { DealState, explain, HandoffBlocker, NextAction } from '../../machines/opportunity';
 import type { DealPolicy } from './policy';
 
 export const DEAL_WORKFLOW_TYPE = 'dealWorkflow';
 
 export const dealWorkflowId = (opportunityId: string): string => `opportunity-${opportunityId}`;
-export const handoffWorkflowId = (opportunityId: string): string => `handoff-${opportunityId}`;
+/** The handoff child of a deal; a retry after a failed run is a new child (`-2`, `-3`, ...). */
+export const handoffWorkflowId = (opportunityId: string, attempt = 1): string =>
+  attempt === 1 ? `handoff-${opportunityId}` : `handoff-${opportunityId}-${attempt}`;
 
 export type Explanation = ReturnType<typeof explain>;
 
@@ -34,10 +36,26 @@ export interface TimerState {
   dormantSince: string | null;
 }
 
+/**
+ * The won-deal handoff (W1, HO1): whether it ran and finished, and what holds it up. Blockers come
+ * from the deal's facts (a context fact missing, access not granted) and from its own runs (a
+ * step that failed past its retries, a record written without its required fields).
+ */
 export interface HandoffStatus {
   started: boolean;
   completed: boolean;
   records: HandoffRecords | null;
+  /** Runs of the handoff child workflow so far (each retry is a new child). */
+  attempts: number;
+  /** What the runs found wrong; cleared by a person's event in `won` or a reminder, which retry. */
+  failures: HandoffBlocker[];
+  /** The blockers as last published (read model, ops tasks, Temporal UI). */
+  blockers: HandoffBlocker[];
+  /** How often each blocker (`code:ref`) has opened, so one that opens again gets a new task. */
+  openings: Record<string, number>;
+  /** Since when the handoff waits on blockers; reminders count from here. */
+  waitingSince: string | null;
+  reminders: number;
 }
 
 export interface HandoffRecords {

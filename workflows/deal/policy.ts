@@ -15,6 +15,10 @@ export interface DealPolicy {
   autoLoseOnDeadline: boolean;
   /** Reactivation window given to a deal lost automatically. */
   autoLoseReactivationSeconds: number;
+  /** While a won deal's handoff waits on a blocker, how often its onboarding owner is reminded and failed steps are tried again (HO1). */
+  handoffReminderSeconds: number;
+  /** Attempts of one handoff step before its failure becomes a blocker with an ops task (HO1). */
+  handoffStepAttempts: number;
   /** Accepted events per run before the workflow continues as new. */
   continueAsNewAfterEvents: number;
 }
@@ -26,5 +30,7 @@ export const DEFAULT_DEAL_POLICY: DealPolicy = {
   dormantSeconds: 14 * 86_400,
   autoLoseOnDeadline: false,
   autoLoseReactivationSeconds: 90 * 86_400,
+  handoffReminderSeconds: 86_400,
+  handoffStepAttempts: 8,
   continueAsNewAfterEvents: 1_000,
 };

@@ -10,6 +10,7 @@ import {
   DEAL_PAUSED,
   DEAL_STAGE,
   DECISION_DEADLINE,
+  HANDOFF_BLOCKERS,
   NEXT_ACTION_DUE_AT,
 } from './search-attributes';
 
@@ -24,6 +25,7 @@ export function createPublisher(company: string) {
     const facts = timerFacts(state.deal);
     // "Paused" means what the stuck list means: a pause that holds the deal up in its stage.
     const paused = pausesHoldingUp(state.deal.stage, state.deal.context);
+    const blockerCodes = [...new Set(state.handoff.blockers.map((b) => b.code))];
     const updates = [
       { key: DEAL_STAGE, value: state.deal.stage },
       { key: DEAL_OWNER, value: facts.ownerId },
@@ -33,12 +35,17 @@ export function createPublisher(company: string) {
       { key: DEAL_PAUSED, value: paused.followUp || paused.proposalWork },
       { key: DEAL_DORMANT, value: state.flags.dormant },
       { key: DEAL_BLOCKED, value: state.blocked?.code ?? null },
+      { key: HANDOFF_BLOCKERS, value: blockerCodes.length > 0 ? blockerCodes : null },
     ];
     const due = facts.nextAction
       ? `next: ${facts.nextAction.description} by ${facts.nextAction.dueAt}`
       : 'no next action';
     const blocked = state.blocked ? ` · BLOCKED: ${state.blocked.what} refused (${state.blocked.code})` : '';
-    const summary = `${company} · ${state.deal.stage} · owner ${facts.ownerId} · ${due}${blocked}`;
+    const waiting =
+      state.handoff.blockers.length > 0
+        ? ` · HANDOFF WAITS: ${state.handoff.blockers.map((b) => b.detail).join('; ')}`
+        : '';
+    const summary = `${company} · ${state.deal.stage} · owner ${facts.ownerId} · ${due}${blocked}${waiting}`;
     const changed = updates.filter(({ key, value }) => published.attributes[key.name] !== JSON.stringify(value));
     if (changed.length > 0) upsertSearchAttributes(changed as typeof updates);
     for (const { key, value } of changed) published.attributes[key.name] = JSON.stringify(value);

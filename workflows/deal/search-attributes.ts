@@ -11,6 +11,9 @@ export const DEAL_DORMANT = defineSearchAttributeKey('DealDormant', SearchAttrib
 /** The code of a write refused for good (bad data), until the next accepted event: `DealBlocked IS NOT NULL` lists them. */
 export const DEAL_BLOCKED = defineSearchAttributeKey('DealBlocked', SearchAttributeType.KEYWORD);
 
+/** What holds a won deal's handoff up (HO1): `HandoffBlockers IS NOT NULL` lists every deal waiting on people. */
+export const HANDOFF_BLOCKERS = defineSearchAttributeKey('HandoffBlockers', SearchAttributeType.KEYWORD_LIST);
+
 export const DEAL_SEARCH_ATTRIBUTES = [
   DEAL_STAGE,
   DEAL_OWNER,
@@ -20,4 +23,5 @@ export const DEAL_SEARCH_ATTRIBUTES = [
   DEAL_PAUSED,
   DEAL_DORMANT,
   DEAL_BLOCKED,
+  HANDOFF_BLOCKERS,
 ] as const;

@@ -3,25 +3,14 @@ import {
   condition,
   continueAsNew,
   currentUpdateInfo,
-  executeChild,
   setHandler,
   workflowInfo,
-  ParentClosePolicy,
-  WorkflowIdReusePolicy,
 } from '@temporalio/workflow';
-import { applyEvent } from '../../machines/opportunity';
 import { createAlarm } from './alarm';
 import { timerFacts } from './deal-facts';
-import { dealActivities, DealEntity, initialState, nowIso, rejectionOf } from './entity';
-import { handoffWorkflow } from './handoff';
-import {
-  applyDealEvent,
-  getDeal,
-  handoffWorkflowId,
-  openDeal,
-  type ApplyDealEventInput,
-  type DealWorkflowInput,
-} from './messages';
+import { DealEntity, initialState } from './entity';
+import { handoffTurn } from './handoff-run';
+import { applyDealEvent, getDeal, openDeal, type ApplyDealEventInput, type DealWorkflowInput } from './messages';
 import { runDueTimers } from './timer-actions';
 import { planTimers } from './timers';
 
@@ -70,9 +59,11 @@ export async function dealWorkflow(input: DealWorkflowInput): Promise<{ stage: s
       await runDueTimers(deal, plan);
       continue;
     }
-    if (state.deal.stage === 'won' && !state.handoff.started) {
-      await handOff(deal);
-      continue;
+    let wakeAt = next.nextAt;
+    if (state.deal.stage === 'won' && !state.handoff.completed) {
+      const turn = await handoffTurn(deal);
+      if (!turn.waiting) continue;
+      wakeAt = wakeAt === null ? turn.remindAt : Math.min(wakeAt, turn.remindAt);
     }
     if (state.deal.stage === 'handed_off' && allHandlersFinished()) {
       await deal.idle();
@@ -84,49 +75,7 @@ export async function dealWorkflow(input: DealWorkflowInput): Promise<{ stage: s
       return continueAsNew<typeof dealWorkflow>({ ...input, carried: state });
     }
     const seen = deal.wakeCount;
-    alarm.setBy(next.nextAt);
+    alarm.setBy(wakeAt);
     await condition(() => deal.wakeCount !== seen);
   }
-}
-
-/** The won-deal handoff (W1) as a child workflow; its records complete the deal, or open a task. */
-async function handOff(deal: DealEntity): Promise<void> {
-  const { state, input, opportunityId, workflowId } = deal;
-  state.handoff.started = true;
-  let records;
-  try {
-    records = await executeChild(handoffWorkflow, {
-      workflowId: handoffWorkflowId(opportunityId),
-      args: [{ opportunityId, dealWorkflowId: workflowId, company: input.company, deal: state.deal }],
-      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-      parentClosePolicy: ParentClosePolicy.ABANDON,
-    });
-  } catch (error) {
-    const rejection = rejectionOf(error);
-    if (!rejection) throw error;
-    await deal.exclusive(() => deal.block(rejection, 'the handoff'));
-    return;
-  }
-  state.handoff.records = records;
-  const complete = { type: 'COMPLETE_HANDOFF', actor: { id: 'system', role: 'system' }, at: nowIso(), records };
-  await deal.exclusive(async () => {
-    if (applyEvent(state.deal, complete).ok) {
-      await deal.commit(complete, `${workflowId}:handoff-complete`);
-      state.handoff.completed = true;
-      return;
-    }
-    const missing = Object.entries(records)
-      .filter(([, ok]) => !ok)
-      .map(([name]) => name);
-    await deal.guard('the handoff task', () =>
-      dealActivities.ensureTask({
-        key: `${workflowId}:handoff_incomplete`,
-        opportunityId,
-        kind: 'onboarding_handoff',
-        title: `Handoff of ${input.company} is missing records: ${missing.join(', ')}`,
-        ownerId: timerFacts(state.deal).ownerId,
-        dueAt: nowIso(),
-      }),
-    );
-  });
 }

@@ -1,14 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { ensureClient, ensureOnboardingChecklist, ensureProject } from '../../../db/queries/handoff';
 import { HANDOFF_STEPS } from '../../../workflows/deal/handoff';
-import { INTERNAL, walk, type Api } from '../../support/api-deal';
+import { nextAction } from '../../../fixtures/deal-events';
+import { CLIENT, INTERNAL, walk, type Api } from '../../support/api-deal';
 import { httpClient } from '../../support/http';
 import { eventually } from '../../support/kit';
 import { startTestStack, type TestStack } from '../../support/stack';
 
 /*
- * The read routes of the handoff records (W1, H1, OUT1, K1): one deal walked to handed_off
- * through HTTP, then read back by staff (`/v1/opportunities/:id/handoff`, `/v1/clients/:id`)
+ * The read routes of the handoff records (W1, H1, OUT1, K1, HO1): one deal walked to handed_off
+ * through HTTP with its handoff context, then read back by staff (`/v1/opportunities/:id/handoff`, `/v1/clients/:id`)
  * and by a portal user of its client (`/v1/portal/projects`). The tests run in order and share
  * the deal.
  */
@@ -21,6 +22,9 @@ let apis: { rep: Api; ops: Api };
 let id: string;
 let clientId: string;
 let company: string;
+let domain: string;
+let otherName: string;
+let service: { id: string; code: string; name: string };
 /** Another client with a project of its own, written directly: the portal must never show it. */
 let other: { clientId: string; projectId: string; portal: Api };
 
@@ -62,7 +66,16 @@ beforeAll(async () => {
   otherRep = await stack.user('rep');
   ops = await stack.user('ops');
   apis = { rep: httpClient(stack.baseUrl, rep.token), ops: httpClient(stack.baseUrl, ops.token) };
-  company = `Harbor Plumbing ${randomUUID().slice(0, 8)}`;
+  const slug = randomUUID().slice(0, 8);
+  company = `Harbor Plumbing ${slug}`;
+  domain = `harbor-${slug}.example.com`;
+  otherName = `Other Co ${slug}`;
+  const sold = await httpClient(stack.baseUrl, stack.adminToken).post('/v1/services', {
+    code: `routing-${slug}`,
+    name: `Managed routing ${slug}`,
+  });
+  expect(sold.status).toBe(201);
+  service = sold.body;
   const created = await apis.rep.post('/v1/opportunities', {
     title: 'Missed-call recovery',
     company,
@@ -76,25 +89,27 @@ beforeAll(async () => {
     [id],
   );
 
-  const otherDeal = await apis.ops.post('/v1/opportunities', { title: 'Other', company: 'Other Co' });
+  const otherDeal = await apis.ops.post('/v1/opportunities', { title: 'Other', company: otherName });
   const otherClient = await ensureClient(stack.db, {
     key: `${otherDeal.body.id}:client`,
     opportunityId: otherDeal.body.id,
-    name: 'Other Co',
+    name: otherName,
   });
   const otherProject = await ensureProject(stack.db, {
     key: `${otherDeal.body.id}:project`,
     opportunityId: otherDeal.body.id,
     clientId: otherClient.id,
-    name: 'Other Co delivery',
+    name: `${otherName} delivery`,
     onboardingOwner: ops.id,
+    scope: 'INTERNAL other scope',
+    lineItems: [],
   });
   await ensureOnboardingChecklist(stack.db, {
     key: `${otherDeal.body.id}:checklist`,
     opportunityId: otherDeal.body.id,
     projectId: otherProject.id,
     ownerId: ops.id,
-    items: [{ code: 'intake', title: 'Other Co intake form', done: true }],
+    items: [{ code: 'intake', title: `${otherName} intake form`, done: true }],
   });
   // An internal status a client must not read as written.
   await stack.db.$client.query(`UPDATE projects SET status = 'blocked: INTERNAL vendor dispute' WHERE id = $1`, [
@@ -112,11 +127,21 @@ afterAll(async () => {
 });
 
 describe('the handoff records, read back through HTTP', () => {
-  it('before the handoff, /handoff answers 200 with every part empty or null', async () => {
+  it('before the handoff, /handoff answers 200 with every record empty or null and nothing recorded', async () => {
     const before = await handoff();
     expect(before.status).toBe(200);
     expect(before.body).toEqual({
       opportunityId: id,
+      context: {
+        client: null,
+        portalContacts: [],
+        connectorAccounts: [],
+        dataSources: [],
+        reportingBaseline: [],
+        servicesSold: [],
+      },
+      blockers: [],
+      blockerTasks: [],
       client: null,
       clientServices: [],
       project: null,
@@ -137,18 +162,69 @@ describe('the handoff records, read back through HTTP', () => {
     });
   });
 
-  it('[W1] [OUT1] after the handoff, /handoff shows the client with its contacts, the project with its delivery tasks and checklist, access, data and reporting records', async () => {
-    await walk(apis, id, rep.id, 'lead', 'won');
+  it('[W1] [OUT1] [HO1] after the handoff, /handoff shows the recorded context and every record with its values', async () => {
+    await walk(apis, id, rep.id, 'lead', 'contract');
+    const figures = [
+      { metric: 'monthly_leads', value: 120, unit: 'leads', period: '2026-10', measuredIn: 'HubSpot' },
+      { metric: 'response_time', value: 4.5, unit: 'hours', period: '2026-10', measuredIn: 'Call log audit' },
+    ];
+    const contact = { name: 'Dana Ortiz', email: `dana@${domain}` };
+    for (const body of [
+      {
+        type: 'RECORD_CONTRACT',
+        contractState: 'signed',
+        paymentState: 'deposit_paid',
+        kickoffDate: '2026-12-07',
+        onboardingOwner: rep.id,
+        launchBlockers: ['Twilio number port'],
+      },
+      { type: 'RECORD_HANDOFF_CLIENT', name: company, domain },
+      { type: 'RECORD_PORTAL_CONTACTS', contacts: [contact] },
+      {
+        type: 'RECORD_CONNECTOR_ACCOUNT',
+        connectorId: 'hubspot',
+        provider: 'HubSpot',
+        accountRef: 'portal 4411',
+        access: 'granted',
+      },
+      { type: 'RECORD_DATA_SOURCE', sourceId: 'crm-leads', kind: 'crm', name: 'HubSpot leads', connectorId: 'hubspot' },
+      { type: 'RECORD_REPORTING_BASELINE', figures },
+      { type: 'RECORD_SERVICES_SOLD', serviceIds: [service.id] },
+      { type: 'MARK_WON', nextAction: nextAction(rep.id) },
+    ]) {
+      const answer = await apis.rep.post(`/v1/opportunities/${id}/events`, body);
+      expect([body.type, answer.status]).toEqual([body.type, 200]);
+    }
     const done = await eventually(async () => {
       const r = await apis.rep.get(`/v1/opportunities/${id}`);
       return r.body.stage === 'handed_off' ? r : undefined;
     }, 60_000);
     clientId = done.body.clientId;
     expect(clientId).toEqual(expect.any(String));
+    expect(done.body.handoff).toEqual({ blockers: [] });
 
     const { status, body } = await handoff();
     expect(status).toBe(200);
-    expect(body.client).toMatchObject({ id: clientId, name: company, opportunityId: id });
+    expect(body.context).toEqual({
+      client: { clientId: null, name: company, domain },
+      portalContacts: [contact],
+      connectorAccounts: [
+        {
+          connectorId: 'hubspot',
+          provider: 'HubSpot',
+          accountRef: 'portal 4411',
+          access: 'granted',
+          recordedAt: expect.any(String),
+          recordedBy: rep.id,
+        },
+      ],
+      dataSources: [{ sourceId: 'crm-leads', kind: 'crm', name: 'HubSpot leads', connectorId: 'hubspot' }],
+      reportingBaseline: figures,
+      servicesSold: [{ id: service.id, code: service.code, name: service.name }],
+    });
+    expect(body.blockers).toEqual([]);
+    expect(body.blockerTasks).toEqual([]);
+    expect(body.client).toMatchObject({ id: clientId, name: company, domain, opportunityId: id });
     expect(body.client.contacts).toEqual([
       expect.objectContaining({
         name: 'Dana Ortiz',
@@ -165,23 +241,55 @@ describe('the handoff records, read back through HTTP', () => {
       ownerId: rep.id,
       status: 'onboarding',
       kickoffDate: '2026-12-07',
+      scope: CLIENT.scope,
     });
+    expect(body.project.lineItems.map((i: any) => [i.description, i.quantity, i.unitPriceCents])).toEqual([
+      [CLIENT.lineItem, 1, 250_000],
+      ['Managed routing (month)', 3, 90_000],
+      [INTERNAL.lineItem, 1, 12_000],
+    ]);
     expect(body.project.tasks.map((t: any) => [t.title, t.kind, t.status, t.ownerId]).sort()).toEqual([
       ['Clear launch blocker: Twilio number port', 'delivery', 'open', rep.id],
       [`Run the kickoff with ${company}`, 'delivery', 'open', rep.id],
     ]);
-    expect(body.project.onboardingChecklist).toMatchObject({
-      ownerId: rep.id,
-      items: [{ code: 'launch_blocker_1', title: 'Twilio number port', done: false }],
-    });
-    // One record of each kind, written for this deal's client (placeholders until ops completes them).
-    for (const part of ['clientServices', 'portalUsers', 'connectorAccounts', 'dataSources'])
-      expect([part, body[part].map((r: any) => r.opportunityId)]).toEqual([part, [id]]);
-    expect(body.clientServices[0]).toMatchObject({ status: 'onboarding' });
-    expect(body.portalUsers[0]).toMatchObject({ status: 'pending' });
-    expect(body.connectorAccounts[0]).toMatchObject({ status: 'pending_access' });
-    expect(body.dataSources[0]).toMatchObject({ status: 'pending' });
-    expect(body.reportingBaseline).toMatchObject({ id: expect.any(String), values: {} });
+    expect(body.project.onboardingChecklist.ownerId).toBe(rep.id);
+    expect(body.project.onboardingChecklist.items).toEqual(
+      expect.arrayContaining([{ code: 'launch_blocker_1', title: 'Twilio number port', done: false }]),
+    );
+    // One record of each, written for this deal's client from what the deal recorded.
+    expect(body.clientServices).toEqual([
+      expect.objectContaining({ opportunityId: id, serviceId: service.id, name: service.name, status: 'onboarding' }),
+    ]);
+    expect(body.portalUsers).toEqual([
+      expect.objectContaining({
+        opportunityId: id,
+        name: 'Dana Ortiz',
+        email: contact.email,
+        status: 'invited',
+        userId: expect.any(String),
+        invitedAt: null,
+        acceptedAt: null,
+      }),
+    ]);
+    expect(body.connectorAccounts).toEqual([
+      expect.objectContaining({
+        opportunityId: id,
+        connectorRef: 'hubspot',
+        provider: 'HubSpot',
+        externalAccountId: 'portal 4411',
+        status: 'granted',
+      }),
+    ]);
+    expect(body.dataSources).toEqual([
+      expect.objectContaining({
+        opportunityId: id,
+        sourceRef: 'crm-leads',
+        kind: 'crm',
+        name: 'HubSpot leads',
+        connectorAccountId: body.connectorAccounts[0].id,
+      }),
+    ]);
+    expect(body.reportingBaseline).toMatchObject({ id: expect.any(String), values: { figures } });
     // Every step of the handoff ran, in order, each recorded once as succeeded.
     const succeeded = body.automationRuns.filter((r: any) => r.status === 'succeeded');
     expect(succeeded.map((r: any) => r.step)).toEqual([...HANDOFF_STEPS]);
@@ -203,7 +311,7 @@ describe('the handoff records, read back through HTTP', () => {
     const deal = (await handoff()).body;
     const read = await apis.ops.get(`/v1/clients/${clientId}`);
     expect(read.status).toBe(200);
-    expect(read.body).toMatchObject({ id: clientId, name: company, opportunityId: id });
+    expect(read.body).toMatchObject({ id: clientId, name: company, domain, opportunityId: id });
     expect(read.body.contacts.map((c: any) => [c.name, c.email])).toEqual([['Dana Ortiz', 'dana@harbor.test']]);
     expect(read.body.projects).toEqual([
       {
@@ -214,6 +322,8 @@ describe('the handoff records, read back through HTTP', () => {
         ownerId: rep.id,
         status: 'onboarding',
         kickoffDate: '2026-12-07',
+        scope: CLIENT.scope,
+        lineItems: deal.project.lineItems,
         createdAt: deal.project.createdAt,
       },
     ]);
@@ -260,8 +370,11 @@ describe('the handoff records, read back through HTTP', () => {
           name: `${company} delivery`,
           status: 'onboarding',
           kickoffDate: '2026-12-07',
-          // Progress only: the item's title is an unapproved launch blocker (K1).
-          checklist: [{ step: 1, done: false }],
+          // Progress only: the titles are internal (an unapproved launch blocker, contacts' emails) (K1).
+          checklist: deal.project.onboardingChecklist.items.map((_item: unknown, i: number) => ({
+            step: i + 1,
+            done: false,
+          })),
         },
       ],
     });
@@ -273,9 +386,12 @@ describe('the handoff records, read back through HTTP', () => {
       clientId,
       id,
       ...Object.values(INTERNAL),
-      'Other Co',
+      otherName,
       other.projectId,
       'Twilio number port',
+      CLIENT.scope,
+      'portal 4411',
+      domain,
     ])
       expect(text).not.toContain(secret);
 
@@ -285,7 +401,7 @@ describe('the handoff records, read back through HTTP', () => {
       items: [
         {
           id: other.projectId,
-          name: 'Other Co delivery',
+          name: `${otherName} delivery`,
           status: 'in_progress',
           kickoffDate: null,
           checklist: [{ step: 1, done: true }],

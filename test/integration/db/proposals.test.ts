@@ -100,6 +100,8 @@ describe('proposals', () => {
       clientId: client.id,
       name: 'Acme',
       onboardingOwner: 'ops-1',
+      scope: 'Audit and routing',
+      lineItems: [],
     });
     const [service] = await db
       .insert(services)

@@ -156,6 +156,21 @@ function payload(type: EventType, full: boolean): Record<string, unknown> {
       return { taskId: '00000000-0000-4000-8000-000000000001' };
     case 'RECORD_CONTRACT':
       return full ? { contractState: 'signed', paymentState: 'overdue' } : { contractState: 'drafted' };
+    case 'RECORD_HANDOFF_CLIENT':
+      return { name: 'Acme Plumbing', domain: 'acme.example' };
+    case 'RECORD_PORTAL_CONTACTS':
+      return { contacts: [{ name: 'Dana Office', email: 'dana@acme.example' }] };
+    case 'RECORD_CONNECTOR_ACCOUNT':
+      return { connectorId: 'hubspot', provider: 'HubSpot', accountRef: 'portal 4411', access: 'granted' };
+    case 'RECORD_DATA_SOURCE':
+      // The happy path records connector `hubspot`; an unknown one meets no known_connector.
+      return { sourceId: 'crm-leads', kind: 'crm', name: 'Leads', connectorId: full ? 'hubspot' : 'no-such-connector' };
+    case 'RECORD_REPORTING_BASELINE':
+      return {
+        figures: [{ metric: 'monthly_leads', value: 120, unit: 'leads', period: '2025-01', measuredIn: 'CRM' }],
+      };
+    case 'RECORD_SERVICES_SOLD':
+      return { serviceIds: ['0f0e0d0c-0b0a-4909-8807-060504030201'] };
     case 'SET_NEXT_ACTION':
       return { nextAction: { description: 'Call', dueAt: later(1_440), ownerId: rep.id } };
     default:

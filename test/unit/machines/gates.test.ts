@@ -31,6 +31,7 @@ import {
   ev,
   evidence,
   followUpValid,
+  handoffContext,
   lostEvent,
   newDeal,
   ops,
@@ -45,6 +46,8 @@ import {
 
 /** A deal in proposal with the four client-safe summary drafts recorded (K1), so the other gates show alone. */
 const withSummaries = (deal: DealState): DealState => allSummaries().reduce(accept, deal);
+/** A deal in contract with the handoff context recorded (HO1), so the other gates of MARK_WON show alone. */
+const withHandoffContext = (deal: DealState): DealState => handoffContext().reduce(accept, deal);
 
 describe('Q1 qualification', () => {
   it('[Q1] refuses QUALIFY naming every unmet fact and the next action', () => {
@@ -345,7 +348,8 @@ describe('T1 and R1: sent proposals, objections and revisions', () => {
 
 describe('W2 contract facts before MARK_WON', () => {
   it('[W2] refuses MARK_WON naming every missing contract fact, allows it once recorded', () => {
-    let deal = dealAt('contract');
+    // With the handoff context (HO1) recorded, the contract facts are all that is missing.
+    let deal = withHandoffContext(dealAt('contract'));
     expect(refuse(deal, ev('MARK_WON'))).toEqual([...HANDOFF_FACTS]);
     deal = accept(deal, ev('RECORD_CONTRACT', { contractState: 'sent', paymentState: 'not_invoiced' }));
     expect(refuse(deal, ev('MARK_WON'))).toEqual([...HANDOFF_FACTS]);
@@ -508,7 +512,7 @@ describe('E1 next action on every non-final move', () => {
     ],
     ['sent', 'ACCEPT', {}, () => dealAt('sent')],
     ['sent', 'REVISE_PROPOSAL', { reason: 'New scope' }, () => dealAt('sent')],
-    ['contract', 'MARK_WON', {}, () => accept(dealAt('contract'), contractFacts())],
+    ['contract', 'MARK_WON', {}, () => withHandoffContext(accept(dealAt('contract'), contractFacts()))],
     ['lost', 'REACTIVATE', {}, () => dealAt('lost')],
   ];
   it.each(moves)(

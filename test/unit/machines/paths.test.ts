@@ -16,6 +16,7 @@ import {
   DISCOVERY_FACTS,
   explain,
   followUpPauseReasons,
+  HANDOFF_CONTEXT_FACTS,
   fromSnapshot,
   isFinalStage,
   proposalPauseReasons,
@@ -80,6 +81,22 @@ const raw: Record<string, unknown>[] = [
     launchBlockers: [],
   },
   { type: 'RECORD_CONTRACT', paymentState: 'not_invoiced' },
+  // The handoff context MARK_WON waits for (HO1); the data source names the connector recorded before it.
+  { type: 'RECORD_HANDOFF_CLIENT', name: 'Acme Plumbing', domain: 'acme.example' },
+  { type: 'RECORD_PORTAL_CONTACTS', contacts: [{ name: 'Dana Office', email: 'dana@acme.example' }] },
+  {
+    type: 'RECORD_CONNECTOR_ACCOUNT',
+    connectorId: 'hubspot',
+    provider: 'HubSpot',
+    accountRef: 'p-1',
+    access: 'granted',
+  },
+  { type: 'RECORD_DATA_SOURCE', sourceId: 'crm', kind: 'crm', name: 'HubSpot leads', connectorId: 'hubspot' },
+  {
+    type: 'RECORD_REPORTING_BASELINE',
+    figures: [{ metric: 'monthly_leads', value: 120, unit: 'leads', period: '2025-01', measuredIn: 'HubSpot' }],
+  },
+  { type: 'RECORD_SERVICES_SOLD', serviceIds: ['0f0e0d0c-0b0a-4909-8807-060504030201'] },
   { type: 'MARK_WON' },
   { type: 'COMPLETE_HANDOFF', records: { ...allHandoffRecords, portal: false } },
   { type: 'COMPLETE_HANDOFF', records: allHandoffRecords },
@@ -94,16 +111,22 @@ const events: DealEvent[] = raw.map((e) => eventSchemas().dealEvent.parse({ ...c
  * A vertex: the state value and the unmet gates of the events valid in its stage (an event refused
  * for `stage` also names what its moves elsewhere would still need, which would only multiply the
  * vertices). The four summary drafts are interchangeable here, so a vertex counts the missing ones
- * instead of naming them (16 combinations would become 5).
+ * instead of naming them (16 combinations would become 5); so are the six handoff context facts
+ * of HO1 (64 combinations become 7).
  */
+const COUNTED: Record<'drafts' | 'context', readonly string[]> = {
+  drafts: SUMMARY_DRAFT_GATES,
+  context: HANDOFF_CONTEXT_FACTS,
+};
 const key = (snapshot: Snap): string => {
   const e = explain(fromSnapshot(snapshot));
   const refused = Object.entries(e.refusedEvents)
     .filter(([, gates]) => gates?.[0] !== 'stage')
     .map(([type, gates = []]) => {
-      const drafts = gates.filter((g) => (SUMMARY_DRAFT_GATES as readonly string[]).includes(g)).length;
-      const rest = gates.filter((g) => !(SUMMARY_DRAFT_GATES as readonly string[]).includes(g));
-      return [type, rest, drafts];
+      const drafts = gates.filter((g) => COUNTED.drafts.includes(g)).length;
+      const context = gates.filter((g) => COUNTED.context.includes(g)).length;
+      const rest = gates.filter((g) => !COUNTED.drafts.includes(g) && !COUNTED.context.includes(g));
+      return [type, rest, drafts, context];
     });
   return JSON.stringify({ value: snapshot.value, refused });
 };

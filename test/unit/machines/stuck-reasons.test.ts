@@ -16,6 +16,7 @@ const calm = (over: Partial<StuckFacts> = {}): StuckFacts => ({
   blockedCode: null,
   blockedDetail: null,
   blockedAt: null,
+  handoffBlockers: [],
   updatedAt: day(8),
   lastActivityAt: day(2),
   lastEventAt: day(5),
@@ -112,8 +113,24 @@ describe('stuckReasons', () => {
       blockedCode: 'foreign_key_violation',
       blockedAt: day(4),
     });
-    // Every reason in the declared order, but `overdue`: the passed next action and deadline say it precisely.
-    expect(stuckReasons(deal, now).map((r) => r.code)).toEqual(STUCK_REASONS.filter((code) => code !== 'overdue'));
+    // Every reason in the declared order, but `overdue` (the passed next action and deadline say it
+    // precisely) and `handoff_blocked` (only a won deal has a handoff).
+    expect(stuckReasons(deal, now).map((r) => r.code)).toEqual(
+      STUCK_REASONS.filter((code) => code !== 'overdue' && code !== 'handoff_blocked'),
+    );
+  });
+
+  it('[HO1] lists a won deal whose handoff waits, naming each blocker, since its latest event', () => {
+    const blockers = [
+      { code: 'connector_access', ref: 'hubspot' },
+      { code: 'portal_contacts', ref: null },
+    ];
+    expect(stuckReasons(calm({ stage: 'won', handoffBlockers: blockers }), now)).toEqual([
+      { code: 'handoff_blocked', why: 'Handoff waits on connector_access (hubspot), portal_contacts', since: day(5) },
+    ]);
+    expect(stuckReasons(calm({ stage: 'won' }), now)).toEqual([]);
+    // Once handed off (or anywhere but won) the blockers published last are history, not a reason.
+    expect(stuckReasons(calm({ stage: 'handed_off', handoffBlockers: blockers }), now)).toEqual([]);
   });
 });
 

@@ -1,4 +1,5 @@
 /** Helpers for the machine's unit tests: deterministic clocks, event builders, a happy path. */
+import { handoffContextEvents } from '../../../fixtures/deal-events';
 import {
   applyEvent,
   createDeal,
@@ -106,6 +107,12 @@ export const contractFacts = () =>
     onboardingOwner: 'onboarding-1',
     launchBlockers: [],
   });
+/** The handoff context (HO1) as machine events at this clock, every connector's access granted. */
+export const handoffContext = (): Record<string, unknown>[] =>
+  handoffContextEvents(rep, { name: 'Acme Plumbing', domain: 'acme.example' }).map((e) =>
+    bare(String(e.type), without(e)),
+  );
+const without = ({ type: _type, actor: _actor, at: _at, ...rest }: Record<string, unknown>) => rest;
 export const allHandoffRecords = {
   client: true,
   project: true,
@@ -139,7 +146,7 @@ export const HAPPY_PATH: [Stage, () => Record<string, unknown>[]][] = [
     ],
   ],
   ['contract', () => [ev('RECORD_VIEW', { actor: { id: 'client-1', role: 'portal' } }), ev('ACCEPT')]],
-  ['won', () => [contractFacts(), ev('MARK_WON')]],
+  ['won', () => [contractFacts(), ...handoffContext(), ev('MARK_WON')]],
   ['handed_off', () => [bare('COMPLETE_HANDOFF', { records: allHandoffRecords })]],
 ];
 

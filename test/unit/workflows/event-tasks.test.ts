@@ -5,7 +5,7 @@ import {
   type DealState,
 } from '../../../machines/opportunity';
 import { nextActionTask, tasksForEvent } from '../../../workflows/deal/event-tasks';
-import { accept, COMPANY, day, dealAt, eventsLeaving, newLead, PAUSES, rep, step } from './support';
+import { accept, COMPANY, day, dealAt, eventsLeaving, newLead, PAUSES, readyToWin, rep, step } from './support';
 
 const NEXT = { description: 'Call about the proposal', dueAt: day(5), ownerId: 'rep-2' };
 /** The task of NEXT while follow-up is active: it may ask its owner to contact the client. */
@@ -78,8 +78,7 @@ describe('tasksForEvent', () => {
   });
 
   it("hands a won deal to the contract's onboarding owner, else to the deal's owner", () => {
-    const [facts] = eventsLeaving('contract').filter((event) => event.type === 'RECORD_CONTRACT');
-    const contract = accept(dealAt('contract'), { ...facts, at: day(1), onboardingOwner: 'onboarding-1' });
+    const contract = readyToWin({ onboardingOwner: 'onboarding-1' });
     expect(tasksOf(contract, { type: 'MARK_WON', nextAction: NEXT })).toEqual([
       FOLLOW_UP,
       { kind: 'onboarding_handoff', title: 'Hand Acme over to delivery', ownerId: 'onboarding-1', dueAt: NEXT.dueAt },

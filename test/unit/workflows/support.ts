@@ -68,6 +68,16 @@ export function eventsLeaving(stage: OpenStage): Record<string, unknown>[] {
   return eventsUpTo(next, rep, ops).slice(eventsUpTo(stage, rep, ops).length);
 }
 
+/** A deal in `contract` with every fact MARK_WON waits for (W2, HO1) recorded on day 1; `contract` overrides RECORD_CONTRACT's fields. */
+export function readyToWin(contract: Record<string, unknown> = {}): DealState {
+  return eventsLeaving('contract')
+    .filter((event) => event.type !== 'MARK_WON')
+    .reduce<DealState>(
+      (state, event) => accept(state, { ...event, at: day(1), ...(event.type === 'RECORD_CONTRACT' ? contract : {}) }),
+      dealAt('contract'),
+    );
+}
+
 /**
  * For each reason follow-up can pause (F1), an event that starts that pause on a deal whose
  * follow-up is active, and one that lifts it again.

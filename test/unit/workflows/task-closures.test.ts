@@ -1,6 +1,6 @@
 import { FOLLOW_UP_PAUSE_REASONS, TASK_KINDS, type DealState } from '../../../machines/opportunity';
 import { tasksClosedBy } from '../../../workflows/deal/event-tasks';
-import { accept, day, dealAt, eventsLeaving, newLead, ops, PAUSES, rep, step } from './support';
+import { accept, day, dealAt, eventsLeaving, newLead, ops, PAUSES, readyToWin, rep, step } from './support';
 
 /** What the workflow closes for an event the machine accepts (rep-1 at day 2 unless the event says otherwise). */
 function closedBy(state: DealState, event: Record<string, unknown>) {
@@ -72,8 +72,7 @@ describe('[TK1] tasksClosedBy: each task closes itself when what it was for happ
   });
 
   it('MARK_WON closes the contract step as done', () => {
-    const [facts] = eventsLeaving('contract');
-    const ready = accept(dealAt('contract'), { ...facts, at: day(1) });
+    const ready = readyToWin();
     expect(closedBy(ready, { type: 'MARK_WON', nextAction: NEXT })).toStrictEqual([
       superseded('MARK_WON'),
       { kinds: ['contract_step'], status: 'done', reason: 'deal_won', note: null, closedBy: rep.id },
