@@ -92,6 +92,26 @@
     $('funnel-chart').replaceChildren(svg);
   }
 
+  /** Seconds as the largest whole units a person reads at a glance: 2 d 5 h, 3 h 10 min, 45 s. */
+  function duration(seconds) {
+    var units = [
+      ['d', 86400],
+      ['h', 3600],
+      ['min', 60],
+      ['s', 1],
+    ];
+    var parts = [];
+    var rest = Math.round(seconds);
+    units.forEach(function (unit) {
+      var n = Math.floor(rest / unit[1]);
+      if (n > 0 && parts.length < 2) {
+        parts.push(n + ' ' + unit[0]);
+        rest -= n * unit[1];
+      }
+    });
+    return parts.length ? parts.join(' ') : '0 s';
+  }
+
   function drawRates(funnel) {
     var list = $('rates');
     list.replaceChildren();
@@ -107,6 +127,15 @@
       dd.appendChild(el('small', {}, '(' + rate.numerator + ' / ' + rate.denominator + ')'));
       list.appendChild(dd);
     });
+    var handoff = funnel.total.timeToHandoff;
+    list.appendChild(el('dt', {}, 'Time from won to handed off'));
+    var took = el(
+      'dd',
+      { 'data-rate': 'timeToHandoff', 'data-value': handoff.median === null ? '' : String(handoff.median) },
+      handoff.median === null ? '— ' : 'median ' + duration(handoff.median) + ', p90 ' + duration(handoff.p90) + ' ',
+    );
+    took.appendChild(el('small', {}, '(' + handoff.deals + ' handed off)'));
+    list.appendChild(took);
     $('period').textContent = funnel.period.from + ' → ' + funnel.period.to;
   }
 

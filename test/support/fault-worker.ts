@@ -1,7 +1,8 @@
 /**
  * A worker process for fault-injection tests. With KILL_AFTER_HANDOFF_STEP set, it runs that
  * handoff step's real database writes and then SIGKILLs itself before the activity can
- * report completion: the worst moment for exactly-once. With HOLD_POOLED_CLIENT=1, see below.
+ * report completion: the worst moment for exactly-once. With FAIL_HANDOFF_STEP set, that step
+ * fails every attempt as an outage would (retryable). With HOLD_POOLED_CLIENT=1, see below.
  */
 import { startServices } from '../../infra/composition';
 import { loadConfig } from '../../infra/config';
@@ -9,6 +10,7 @@ import { createLogger } from '../../infra/logger';
 
 async function main(): Promise<void> {
   const killAfter = process.env.KILL_AFTER_HANDOFF_STEP;
+  const failing = process.env.FAIL_HANDOFF_STEP;
   const services = await startServices(loadConfig(), {
     logger: createLogger('silent'),
     pool: { max: 4, applicationName: 'fault-worker' },
@@ -19,6 +21,7 @@ async function main(): Promise<void> {
       wrapActivities: (activities) => ({
         ...activities,
         async handoffStep(input) {
+          if (input.step === failing) throw new Error(`connection to the ${failing} store was reset`);
           await activities.handoffStep(input);
           if (input.step === killAfter) process.kill(process.pid, 'SIGKILL');
         },

@@ -2,7 +2,17 @@ import { OUTPUTS } from '../../../api/schemas/records';
 import { QUALIFICATION_FACTS } from '../../../machines/opportunity';
 import { httpClient } from '../../support/http';
 import { startTestStack, type TestStack } from '../../support/stack';
-import { CLIENT, INTERNAL, SUMMARY_BODIES, httpHappyPath, sendSteps, walk, type Api } from '../../support/api-deal';
+import {
+  CLIENT,
+  INTERNAL,
+  SUMMARY_BODIES,
+  httpHandoffContext,
+  httpHappyPath,
+  sendSteps,
+  walk,
+  type Api,
+} from '../../support/api-deal';
+import { fixtureClient } from '../../../fixtures/deal-events';
 import {
   FIRST_SUMMARY_APPROVAL,
   inSeconds,
@@ -390,7 +400,7 @@ describe('a deal from lead to handed_off through HTTP', () => {
     expect((await httpClient(stack.baseUrl).get(firstLink)).status).toBe(410);
   });
 
-  it('[W2] [TK1] MARK_WON waits for contract state, payment state, kickoff date, onboarding owner and launch blockers', async () => {
+  it('[W2] [HO1] [TK1] MARK_WON waits for contract state, payment state, kickoff date, onboarding owner, launch blockers and the handoff context', async () => {
     await sendSteps(apis, id, httpHappyPath(rep.id).sent);
     const contractTask = await apis.rep.get(`/v1/tasks?opportunityId=${id}&kind=contract_step`);
     expect(contractTask.body.items).toHaveLength(1);
@@ -402,6 +412,12 @@ describe('a deal from lead to handed_off through HTTP', () => {
       'kickoff_date',
       'onboarding_owner',
       'launch_blockers',
+      'handoff_client',
+      'portal_contacts',
+      'connector_accounts',
+      'data_sources',
+      'reporting_baseline',
+      'services_sold',
     ]);
     await sendSteps(apis, id, httpHappyPath(rep.id).contract.slice(0, 1));
     const contract = await apis.rep.get(`/v1/opportunities/${id}/contract`);
@@ -416,6 +432,8 @@ describe('a deal from lead to handed_off through HTTP', () => {
   });
 
   it('[W1] [S2] [TK1] a won deal is handed off by the workflow: client, project, tasks, portal, connectors and reporting, then handed_off', async () => {
+    const client = fixtureClient();
+    await sendSteps(apis, id, httpHandoffContext(client));
     const won = await events({
       type: 'MARK_WON',
       nextAction: nextAction(rep.id, { description: 'Kick off delivery' }),
@@ -431,8 +449,12 @@ describe('a deal from lead to handed_off through HTTP', () => {
     expect(proposal.body.records.project).not.toBeNull();
     const checklist = await apis.rep.get(`/v1/opportunities/${id}/outputs/onboarding-checklist`);
     expect(checklist.body.status).toBe('ready');
-    expect(checklist.body.data.checklist.items).toEqual([
-      expect.objectContaining({ title: 'Twilio number port', done: false }),
+    expect(checklist.body.data.checklist.items.map((i: any) => [i.title, i.done])).toEqual([
+      ['Run the kickoff with Acme Dental', false],
+      ['Connect HubSpot portal 4411', false],
+      [`Invite Dana Office (dana@${client.domain}) to the portal`, false],
+      ['Check the HubSpot leads feed (crm)', false],
+      ['Twilio number port', false],
     ]);
     // The handoff made delivery's own tasks, open for the onboarding owner (W1).
     const delivery = await apis.rep.get(`/v1/tasks?opportunityId=${id}&kind=delivery`);

@@ -87,7 +87,9 @@ describe('[M1] [DL1] the ops page in headless Chromium', () => {
     expect(await page.textContent('dd[data-rate="qualificationRate"]')).toBe('50.0% (1 / 2)');
     expect(await page.textContent('dd[data-rate="proposalRate"]')).toBe('0.0% (0 / 1)');
     expect(await page.textContent('dd[data-rate="closeRate"]')).toBe('— (0 / 0)');
-    expect(await page.locator('dd[data-rate]').count()).toBe(6);
+    // Nothing was handed off in the period: no time to show, and it says so.
+    expect(await page.textContent('dd[data-rate="timeToHandoff"]')).toBe('— (0 handed off)');
+    expect(await page.locator('dd[data-rate]').count()).toBe(7);
 
     const row = page.locator(`#stuck tbody tr[data-id="${overdue}"]`);
     expect(await row.locator('td').first().textContent()).toContain('Overdue Plumbing');

@@ -326,6 +326,40 @@ describe('the won-deal handoff', () => {
       }
     });
 
+    it('[HO1] a step failing past its retries becomes a blocker with an ops task; a reminder retries it once the outage is over', async () => {
+      const failing = runWorker({ FAIL_HANDOFF_STEP: 'data_source' });
+      let healthy: ReturnType<typeof runWorker> | undefined;
+      try {
+        const { opportunityId, blockers } = await wonAndWaiting(fixtureClient(), {});
+        expect(blockers).toEqual([
+          {
+            code: 'handoff_step_failed',
+            ref: 'data_source',
+            detail: "The handoff's data source step failed: connection to the data_source store was reset",
+          },
+        ]);
+        const [task] = (
+          await listTasks(stack.db, { opportunityId, kind: 'handoff_blocker', status: 'open', limit: 10 })
+        ).items;
+        expect([task.queue, task.title]).toEqual(['ops', expect.stringContaining('data source step failed')]);
+        expect(await stageOf(opportunityId)).toBe('won');
+        failing.child.kill('SIGTERM');
+        await failing.exited;
+        healthy = runWorker({});
+        // No one acts: the reminder (every 4 s here) tries the failed step again, and the deal moves on.
+        await handedOff(opportunityId);
+        expect(await handoffRowCounts(opportunityId)).toEqual(EXACTLY_ONCE);
+        const after = (await listTasks(stack.db, { opportunityId, kind: 'handoff_blocker', limit: 10 })).items;
+        expect(after.find((t) => t.id === task.id)).toMatchObject({ status: 'cancelled', closedReason: 'unblocked' });
+      } finally {
+        if (failing.child.exitCode === null && failing.child.signalCode === null) failing.child.kill('SIGKILL');
+        if (healthy) {
+          healthy.child.kill('SIGTERM');
+          await healthy.exited;
+        }
+      }
+    });
+
     it('[W1][HO1] while the handoff waits leaves one blocker task, and the handoff moves on after restart when access is granted', async () => {
       const doomed = runWorker({});
       let healthy: ReturnType<typeof runWorker> | undefined;
