@@ -1,10 +1,19 @@
-import type { DealState } from '../machines/opportunity';
-import type { Stage } from '../machines/opportunity/vocabulary';
+import type { DealEvent, DealState } from '../machines/opportunity';
+import type { FieldChange, Stage, TaskChanges, TaskQueue } from '../machines/opportunity/vocabulary';
 import type { Db } from '../db/client';
 import { appendEvent, type NewOpportunityEvent } from '../db/queries/events';
 import { appendEventAndProject } from '../db/queries/record-event';
-import { insertOpportunity, setOpportunityFlags } from '../db/queries/opportunities';
-import { closeTasks, ensureTask as ensureTaskRow, type TaskClosure, type TaskOwner } from '../db/queries/tasks';
+import { setOpportunityFlags } from '../db/queries/opportunities';
+import { insertDealRecord } from '../db/queries/record-event';
+import {
+  assignTask,
+  closeTasks,
+  createManualTask,
+  ensureTask as ensureTaskRow,
+  moveOpenTasks,
+  type TaskClosure,
+  type TaskOwner,
+} from '../db/queries/tasks';
 import { recordProposalFollowUp } from '../db/queries/proposals';
 import { inTransaction } from '../db/queries/support';
 import type { DealBlock } from '../workflows/deal/messages';
@@ -36,6 +45,10 @@ export interface RecordDealEventInput {
   systemNote?: boolean;
   /** Open tasks the event closes, in the event's transaction (TK1). */
   closeTasks?: TaskClosure[];
+  /** Tasks the event makes, assigns or moves to a new owner, in the event's transaction (OW1). */
+  taskChanges?: TaskChanges;
+  /** The fields the event changed, before and after, kept on its log row for the timeline (OW1). */
+  changes?: FieldChange[];
 }
 
 interface NewDealRecordInput {
@@ -82,8 +95,40 @@ function eventRowOf(input: RecordDealEventInput): NewOpportunityEvent {
     ownerId: input.state.context.ownerId,
     payload: input.payload,
     nextAction: (input.payload as { nextAction?: unknown }).nextAction ?? input.state.context.nextAction ?? null,
+    changes: input.changes?.length ? input.changes : null,
     occurredAt: new Date(input.occurredAt),
   };
+}
+
+/** Whether a person sent the event: the workflow's own events do not count as activity on the deal. */
+const byPerson = (input: RecordDealEventInput): boolean => (input.payload as DealEvent).actor.role !== 'system';
+
+/** A person when the event names one, else its queue; the events give exactly one, and a task must wait somewhere. */
+const ownerOf = (task: { ownerId: string | null; queue: TaskQueue | null }): TaskOwner =>
+  task.ownerId !== null ? { ownerId: task.ownerId } : { queue: task.queue ?? 'ops' };
+
+/** Whether the event makes, assigns or moves tasks. */
+const changesTasks = ({ taskChanges: changes }: RecordDealEventInput): boolean =>
+  !!changes && (changes.create.length > 0 || changes.assign.length > 0 || changes.moveOwner !== null);
+
+/** Writes what the event does to the deal's tasks besides closing them (OW1); in its transaction, once. */
+async function writeTaskChanges(db: Db, input: RecordDealEventInput): Promise<void> {
+  const { create = [], assign = [], moveOwner = null } = input.taskChanges ?? {};
+  // The previous owner's tasks move first, so a task the same event gives someone stays theirs.
+  if (moveOwner) await moveOpenTasks(db, input.opportunityId, moveOwner.from, moveOwner.to);
+  for (const task of create)
+    await createManualTask(db, {
+      id: task.taskId,
+      key: `${input.key}:task:${task.taskId}`,
+      opportunityId: input.opportunityId,
+      title: task.title,
+      dueAt: new Date(task.dueAt),
+      note: task.note,
+      createdBy: task.createdBy,
+      ...ownerOf(task),
+    });
+  for (const assignment of assign)
+    await assignTask(db, input.opportunityId, { taskId: assignment.taskId, ...ownerOf(assignment) });
 }
 
 /** The log row of a write refused for good: at its own position, by the system, in the deal's stage. */
@@ -114,15 +159,17 @@ async function writeDealEvent(db: Db, input: RecordDealEventInput): Promise<void
   const projection = {
     ...projectionOf(input.opportunityId, input.version, input.state),
     ...flagColumnsOf(input.flags, input.blocked ?? null),
+    lastActivityAt: byPerson(input) ? event.occurredAt : null,
   };
-  // The event and the read model in one statement; side records and task closures, when there are any, join it in a transaction.
-  if (!hasSideRecords(input.eventType) && !input.closeTasks?.length) {
+  // The event and the read model in one statement; side records and task writes, when there are any, join it in a transaction.
+  if (!hasSideRecords(input.eventType) && !input.closeTasks?.length && !changesTasks(input)) {
     await appendEventAndProject(db, event, projection);
     return;
   }
   await inTransaction(db, async (tx) => {
     if (!(await appendEventAndProject(tx, event, projection))) return;
     await recordSideRecords(tx, input);
+    await writeTaskChanges(tx, input);
     for (const closure of input.closeTasks ?? []) await closeTasks(tx, input.opportunityId, closure, event.occurredAt);
   });
 }
@@ -132,11 +179,13 @@ function recordingActivities({ db, logger }: ActivityDeps) {
   return {
     async createOpportunityRecord(input: NewDealRecordInput): Promise<void> {
       // The row starts as the projection of the new deal (first next action and pauses included).
-      await insertOpportunity(db, {
+      await insertDealRecord(db, {
         ...projectionOf(input.opportunityId, 0, input.state),
         workflowId: input.workflowId,
         title: input.title,
         company: input.company,
+        // A deal is opened by a person: that is its first activity.
+        lastActivityAt: new Date(input.createdAt),
       });
     },
 

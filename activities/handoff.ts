@@ -1,5 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import * as handoffDb from '../db/queries/handoff';
+import { handoffNotesOf } from '../db/queries/notes';
 import { attachProposalRecords } from '../db/queries/proposals';
 import { servicesByIds } from '../db/queries/services';
 import { ensureTask } from '../db/queries/tasks';
@@ -59,7 +60,7 @@ async function clientServiceStep(deps: ActivityDeps, input: StepInput): Promise<
     });
 }
 
-/** The delivery project, carrying the scope and line items of the approved proposal. */
+/** The delivery project, carrying the scope and line items of the approved proposal and the deal's notes for delivery. */
 async function projectStep(deps: ActivityDeps, input: StepInput) {
   const client = await clientOf(deps, input);
   const approved = await handoffDb.approvedProposalContent(deps.db, input.opportunityId);
@@ -74,6 +75,7 @@ async function projectStep(deps: ActivityDeps, input: StepInput) {
     onboardingOwner: onboardingOwnerOf(input),
     scope: approved.scope,
     lineItems: approved.lineItems,
+    handoffNotes: await handoffNotesOf(deps.db, input.opportunityId),
   });
   // S2: the proposal that sold the work points at the client and project it became.
   await attachProposalRecords(deps.db, approved.proposalId, { clientId: client.id, projectId: project.id });

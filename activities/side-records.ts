@@ -25,6 +25,7 @@ import {
   recordCommunication,
   recordDiscoveryNotes,
 } from '../db/queries/records';
+import { recordNote } from '../db/queries/notes';
 import { ensureTask } from '../db/queries/tasks';
 import { STORED_ATTACHMENTS, type StoredAttachments } from '../machines/opportunity/attachments';
 import type { RecordDealEventInput } from './deal';
@@ -32,8 +33,9 @@ import type { RecordDealEventInput } from './deal';
 /*
  * Writes the records an accepted event carries (proposal versions, sections and line items,
  * approvals, client-safe summaries, audit evidence, discovery notes, contract facts, the
- * proposal link, the retest task of a revision). Runs inside the event's transaction, only
- * when the event row was new; every key derives from `input.key`, so a retry is a no-op.
+ * proposal link, the retest task of a revision, a person's note). Runs inside the event's
+ * transaction, only when the event row was new; every key derives from `input.key`, so a retry
+ * is a no-op.
  */
 
 interface Base {
@@ -205,6 +207,20 @@ const WRITERS: { [T in EventType]?: Writer<T> } = {
       summary: ctx.event.summary,
       sourceUrl: details?.sourceUrl ?? null,
       recordedBy: ctx.by,
+    });
+  },
+  RECORD_NOTE: async (ctx) => {
+    const note = attachmentsOf(ctx.input, 'RECORD_NOTE');
+    // The API refuses a note without its text; a stored event without one has nothing to record.
+    if (!note) return;
+    await recordNote(ctx.db, {
+      key: `${ctx.input.key}:note`,
+      opportunityId: ctx.input.opportunityId,
+      body: note.body,
+      pinned: ctx.event.pinned ?? false,
+      forHandoff: ctx.event.forHandoff ?? false,
+      recordedBy: ctx.by,
+      createdAt: ctx.at,
     });
   },
   RECORD_CONTRACT: async (ctx) => {

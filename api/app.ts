@@ -23,6 +23,7 @@ import { portalInvitationAcceptRoutes, portalInvitationRoutes } from './routes/p
 import { recordRoutes } from './routes/records';
 import { serviceRoutes } from './routes/services';
 import { taskRoutes } from './routes/tasks';
+import { noteRoutes } from './routes/notes';
 import type { TemporalUiConfig } from './temporal-ui';
 import { userRoutes } from './routes/users';
 
@@ -81,6 +82,7 @@ export function createApp(deps: AppDeps): Express {
   v1.use(authenticate(deps.db, authThrottle));
   v1.use(opportunityRoutes(deps));
   v1.use(eventRoutes(deps));
+  v1.use(noteRoutes(deps));
   v1.use(recordRoutes(deps));
   v1.use(handoffRoutes(deps));
   v1.use(taskRoutes(deps));

@@ -29,7 +29,8 @@ const bearerOf = (req: Request): string | null => /^Bearer\s+(\S+)$/i.exec(req.g
 /**
  * Sets `req.principal` from the bearer token. Every answer behind it, errors included, is
  * `Cache-Control: no-store`: it is one caller's data. Tokens that match nothing count against
- * the caller's address (`failedAuthThrottle`).
+ * the caller's address (`failedAuthThrottle`). A token of a deactivated user answers 401
+ * `user_deactivated`.
  */
 export function authenticate(db: Db, throttle: FailedAuthThrottle): RequestHandler {
   return async (req: Request, res: Response, next: NextFunction) => {
@@ -45,6 +46,11 @@ export function authenticate(db: Db, throttle: FailedAuthThrottle): RequestHandl
       throttle.recordFailure(req);
       res.set('WWW-Authenticate', 'Bearer error="invalid_token"');
       throw unauthorized();
+    }
+    // A deactivated user's tokens stop working at once: this is read on every request (OW1).
+    if (!found.user.active) {
+      res.set('WWW-Authenticate', 'Bearer error="invalid_token", error_description="the user is deactivated"');
+      throw new DomainError('user_deactivated', 401, 'The user of this token is deactivated');
     }
     req.principal = { userId: found.user.id, role: found.user.role, clientId: found.user.clientId ?? null };
     next();

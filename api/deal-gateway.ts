@@ -140,6 +140,9 @@ export function createDealGateway(client: Client, options: DealGatewayOptions) {
               taskQueue: options.taskQueue,
               args: [{ ...input, policy: options.policy }],
               workflowIdConflictPolicy: 'USE_EXISTING',
+              // What the Temporal UI's workflow list shows instead of a bare id (at most 200 bytes).
+              staticSummary: truncateBytes(`${input.company} · ${input.title}`, 200),
+              staticDetails: `Opportunity ${input.opportunityId}, opened ${input.createdAt}${input.source ? ` from ${input.source}` : ''}.`,
               typedSearchAttributes: [
                 { key: DEAL_STAGE, value: 'lead' },
                 { key: DEAL_OWNER, value: input.ownerId },
@@ -193,3 +196,14 @@ export function createDealGateway(client: Client, options: DealGatewayOptions) {
   };
 }
 export type DealGateway = ReturnType<typeof createDealGateway>;
+
+/** `text` cut to at most `max` UTF-8 bytes, on a character boundary. */
+export function truncateBytes(text: string, max: number): string {
+  if (Buffer.byteLength(text) <= max) return text;
+  let out = '';
+  for (const char of text) {
+    if (Buffer.byteLength(out + char) > max - 3) return `${out}...`;
+    out += char;
+  }
+  return out;
+}

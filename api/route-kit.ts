@@ -67,17 +67,62 @@ const HEADER_DOCS: Record<string, { description: string; schema: { type: 'string
   },
 };
 
+const IDEMPOTENCY_KEY_PARAM = {
+  name: 'Idempotency-Key',
+  description:
+    'Optional. A key of your choosing that makes a retry safe: a retry with the same key and body gets the stored ' +
+    'answer of the first request (one effect, `Idempotent-Replayed: true`); the same key with another body or route is ' +
+    '422 `idempotency_key_reused`; while the first request still runs, 409 `idempotency_in_flight` with Retry-After. ' +
+    'Without a key the request runs each time it is sent.',
+};
+const IF_MATCH_PARAM = {
+  name: 'If-Match',
+  description:
+    'Optional. The ETag of the version the change is based on (`"3"`, `W/"3"` or `*`): a stale one is 412 ' +
+    '`version_mismatch` with `currentVersion`. Without it (or with `*`) the change applies to the current version.',
+};
+
+/** A request header the server reads when it is sent and does without otherwise. */
+const optionalHeader = (param: { name: string; description: string }, schema: ZodType): ZodType =>
+  schema.optional().meta({ param: { name: param.name, in: 'header', description: param.description } } as never);
+
+/**
+ * A body is required only when the route refuses to go without one: the server reads a
+ * missing body as `{}`, so a body schema that accepts `{}` makes the body optional.
+ */
+function bodyRequired(body: ZodType): boolean {
+  try {
+    return !body.safeParse({}).success;
+  } catch {
+    return true;
+  }
+}
+
 function document(
   base: string,
   spec: RouteSpec<ZodObject | undefined, ZodObject | undefined, ZodType | undefined>,
 ): void {
   const isPublic = spec.roles === 'public';
-  const statuses = new Set<number>([400, ...(isPublic ? [] : [401, 403]), 429, ...(spec.errors ?? [])]);
-  if (spec.method === 'post') ['413', '415', '422'].forEach((s) => statuses.add(Number(s)));
-  const headers: ZodType[] = [];
   const keyed = spec.method === 'post' && (!isPublic || spec.publicKeyOwner !== undefined);
-  if (keyed) headers.push(idempotencyKeySchema.meta({ param: { name: 'Idempotency-Key', in: 'header' } } as never));
-  if (spec.ifMatch) headers.push(ifMatchSchema.meta({ param: { name: 'If-Match', in: 'header' } } as never));
+  // What the server can answer on any route of the kit: a bad header, query or path is 400; a
+  // token problem 401 or 403; the rate limit 429; Postgres or Temporal out of reach 503. A keyed
+  // POST also answers 409 (the same key still in flight) and 422 (the key reused with another
+  // body); a route honouring `If-Match` answers 412 to a stale version.
+  const statuses = new Set<number>([
+    400,
+    ...(isPublic ? [] : [401, 403]),
+    429,
+    503,
+    ...(keyed ? [409, 422] : []),
+    ...(spec.ifMatch ? [412] : []),
+    ...(spec.errors ?? []),
+  ]);
+  if (spec.method === 'post') [413, 415, 422].forEach((s) => statuses.add(s));
+  // Both headers are optional, as the server treats them: without a key a POST simply runs,
+  // without `If-Match` a change applies to the deal's current version.
+  const headers: ZodType[] = [];
+  if (keyed) headers.push(optionalHeader(IDEMPOTENCY_KEY_PARAM, idempotencyKeySchema));
+  if (spec.ifMatch) headers.push(optionalHeader(IF_MATCH_PARAM, ifMatchSchema));
   const contentType = spec.success.contentType ?? 'application/json';
   const headerNames = [...(spec.success.headers ?? []), ...(keyed ? ['Idempotent-Replayed'] : [])];
   documentRoute({
@@ -99,7 +144,9 @@ function document(
       ...(spec.params ? { params: spec.params } : {}),
       ...(spec.query ? { query: spec.query } : {}),
       ...(headers.length ? { headers } : {}),
-      ...(spec.body ? { body: { required: true, content: { 'application/json': { schema: spec.body } } } } : {}),
+      ...(spec.body
+        ? { body: { required: bodyRequired(spec.body), content: { 'application/json': { schema: spec.body } } } }
+        : {}),
     },
     responses: {
       [spec.success.status]: {

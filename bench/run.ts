@@ -1,6 +1,6 @@
 /**
  * npm run bench [-- <name>...] [--quick] [--cpu-prof] [--worker-options '{"maxConcurrentWorkflowTaskExecutions":20}']
- *   names: transitions, open-deals, full-path, sequential (default: all, in that order)
+ *   names: transitions, open-deals, full-path, sequential, search (default: all, in that order)
  *   --quick         short runs (one run, few seconds, 200 open deals)
  *   --no-floor      transitions without the Temporal floor modes (trivial workflow + no-op activity)
  *   --cpu-prof      V8 CPU profiles of the worker and API processes, summarised (bench/results/profile-*.txt)
@@ -11,12 +11,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { runSequential } from './sequential';
 import { runFullPath } from './full-path';
+import { runSearch } from './search';
 import { runOpenDeals } from './open-deals';
 import { summariseProfiles } from './lib/profile';
 import { warnIfBusy } from './lib/report';
 import { runTransitions } from './transitions';
 
-const BENCHES = ['transitions', 'open-deals', 'full-path', 'sequential'] as const;
+const BENCHES = ['transitions', 'open-deals', 'full-path', 'sequential', 'search'] as const;
 type BenchName = (typeof BENCHES)[number];
 
 async function main(): Promise<void> {
@@ -73,6 +74,7 @@ async function main(): Promise<void> {
       await runSequential({ quick, stack, resultName: `sequential${quick ? '-quick' : ''}${suffix}` });
     if (name === 'full-path')
       await runFullPath({ quick, stack, resultName: `full-path${quick ? '-quick' : ''}${suffix}` });
+    if (name === 'search') await runSearch({ quick, stack, resultName: `search${quick ? '-quick' : ''}${suffix}` });
     if (cpuProfDir) {
       process.stdout.write(summariseProfiles(cpuProfDir, `profile-${name}${suffix}`));
       for (const entry of fs.readdirSync(cpuProfDir))

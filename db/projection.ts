@@ -3,6 +3,7 @@
  * workflow holds: the activities write it, and the API answers a retried request with it.
  */
 import { explain, type DealState } from '../machines/opportunity';
+import type { DealDetails } from '../machines/opportunity/context';
 
 /** The workflow's flags the row carries (DealFlags in workflows/deal/messages.ts). */
 interface Flags {
@@ -37,6 +38,40 @@ export function clientSafeStatus(deal: DealState): string {
   return 'none';
 }
 
+/** The read model's columns of the deal's own fields. */
+export interface DetailColumns {
+  title: string;
+  company: string;
+  valueCents: number | null;
+  currency: string | null;
+  /** ISO date (YYYY-MM-DD). */
+  expectedCloseDate: string | null;
+  probability: number | null;
+  contactName: string | null;
+  contactEmail: string | null;
+  contactPhone: string | null;
+}
+
+/**
+ * The deal's own fields as columns (OW1), so lists search, filter and sort on them. A title or
+ * company the state does not name (a deal whose state predates `details`, or one created without
+ * them) is left out rather than blanked: the row keeps the one it was created with.
+ */
+export function detailColumnsOf(details: DealDetails | undefined): Partial<DetailColumns> {
+  if (!details) return {};
+  return {
+    ...(details.title ? { title: details.title } : {}),
+    ...(details.company ? { company: details.company } : {}),
+    valueCents: details.value?.amountCents ?? null,
+    currency: details.value?.currency ?? null,
+    expectedCloseDate: details.expectedCloseDate,
+    probability: details.probability,
+    contactName: details.contact?.name ?? null,
+    contactEmail: details.contact?.email ?? null,
+    contactPhone: details.contact?.phone ?? null,
+  };
+}
+
 /** The read-model row of a deal, computed from the machine state alone. */
 export function projectionOf(opportunityId: string, version: number, deal: DealState) {
   const { context } = deal;
@@ -60,6 +95,7 @@ export function projectionOf(opportunityId: string, version: number, deal: DealS
     lostDetail: context.lost?.detail ?? null,
     reactivateAt: toDate(context.lost?.reactivateAt),
     lostAt: toDate(context.lost?.lostAt),
+    ...detailColumnsOf(context.details as DealDetails | undefined),
   };
 }
 

@@ -4,8 +4,14 @@
  */
 import { z } from 'zod';
 import { text } from '../../machines/opportunity';
-import { STAGES } from '../../machines/opportunity/vocabulary';
+import { LOST_REASONS, OPEN_STAGES, STAGES } from '../../machines/opportunity/vocabulary';
 import { RATE_DEFINITIONS, RATE_NAMES, TIME_TO_HANDOFF_DEFINITION } from '../../machines/opportunity/metrics';
+import {
+  BLOCKED_CODES,
+  BLOCKED_DEFINITION,
+  TIME_IN_STAGE_DEFINITION,
+  WEIGHTED_DEFINITION,
+} from '../../machines/opportunity/pipeline-metrics';
 import { STUCK_REASONS } from '../../machines/opportunity/stuck-reasons';
 import { badRequest } from '../errors';
 import { handoffBlockerSchema } from '../schemas/handoff';
@@ -138,6 +144,7 @@ export const snapshotPageSchema = pageOf(snapshotSchema);
 export const stuckDealSchema = z
   .object({
     ...dealHeadingShape,
+    ownerName: z.string().nullable().meta({ description: "The owner's name (null when the id names no user)." }),
     reasons: z.array(
       z.object({
         code: z.enum([...STUCK_REASONS, 'handoff_blocked']),
@@ -159,3 +166,120 @@ export const stuckDealSchema = z
   })
   .meta({ id: 'StuckDeal' });
 export const stuckPageSchema = pageOf(stuckDealSchema);
+
+// PV1: the pipeline's value, forecast, outcomes, time in stage and time blocked.
+
+export const pipelineQuery = z.strictObject({
+  ...period,
+  ownerId: ownerIdField.optional().meta({
+    description:
+      "Only deals of this owner (the deal's current owner). A rep may leave it out or name itself: its own deals are shown either way; naming another owner is 403.",
+  }),
+});
+
+const cents = z.int().meta({ description: 'Integer cents (minor units ×100) of `currency`.' });
+const currencyCode = z.string().meta({ description: 'ISO 4217 code', example: 'EUR' });
+const moneySchema = z.object({ currency: currencyCode, deals: z.int().min(0), valueCents: cents });
+const weightedMoneySchema = moneySchema.extend({
+  weightedCents: cents.meta({ description: WEIGHTED_DEFINITION }),
+  probability: z
+    .object({ deal: z.int().min(0), proposal: z.int().min(0), none: z.int().min(0) })
+    .meta({ description: 'Deals of this currency by where their probability came from.' }),
+});
+const openSummarySchema = z.object({
+  deals: z.int().min(0).meta({ description: 'Open deals, with or without a value.' }),
+  withoutValue: z.int().min(0).meta({ description: 'Deals without a value (in no currency entry).' }),
+  values: z.array(weightedMoneySchema).meta({ description: 'One entry per currency; never summed across them.' }),
+});
+const moneySummarySchema = z.object({
+  deals: z.int().min(0),
+  withoutValue: z.int().min(0),
+  values: z.array(moneySchema),
+});
+const seconds = z.number().min(0);
+const ownerNameField = z
+  .string()
+  .nullable()
+  .meta({ description: "The owner's name (null when the id names no user)." });
+
+export const pipelineSchema = z
+  .object({
+    period: z.object({ from: isoDateTime, to: isoDateTime }),
+    filter: z.object({ ownerId: z.string().optional() }),
+    asOf: isoDateTime.meta({ description: 'When the read model was read: open value and forecast are as of now.' }),
+    open: z
+      .object({
+        total: openSummarySchema,
+        byStage: z.array(openSummarySchema.extend({ stage: z.enum(OPEN_STAGES) })).meta({
+          description: 'Every open stage in path order.',
+        }),
+        byOwner: z.array(openSummarySchema.extend({ ownerId: z.string(), ownerName: ownerNameField })),
+      })
+      .meta({
+        description: `Deals in an open stage (lead to contract) now, with their value and currency from the read model. ${WEIGHTED_DEFINITION}`,
+      }),
+    forecast: z
+      .object({
+        months: z.array(openSummarySchema.extend({ month: z.string().meta({ example: '2026-03' }) })),
+        unscheduled: openSummarySchema.meta({ description: 'Open deals without an expected close date.' }),
+      })
+      .meta({
+        description:
+          'Open deals now by the month (UTC calendar, `YYYY-MM`) of their expected close date, oldest first, past months included: not limited to the period.',
+      }),
+    won: moneySummarySchema.meta({
+      description:
+        "Deals that moved into won in the period, with their value now (the read model's; an edit after the win changes it).",
+    }),
+    lost: moneySummarySchema
+      .extend({
+        reasons: z.array(moneySummarySchema.extend({ reason: z.enum(LOST_REASONS) })).meta({
+          description: 'The lost deals by the reason of their last loss in the period (MARK_LOST `reason`).',
+        }),
+      })
+      .meta({
+        description:
+          'Deals that moved into lost in the period, each once (a deal lost, reactivated and lost again counts by its last loss), with their value now.',
+      }),
+    timeInStage: z
+      .array(
+        z.object({
+          stage: z.enum(STAGES),
+          stays: z.int().min(0),
+          averageSeconds: seconds.nullable(),
+          p90Seconds: seconds.nullable(),
+        }),
+      )
+      .meta({ description: TIME_IN_STAGE_DEFINITION }),
+    blocked: z
+      .array(
+        z.object({
+          code: z.enum(BLOCKED_CODES),
+          source: z.enum(['gate', 'handoff_blocker']).meta({
+            description: '`gate`: a gate code of the catalogue; `handoff_blocker`: what holds a won deal’s handoff up.',
+          }),
+          stages: z.array(z.enum(STAGES)).meta({ description: 'The stages in which it holds a deal up.' }),
+          deals: z.int().min(0),
+          totalSeconds: seconds,
+          averageSeconds: seconds.nullable(),
+          p90Seconds: seconds.nullable(),
+          ongoing: z.int().min(0),
+          longest: z.array(
+            z.object({
+              id: z.uuid(),
+              company: z.string(),
+              ownerId: z.string(),
+              ownerName: ownerNameField,
+              seconds,
+              ongoing: z.boolean(),
+            }),
+          ),
+        }),
+      )
+      .meta({ description: BLOCKED_DEFINITION }),
+  })
+  .meta({
+    id: 'Pipeline',
+    description:
+      'Pipeline value (PV1): open and weighted value by stage and owner, forecast by expected close month, won and lost value and lost reasons in the period, time in each stage and time blocked on each code. Money is integer cents per currency.',
+  });

@@ -57,10 +57,26 @@ const EXAMPLES: Record<number, { code: string; title: string; detail: string; ex
   },
 };
 
+/** Other codes a status may carry, named in its description (the body's `code` tells which). */
+const ALSO: Record<number, string> = {
+  409: 'or another conflict its `code` names, e.g. idempotency_in_flight (a request with the same Idempotency-Key still runs; with Retry-After)',
+  422: 'or idempotency_key_reused (the Idempotency-Key was used with another body or route)',
+};
+
+/** Statuses whose answer carries `Retry-After` (409 only for idempotency_in_flight). */
+const RETRY_AFTER = new Set([409, 429, 503]);
+
 export function problemResponse(status: number): ResponseConfig {
   const e = EXAMPLES[status];
   return {
-    description: e ? `${e.title}: ${e.code}` : 'Error',
+    description: e ? [`${e.title}: ${e.code}`, ALSO[status]].filter(Boolean).join(', ') : 'Error',
+    ...(RETRY_AFTER.has(status)
+      ? {
+          headers: {
+            'Retry-After': { description: 'Seconds to wait before retrying', schema: { type: 'string' as const } },
+          },
+        }
+      : {}),
     content: {
       'application/problem+json': {
         schema: problemComponent,

@@ -8,6 +8,7 @@ const plain = (
   description: string,
   schema: z.ZodType,
   contentType = 'application/json',
+  more: Record<number, { description: string }> = {},
 ) =>
   documentRoute({
     method: 'get',
@@ -16,7 +17,12 @@ const plain = (
     summary,
     tags: ['Service'],
     security: [],
-    responses: { 200: { description, content: { [contentType]: { schema } } } },
+    responses: {
+      200: { description, content: { [contentType]: { schema } } },
+      ...Object.fromEntries(
+        Object.entries(more).map(([status, r]) => [status, { ...r, content: { [contentType]: { schema } } }]),
+      ),
+    },
   });
 
 export function documentPublicRoutes(): void {
@@ -34,6 +40,8 @@ export function documentPublicRoutes(): void {
     'Readiness',
     "Postgres and Temporal answer and a worker polls the deals' task queue (503 with the same body when not)",
     checks,
+    'application/json',
+    { 503: { description: 'Not ready: the same body, naming what is down' } },
   );
   plain('/openapi.json', 'This OpenAPI 3.1 document', 'The document', z.record(z.string(), z.unknown()));
   plain('/docs', 'A page that renders this document', 'HTML', z.string(), 'text/html');

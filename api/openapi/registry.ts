@@ -42,6 +42,28 @@ export function documentRoute(config: RouteConfig): void {
 /** `/opportunities/:id` → `/opportunities/{id}` */
 export const toOpenApiPath = (expressPath: string): string => expressPath.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
 
+interface ParameterLike {
+  in?: string;
+  schema?: { type?: unknown; default?: unknown };
+}
+
+/**
+ * A query or header parameter is sent as text: a default that zod reports as the parsed value
+ * (`limit` defaults to the number 25) is written as the text a client would send (`"25"`), so
+ * the default matches the parameter's own `type: string`.
+ */
+function defaultsAsSent(paths: object | undefined): void {
+  for (const item of Object.values(paths ?? {}) as object[]) {
+    for (const operation of Object.values(item) as { parameters?: ParameterLike[] }[]) {
+      for (const parameter of operation.parameters ?? []) {
+        const schema = parameter.schema;
+        if (schema?.type === 'string' && schema.default !== undefined && typeof schema.default !== 'string')
+          schema.default = String(schema.default);
+      }
+    }
+  }
+}
+
 let cached: { size: number; doc: ReturnType<OpenApiGeneratorV31['generateDocument']> } | undefined;
 
 export function openApiDocument() {
@@ -53,11 +75,13 @@ export function openApiDocument() {
       version: '1.0.0',
       description:
         'Sales reps move deals through the opportunity machine; ops run the pipeline; clients read only approved client-safe text. ' +
-        'Errors are RFC 9457 problem+json. Every POST accepts an `Idempotency-Key`; opportunities carry an ETag and honour `If-Match`.',
+        'Errors are RFC 9457 problem+json. Every POST accepts an optional `Idempotency-Key` that makes a retry safe; ' +
+        'opportunities carry an ETag and their events honour an optional `If-Match`.',
     },
     servers: [{ url: '/' }],
     security: [{ bearer: [] }],
   });
+  defaultsAsSent(doc.paths);
   cached = { size: documented.size, doc };
   return doc;
 }

@@ -82,14 +82,45 @@ export const dealHeading = (row: Pick<OpportunityRow, 'id' | 'title' | 'company'
 
 const text = (value: unknown): string | null => (typeof value === 'string' ? value : null);
 
+/** Users' names by id, looked up by the route; an id missing from it shows name null. */
+export type Names = ReadonlyMap<string, string>;
+
+/** The ids whose names an opportunity response shows: its owner and its next action's owner. */
+export const namedIdsOf = (row: Pick<OpportunityRow, 'ownerId' | 'nextActionOwner'>): string[] =>
+  [row.ownerId, row.nextActionOwner].filter((id): id is string => id !== null);
+
+/**
+ * A person as responses show them, id and name. The name comes from the users table when the
+ * route looked it up, else from the deal itself (the API gives the owner's name to the deal at
+ * creation and reassignment), else null: an id that names no user (a next action may name anyone).
+ */
+function personOf(id: string | null, names: Names | undefined, fromDeal: Map<string, string>) {
+  if (id === null) return null;
+  return { id, name: names?.get(id) ?? fromDeal.get(id) ?? null };
+}
+
+/** The deal's own fields (OW1) from the read model's columns, which the workflow projects from the machine's details. */
+function detailsOf(row: OpportunityRow) {
+  return {
+    contact: row.contactName
+      ? { name: row.contactName, email: row.contactEmail ?? null, phone: row.contactPhone ?? null }
+      : null,
+    value: row.valueCents !== null && row.currency ? { amountCents: row.valueCents, currency: row.currency } : null,
+    expectedCloseDate: row.expectedCloseDate ?? null,
+    probability: row.probability ?? null,
+  };
+}
+
 /**
  * The opportunity as every response shows it: stage, pauses, allowed events, gates, next action.
  * Total over every row the table can hold: a field that cannot be shown reads as null and is
  * named in `unreadable` (a snapshot the machine cannot read leaves the pauses of the projected
  * columns and no allowed events).
  */
-export function opportunityResource(row: OpportunityRow, temporalUi: TemporalUiConfig = {}) {
+export function opportunityResource(row: OpportunityRow, temporalUi: TemporalUiConfig = {}, names?: Names) {
   const found = explained(row.snapshot);
+  const dealOwnerName = text((found?.deal.context as { ownerName?: unknown } | undefined)?.ownerName);
+  const fromDeal = new Map(dealOwnerName && found ? [[found.deal.context.ownerId, dealOwnerName]] : []);
   const explanation = found?.explanation ?? {
     pauses: {
       followUp: {
@@ -111,11 +142,12 @@ export function opportunityResource(row: OpportunityRow, temporalUi: TemporalUiC
   const fromContext = found?.deal.context.nextAction as Record<string, unknown> | null | undefined;
   const contextDue = text(fromContext?.dueAt);
   const contextDueShown = contextDue !== null && Number.isFinite(Date.parse(contextDue)) ? contextDue : null;
-  const nextAction = row.nextActionDescription
+  const shownAction = row.nextActionDescription
     ? { description: row.nextActionDescription, dueAt: iso(row.nextActionDueAt), ownerId: row.nextActionOwner }
     : fromContext && text(fromContext.description) !== null
       ? { description: text(fromContext.description)!, dueAt: contextDueShown, ownerId: text(fromContext.ownerId) }
       : null;
+  const nextAction = shownAction && { ...shownAction, owner: personOf(shownAction.ownerId, names, fromDeal) };
   const unreadable = [
     ...unreadableColumns(row),
     ...(found ? [] : ['snapshot']),
@@ -123,6 +155,8 @@ export function opportunityResource(row: OpportunityRow, temporalUi: TemporalUiC
   ];
   return {
     ...dealHeading(row),
+    owner: personOf(row.ownerId, names, fromDeal)!,
+    ...detailsOf(row),
     source: row.source,
     version: row.version,
     pauses: explanation.pauses,
@@ -153,6 +187,7 @@ export function opportunityResource(row: OpportunityRow, temporalUi: TemporalUiC
     },
     createdAt: iso(row.createdAt),
     updatedAt: iso(row.updatedAt),
+    lastActivityAt: iso(row.lastActivityAt ?? null),
     ...(unreadable.length > 0 ? { unreadable } : {}),
   };
 }

@@ -1,20 +1,22 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { parseDealEvent, type DealEvent } from '../../machines/opportunity';
+import { OWNER_ROLES, parseDealEvent, type DealEvent } from '../../machines/opportunity';
 import { listEvents } from '../../db/queries/events';
+import { getOpportunity } from '../../db/queries/opportunities';
 import { activeServiceIds } from '../../db/queries/services';
+import { activeUserOf, userNames } from '../../db/queries/users-lookup';
 import type { Db } from '../../db/client';
 import type { AppDeps } from '../app';
 import { etagOf, opportunityFor } from '../access';
 import { rowAsOf } from '../deal-outcome';
 import { hashToken } from '../auth';
 import { resolveHandoffClient } from '../handoff-client';
-import { badRequest } from '../errors';
+import { badRequest, notFound } from '../errors';
 import { pendingSecretOf, requestIdOf, type Reply } from '../idempotency';
 import { documentSchema } from '../openapi/registry';
 import { expectedVersionOf } from '../preconditions';
 import { eventResource } from '../resources/event';
-import { opportunityResource } from '../resources/opportunity';
+import { namedIdsOf, opportunityResource } from '../resources/opportunity';
 import { apiRouter, type RouteInput } from '../route-kit';
 import { idParams, pageOf, pageQuery } from '../schemas/common';
 import { eventRequestSchema, timelineEntrySchema, type EventRequest } from '../schemas/events';
@@ -90,6 +92,22 @@ async function checkServices(db: Db, request: EventRequest, event: DealEvent): P
   );
 }
 
+/**
+ * OW1: a deal goes only to an active user of an owner role; the machine checks who may hand it
+ * over (409 `may_reassign`), the API who may receive it, which the machine cannot know. The
+ * owner's name travels with the event so the deal (and the Temporal UI) can show it.
+ */
+async function withNewOwner(db: Db, event: DealEvent): Promise<DealEvent> {
+  if (event.type !== 'REASSIGN') return event;
+  const owner = await activeUserOf(db, event.ownerId, OWNER_ROLES);
+  if (!owner) {
+    throw badRequest('The new owner is not an active user who may own deals', [
+      { field: 'ownerId', message: `not an active user of role ${OWNER_ROLES.join(' or ')}` },
+    ]);
+  }
+  return { ...event, ownerName: owner.name };
+}
+
 type SendInput = RouteInput<z.infer<typeof idParams>, undefined, z.infer<typeof eventRequest>>;
 
 /** Validates the event as the machine will, sends it to the deal and answers with the deal after it. */
@@ -111,7 +129,7 @@ async function sendEvent(deps: AppDeps, { req, principal, params, body, idempote
     );
   }
   await checkServices(deps.db, request, parsed.event);
-  const event = await resolveHandoffClient(deps.db, parsed.event);
+  const event = await resolveHandoffClient(deps.db, await withNewOwner(deps.db, parsed.event));
   // Every attempt of one request sends the same token: the workflow keeps the hash of the first.
   const linkToken =
     request.type === 'SEND_PROPOSAL'
@@ -124,8 +142,11 @@ async function sendEvent(deps: AppDeps, { req, principal, params, body, idempote
     attachments: stored,
   });
   // The update's own result: a retry of an interrupted request answers with this event's outcome, not a later one.
-  const row = rowAsOf(await opportunityFor(deps.db, principal, params.id), view);
-  const resource = opportunityResource(row, deps.config);
+  // Read without the ownership check made above: a rep that just handed its deal over no longer owns it.
+  const current = await getOpportunity(deps.db, params.id);
+  if (!current) throw notFound('The opportunity');
+  const row = rowAsOf(current, view);
+  const resource = opportunityResource(row, deps.config, await userNames(deps.db, namedIdsOf(row)));
   const headers = { ETag: etagOf(row) };
   if (!linkToken) return { body: resource, headers };
   return {
@@ -147,7 +168,10 @@ export function eventRoutes(deps: AppDeps) {
       description:
         'The body is one machine event without `actor` and `at` (taken from the token and the clock) plus its `attachments`. ' +
         'A refused move answers 409 with every unmet gate in `unmetGates` (`stage` first when the event is not valid in the deal\'s stage; every code is explained by `GET /v1/gates`); `If-Match: "<version>"` answers 412 when stale. ' +
-        'SEND_PROPOSAL answers with the client link once.',
+        'SEND_PROPOSAL answers with the client link once. ' +
+        "Daily pipeline work (OW1): `REASSIGN` hands the deal and its previous owner's open tasks to `ownerId`, an active user of role rep or ops (else 422 naming `ownerId`), sent by the current owner, ops or admin (else 409 `may_reassign`); " +
+        '`RECORD_NOTE` keeps an internal note (`attachments.body`; never shown to portal users or proposal links); ' +
+        '`UPDATE_DEAL` corrects title, company, contact, value, expected close date and probability (send `If-Match`), each change kept with before and after in the timeline.',
       tags: ['Events'],
       roles: ['admin', 'ops', 'rep'],
       params: idParams,

@@ -1,16 +1,21 @@
 import { randomUUID } from 'node:crypto';
 import { funnelMetrics } from '../../db/queries/funnel';
+import { pipelineMetrics } from '../../db/queries/pipeline';
+import { userNames } from '../../db/queries/users-lookup';
 import { captureFunnelSnapshot, listMetricSnapshots, type MetricSnapshotRow } from '../../db/queries/metric-snapshots';
 import type { AppDeps } from '../app';
 import {
   funnelQuery,
   funnelSchema,
+  pipelineQuery,
+  pipelineSchema,
   resolvePeriod,
   snapshotBody,
   snapshotPageSchema,
   snapshotSchema,
   snapshotsQuery,
 } from '../metrics/schemas';
+import { forbidden } from '../errors';
 import { iso } from '../resources/unreadable';
 import { apiRouter } from '../route-kit';
 
@@ -46,6 +51,56 @@ export function metricsRoutes({ db, logger }: AppDeps) {
     async ({ query }) => {
       const period = resolvePeriod(query, 30, 'query.', 400);
       return { body: await funnelMetrics(db, period, { ownerId: query.ownerId, service: query.service }) };
+    },
+  );
+
+  add(
+    {
+      method: 'get',
+      path: '/metrics/pipeline',
+      summary: 'Pipeline value, forecast, won and lost value, time in stage and time blocked per code (PV1)',
+      description:
+        'Open and weighted value (per stage, per owner) and the forecast by expected close month are read from the read model now; ' +
+        'won and lost value, lost reasons, time in stage and time blocked are read from the event log over [from, to) (default: the 30 days before now). ' +
+        'Money is integer cents per currency, never added across currencies. Ops and admin see every owner or the one named by `ownerId`; ' +
+        'a rep sees its own deals only (naming another owner is 403). Every definition is in the response schema.',
+      tags: ['Metrics'],
+      roles: [...OPS, 'rep'],
+      query: pipelineQuery,
+      success: { status: 200, description: 'The pipeline of the period', schema: pipelineSchema },
+    },
+    async ({ principal, query }) => {
+      // O1: a rep's figures are its own deals'; refusing another owner says so instead of answering zeros.
+      if (principal.role === 'rep' && query.ownerId !== undefined && query.ownerId !== principal.userId)
+        throw forbidden('A rep sees the pipeline of its own deals only');
+      const ownerId = principal.role === 'rep' ? principal.userId : query.ownerId;
+      const period = resolvePeriod(query, 30, 'query.', 400);
+      const asOf = new Date();
+      const facts = await pipelineMetrics(db, period, { ownerId }, asOf);
+      const names = await userNames(db, [
+        ...facts.open.byOwner.map((o) => o.ownerId),
+        ...facts.blocked.flatMap((b) => b.longest.map((d) => d.ownerId)),
+      ]);
+      const nameOf = (id: string) => names.get(id) ?? null;
+      return {
+        body: {
+          period: { from: period.from.toISOString(), to: period.to.toISOString() },
+          filter: ownerId === undefined ? {} : { ownerId },
+          asOf: asOf.toISOString(),
+          open: {
+            ...facts.open,
+            byOwner: facts.open.byOwner.map((o) => ({ ...o, ownerName: nameOf(o.ownerId) })),
+          },
+          forecast: facts.forecast,
+          won: facts.outcomes.won,
+          lost: facts.outcomes.lost,
+          timeInStage: facts.timeInStage,
+          blocked: facts.blocked.map((b) => ({
+            ...b,
+            longest: b.longest.map((d) => ({ ...d, ownerName: nameOf(d.ownerId) })),
+          })),
+        },
+      };
     },
   );
 

@@ -1,3 +1,4 @@
+import { userNames } from '../../db/queries/users-lookup';
 import { listStuckDeals, type StuckRow } from '../../db/queries/stuck-list';
 import { stuckReasons, stuckSince } from '../../machines/opportunity/stuck-reasons';
 import type { AppDeps } from '../app';
@@ -30,12 +31,17 @@ export function opsRoutes({ db, config, logger }: AppDeps) {
     },
     async ({ query }) => {
       const page = await pageFrom(() => listStuckDeals(db, query));
+      const names = await userNames(
+        db,
+        page.items.map((row) => row.ownerId),
+      );
       const now = new Date();
       const stuckDeal = (row: StuckRow) => {
         const blockers = handoffBlockersOf(row);
         const reasons = stuckReasons({ ...row, handoffBlockers: blockers }, now);
         return {
           ...dealHeading(row),
+          ownerName: names.get(row.ownerId) ?? null,
           reasons: reasons.map((r) => ({ ...r, since: iso(r.since) })),
           since: iso(stuckSince(reasons, row.updatedAt)),
           handoffBlockers: blockers,

@@ -1,14 +1,33 @@
-import { createApiToken, createUser, getUser, listUsers, type UserRow } from '../../db/queries/auth';
+import {
+  createApiToken,
+  createUser,
+  deactivateUser,
+  getApiToken,
+  getUser,
+  listApiTokens,
+  listUsers,
+  openDealsOwnedBy,
+  reactivateUser,
+  revokeToken,
+  type ApiTokenListing,
+  type UserRow,
+} from '../../db/queries/auth';
 import type { AppDeps } from '../app';
 import { hashToken, newToken } from '../auth';
-import { badRequest, notFound } from '../errors';
+import { badRequest, DomainError, forbidden, notFound } from '../errors';
 import { iso } from '../resources/unreadable';
 import { apiRouter } from '../route-kit';
 import { idParams } from '../schemas/common';
 import {
   createTokenBody,
   createUserBody,
+  deactivatedUserSchema,
+  listTokensQuery,
   listUsersQuery,
+  noFieldsBody,
+  tokenListingSchema,
+  tokenPageSchema,
+  tokenParams,
   tokenSchema,
   userPageSchema,
   userSchema,
@@ -21,7 +40,27 @@ const userResource = (u: UserRow) => ({
   role: u.role,
   clientId: u.clientId,
   createdAt: iso(u.createdAt),
+  active: u.active,
+  deactivatedAt: iso(u.deactivatedAt),
 });
+
+const tokenResource = (t: ApiTokenListing) => ({
+  id: t.id,
+  userId: t.userId,
+  label: t.label,
+  createdAt: iso(t.createdAt),
+  revokedAt: iso(t.revokedAt),
+});
+
+/** Why a deactivation is refused, as a 409 naming the id. */
+const deactivationRefused = (why: 'self' | 'last_admin') =>
+  why === 'self'
+    ? new DomainError('cannot_deactivate_self', 409, 'You cannot deactivate yourself', {
+        errors: [{ field: 'params.id', message: 'is the caller' }],
+      })
+    : new DomainError('last_active_admin', 409, 'The last active admin cannot be deactivated', {
+        errors: [{ field: 'params.id', message: 'is the last active admin' }],
+      });
 
 /** Postgres refused the row (a duplicate email, a client that does not exist): a 4xx naming the field. */
 function refusedUser(error: unknown): never {
@@ -85,8 +124,109 @@ export function userRoutes({ db, logger }: AppDeps) {
     },
   );
 
+  add(
+    {
+      method: 'post',
+      path: '/users/:id/deactivate',
+      summary: 'Deactivate a user',
+      description:
+        'Every token of the user stops working at once (401 `user_deactivated`); the user, its tokens and its deals stay. ' +
+        'The answer lists the open deals it owns (not handed off, not lost) for reassignment. ' +
+        'Refused (409) for yourself and for the last active admin. Deactivating a deactivated user changes nothing.',
+      tags: ['Users'],
+      roles: ['admin'],
+      params: idParams,
+      body: noFieldsBody,
+      success: {
+        status: 200,
+        description: 'The user, now inactive, and its open deals',
+        schema: deactivatedUserSchema,
+      },
+      errors: [404, 409],
+    },
+    async ({ params, principal }) => {
+      const outcome = await deactivateUser(db, params.id, principal.userId);
+      if ('refused' in outcome) {
+        if (outcome.refused === 'not_found') throw notFound('The user');
+        throw deactivationRefused(outcome.refused);
+      }
+      const openDeals = await openDealsOwnedBy(db, outcome.user.id);
+      return { body: { ...userResource(outcome.user), openDeals } };
+    },
+  );
+
+  add(
+    {
+      method: 'post',
+      path: '/users/:id/reactivate',
+      summary: 'Reactivate a user',
+      description: 'Its tokens that were not revoked work again. Reactivating an active user changes nothing.',
+      tags: ['Users'],
+      roles: ['admin'],
+      params: idParams,
+      body: noFieldsBody,
+      success: { status: 200, description: 'The user, active', schema: userSchema },
+      errors: [404],
+    },
+    async ({ params }) => {
+      const user = await reactivateUser(db, params.id);
+      if (!user) throw notFound('The user');
+      return { body: userResource(user) };
+    },
+  );
+
   list(
-    { path: '/users', summary: 'List users', tags: ['Users'], roles: ['admin'], query: listUsersQuery },
+    {
+      path: '/users/:id/tokens',
+      summary: "List a user's tokens",
+      description: 'Revoked ones included, with `revokedAt`. Neither a token nor its hash is ever shown.',
+      tags: ['Users'],
+      roles: ['admin'],
+      params: idParams,
+      query: listTokensQuery,
+      errors: [404],
+    },
+    { of: 'tokens', schema: tokenPageSchema, resource: tokenResource },
+    async ({ params, query }) => {
+      if (!(await getUser(db, params.id))) throw notFound('The user');
+      return listApiTokens(db, { ...query, userId: params.id });
+    },
+  );
+
+  add(
+    {
+      method: 'post',
+      path: '/users/:id/tokens/:tokenId/revoke',
+      summary: 'Revoke a token',
+      description:
+        'The token answers 401 from the next request on. An admin revokes any token; anyone may revoke its own. ' +
+        'Revoking a revoked token changes nothing (its `revokedAt` stays).',
+      tags: ['Users'],
+      roles: ['admin', 'ops', 'rep', 'portal'],
+      params: tokenParams,
+      body: noFieldsBody,
+      success: { status: 200, description: 'The token, revoked', schema: tokenListingSchema },
+      errors: [404],
+    },
+    async ({ params, principal }) => {
+      if (principal.role !== 'admin' && principal.userId !== params.id)
+        throw forbidden("Only an admin revokes another user's tokens");
+      const token = await getApiToken(db, params.tokenId);
+      if (!token || token.userId !== params.id) throw notFound('The token');
+      await revokeToken(db, token.id);
+      return { body: tokenResource((await getApiToken(db, token.id))!) };
+    },
+  );
+
+  list(
+    {
+      path: '/users',
+      summary: 'List users',
+      description: 'Filter by `role` and by `active` (`false`: the deactivated ones).',
+      tags: ['Users'],
+      roles: ['admin'],
+      query: listUsersQuery,
+    },
     { of: 'users', schema: userPageSchema, resource: userResource },
     ({ query }) => listUsers(db, query),
   );

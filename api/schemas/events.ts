@@ -66,4 +66,10 @@ export const timelineEntrySchema = z.object({
   recordedAt: isoDateTime,
   nextAction: z.object({ description: z.string(), dueAt: nullableIso, ownerId: z.string() }).nullable(),
   payload: z.record(z.string(), z.unknown()),
+  changes: z.array(z.object({ field: z.string(), before: z.unknown(), after: z.unknown() })).meta({
+    description:
+      'The fields the event changed (OW1), before and after: `ownerId` (REASSIGN) and the deal’s own fields ' +
+      '(`title`, `company`, `contact`, `value`, `expectedCloseDate`, `probability`; UPDATE_DEAL). Empty when it changed none.',
+    example: [{ field: 'probability', before: null, after: 40 }],
+  }),
 });

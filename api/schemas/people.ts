@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { safeText, TASK_CLOSE_REASONS, TASK_KINDS, TASK_QUEUES, USER_ROLES } from '../../machines/opportunity';
+import { safeText, STAGES, TASK_CLOSE_REASONS, TASK_KINDS, TASK_QUEUES, USER_ROLES } from '../../machines/opportunity';
 import { TASK_STATUSES } from '../../db/schema/enums';
 import { documentSchema } from '../openapi/registry';
-import { isoDateTime, nullableIso, ownerIdField, pageOf, pageQuery, uuidExample } from './common';
+import { booleanQuery, isoDateTime, nullableIso, ownerIdField, pageOf, pageQuery, uuidExample } from './common';
 
 export const createUserBody = documentSchema(
   'CreateUser',
@@ -27,10 +27,54 @@ export const userSchema = documentSchema(
     role: z.enum(USER_ROLES),
     clientId: z.uuid().nullable(),
     createdAt: isoDateTime,
+    active: z.boolean().meta({ description: 'False once deactivated: none of its tokens authenticates' }),
+    deactivatedAt: nullableIso.meta({ description: 'When it was deactivated; null while active' }),
   }),
 );
 export const userPageSchema = documentSchema('UserPage', pageOf(userSchema));
-export const listUsersQuery = z.strictObject({ role: z.enum(USER_ROLES).optional(), ...pageQuery });
+export const listUsersQuery = z.strictObject({
+  role: z.enum(USER_ROLES).optional(),
+  active: booleanQuery.optional().meta({ description: '`true` for active users only, `false` for deactivated ones' }),
+  ...pageQuery,
+});
+
+/** A deal still open (not handed off, not lost) that a deactivated user owns: to reassign. */
+export const openDealSchema = documentSchema(
+  'OpenDeal',
+  z.object({ id: z.uuid(), company: z.string(), title: z.string(), stage: z.enum(STAGES) }),
+);
+export const deactivatedUserSchema = documentSchema(
+  'DeactivatedUser',
+  userSchema.extend({
+    openDeals: z
+      .array(openDealSchema)
+      .meta({ description: 'The open deals the user owns (every one, in id order), for reassignment' }),
+  }),
+);
+
+/** The body of a POST that needs nothing but its path (deactivate, reactivate, revoke). */
+export const noFieldsBody = documentSchema(
+  'PeopleActionBody',
+  z.strictObject({}).meta({ description: 'No fields: an empty object, or no body' }),
+);
+
+export const tokenParams = z.strictObject({
+  id: z.uuid().meta({ example: uuidExample }),
+  tokenId: z.uuid().meta({ example: uuidExample }),
+});
+export const listTokensQuery = z.strictObject({ ...pageQuery });
+/** A token as lists and revocations show it: never the token, never its hash. */
+export const tokenListingSchema = documentSchema(
+  'Token',
+  z.object({
+    id: z.uuid(),
+    userId: z.uuid(),
+    label: z.string(),
+    createdAt: isoDateTime,
+    revokedAt: nullableIso.meta({ description: 'When it was revoked; null while it works' }),
+  }),
+);
+export const tokenPageSchema = documentSchema('TokenPage', pageOf(tokenListingSchema));
 
 export const createTokenBody = documentSchema(
   'CreateToken',

@@ -1,5 +1,5 @@
-// The ops page: reads the funnel, the five measures and the stuck list with the entered token.
-// Plain browser JavaScript, no build step and nothing loaded from other hosts.
+// The ops page: reads the funnel, the five measures, the pipeline (PV1) and the stuck list with
+// the entered token. Plain browser JavaScript, no build step and nothing loaded from other hosts.
 (function () {
   'use strict';
   var RATES = [
@@ -50,6 +50,13 @@
     if (isoOf($('from'))) params.set('from', isoOf($('from')));
     if (isoOf($('to'))) params.set('to', isoOf($('to')));
     return withQuery('/v1/metrics/funnel', params);
+  }
+
+  function pipelinePath() {
+    var params = new URLSearchParams();
+    if (isoOf($('from'))) params.set('from', isoOf($('from')));
+    if (isoOf($('to'))) params.set('to', isoOf($('to')));
+    return withQuery('/v1/metrics/pipeline', params);
   }
 
   function stuckPath(cursor) {
@@ -139,6 +146,274 @@
     $('period').textContent = funnel.period.from + ' → ' + funnel.period.to;
   }
 
+  // Amounts arrive as integer cents per currency; each currency gets its own chart, never a sum.
+  function money(cents, currency) {
+    try {
+      return new Intl.NumberFormat('en', { style: 'currency', currency: currency }).format(cents / 100);
+    } catch (e) {
+      return (cents / 100).toFixed(2) + ' ' + currency;
+    }
+  }
+
+  function plural(n, word) {
+    return n + ' ' + word + (n === 1 ? '' : 's');
+  }
+
+  /**
+   * One horizontal bar chart: rows of {key, label, value, text, attrs}; `value` sets the bar
+   * length against the largest, `text` is what a person reads next to it.
+   */
+  function bars(label, rows, name) {
+    var width = 720,
+      barHeight = 20,
+      gap = 6,
+      labelWidth = 170,
+      textWidth = 260;
+    var max = Math.max.apply(
+      null,
+      rows
+        .map(function (r) {
+          return r.value;
+        })
+        .concat([1]),
+    );
+    var svg = el('svg:svg', {
+      width: width,
+      height: Math.max(rows.length, 1) * (barHeight + gap),
+      role: 'img',
+      'aria-label': label,
+      'data-chart': name,
+    });
+    rows.forEach(function (r, i) {
+      var y = i * (barHeight + gap);
+      var w = Math.round((r.value / max) * (width - labelWidth - textWidth));
+      var attrs = Object.assign({ 'data-key': r.key }, r.attrs || {});
+      var row = el('svg:g', attrs);
+      row.appendChild(el('svg:text', { x: 0, y: y + 14, class: 'label' }, r.label));
+      row.appendChild(el('svg:rect', { class: 'bar', x: labelWidth, y: y, width: w, height: barHeight }));
+      if (r.inner !== undefined) {
+        var inner = Math.round((r.inner / max) * (width - labelWidth - textWidth));
+        row.appendChild(
+          el('svg:rect', { class: 'bar inner', x: labelWidth, y: y + 5, width: inner, height: barHeight - 10 }),
+        );
+      }
+      row.appendChild(el('svg:text', { x: labelWidth + w + 6, y: y + 14, class: 'count' }, r.text));
+      svg.appendChild(row);
+    });
+    if (!rows.length) svg.appendChild(el('svg:text', { x: 0, y: 14, class: 'empty' }, 'Nothing in this view'));
+    return svg;
+  }
+
+  /** The currencies a list of summaries mentions, in code order. */
+  function currenciesOf(summaries) {
+    var seen = {};
+    summaries.forEach(function (s) {
+      s.values.forEach(function (v) {
+        seen[v.currency] = true;
+      });
+    });
+    return Object.keys(seen).sort();
+  }
+
+  function valueIn(summary, currency) {
+    return (
+      summary.values.filter(function (v) {
+        return v.currency === currency;
+      })[0] || { deals: 0, valueCents: 0, weightedCents: 0 }
+    );
+  }
+
+  /** Open value per currency: a chart per currency, the weighted value drawn inside the bar. */
+  function valueCharts(target, summaries, keyOf, labelOf, title) {
+    var box = $(target);
+    box.replaceChildren();
+    var currencies = currenciesOf(summaries);
+    if (!currencies.length) box.appendChild(el('p', { class: 'empty' }, 'No open deal has a value.'));
+    currencies.forEach(function (currency) {
+      var rows = summaries.map(function (s) {
+        var v = valueIn(s, currency);
+        return {
+          key: keyOf(s),
+          label: labelOf(s),
+          value: v.valueCents,
+          inner: v.weightedCents,
+          text:
+            money(v.valueCents, currency) +
+            ' · weighted ' +
+            money(v.weightedCents, currency) +
+            ' · ' +
+            plural(v.deals, 'deal'),
+          attrs: {
+            'data-currency': currency,
+            'data-value': String(v.valueCents),
+            'data-weighted': String(v.weightedCents),
+          },
+        };
+      });
+      box.appendChild(el('h3', {}, title + ' · ' + currency));
+      box.appendChild(bars(title + ' in ' + currency, rows, target + '-' + currency));
+    });
+  }
+
+  function ownerLabel(id, name) {
+    return name || 'Unknown person (' + id.slice(0, 8) + ')';
+  }
+
+  function drawPipeline(p) {
+    valueCharts(
+      'open-by-stage',
+      p.open.byStage,
+      function (s) {
+        return s.stage;
+      },
+      function (s) {
+        return s.stage + (s.withoutValue ? ' (+' + s.withoutValue + ' no value)' : '');
+      },
+      'Open value by stage',
+    );
+    valueCharts(
+      'open-by-owner',
+      p.open.byOwner,
+      function (s) {
+        return s.ownerId;
+      },
+      function (s) {
+        return ownerLabel(s.ownerId, s.ownerName);
+      },
+      'Open value by owner',
+    );
+    valueCharts(
+      'forecast',
+      p.forecast.months,
+      function (m) {
+        return m.month;
+      },
+      function (m) {
+        return m.month;
+      },
+      'Expected to close',
+    );
+    var unscheduled = p.forecast.unscheduled.deals;
+    $('forecast').appendChild(
+      el('p', { class: 'note' }, plural(unscheduled, 'open deal') + ' without an expected close date.'),
+    );
+
+    var outcomes = $('outcomes');
+    outcomes.replaceChildren();
+    [
+      ['won', 'Won', p.won],
+      ['lost', 'Lost', p.lost],
+    ].forEach(function (o) {
+      var text = o[2].values
+        .map(function (v) {
+          return money(v.valueCents, v.currency);
+        })
+        .join(' + ');
+      outcomes.appendChild(el('dt', {}, o[1]));
+      outcomes.appendChild(
+        el(
+          'dd',
+          { 'data-outcome': o[0] },
+          plural(o[2].deals, 'deal') +
+            (text ? ' · ' + text : '') +
+            (o[2].withoutValue ? ' (' + o[2].withoutValue + ' without value)' : ''),
+        ),
+      );
+    });
+    $('lost-reasons').replaceChildren(
+      bars(
+        'Lost deals by reason',
+        p.lost.reasons.map(function (r) {
+          return {
+            key: r.reason,
+            label: r.reason.replace(/_/g, ' '),
+            value: r.deals,
+            text:
+              plural(r.deals, 'deal') +
+              r.values
+                .map(function (v) {
+                  return ' · ' + money(v.valueCents, v.currency);
+                })
+                .join(''),
+            attrs: { 'data-reason': r.reason, 'data-deals': String(r.deals) },
+          };
+        }),
+        'lost-reasons',
+      ),
+    );
+    $('time-in-stage').replaceChildren(
+      bars(
+        'Average time in each stage',
+        p.timeInStage.map(function (s) {
+          return {
+            key: s.stage,
+            label: s.stage,
+            value: s.averageSeconds || 0,
+            text: s.stays
+              ? 'avg ' +
+                duration(s.averageSeconds) +
+                ' · p90 ' +
+                duration(s.p90Seconds) +
+                ' · ' +
+                plural(s.stays, 'stay')
+              : 'no stay ended',
+            attrs: { 'data-stage': s.stage, 'data-stays': String(s.stays) },
+          };
+        }),
+        'time-in-stage',
+      ),
+    );
+    var blocked = p.blocked.filter(function (b) {
+      return b.deals > 0;
+    });
+    var box = $('blocked');
+    box.replaceChildren(
+      bars(
+        'Time blocked per code',
+        blocked.map(function (b) {
+          return {
+            key: b.code,
+            label: b.code,
+            value: b.totalSeconds,
+            text:
+              duration(b.totalSeconds) +
+              ' · ' +
+              plural(b.deals, 'deal') +
+              (b.ongoing ? ' · ' + b.ongoing + ' still blocked' : ''),
+            attrs: { 'data-code': b.code, 'data-deals': String(b.deals) },
+          };
+        }),
+        'blocked',
+      ),
+    );
+    var longest = el('ul', { class: 'longest' });
+    blocked.forEach(function (b) {
+      b.longest.forEach(function (d) {
+        longest.appendChild(
+          el(
+            'li',
+            { 'data-code': b.code, 'data-id': d.id },
+            b.code +
+              ': ' +
+              d.company +
+              ' (' +
+              ownerLabel(d.ownerId, d.ownerName) +
+              ') ' +
+              duration(d.seconds) +
+              (d.ongoing ? ', still blocked' : ''),
+          ),
+        );
+      });
+    });
+    box.appendChild(longest);
+    // The owner filter offers the people the pipeline names, so nobody has to know an id.
+    var list = $('owners');
+    list.replaceChildren();
+    p.open.byOwner.forEach(function (o) {
+      list.appendChild(el('option', { value: o.ownerId, label: ownerLabel(o.ownerId, o.ownerName) }));
+    });
+  }
+
   function drawStuck(page, append) {
     var body = $('stuck').querySelector('tbody');
     if (!append) body.replaceChildren();
@@ -146,7 +421,7 @@
       var tr = el('tr', { 'data-id': deal.id });
       tr.appendChild(el('td', {}, deal.company + ' · ' + deal.title));
       tr.appendChild(el('td', {}, deal.stage));
-      tr.appendChild(el('td', {}, deal.ownerId));
+      tr.appendChild(el('td', { title: deal.ownerId, class: 'owner' }, ownerLabel(deal.ownerId, deal.ownerName)));
       var why = el('ul');
       deal.reasons.forEach(function (r) {
         why.appendChild(el('li', { 'data-reason': r.code }, r.why));
@@ -168,11 +443,12 @@
   function load() {
     localStorage.setItem(TOKEN_KEY, $('token').value.trim());
     $('status').textContent = 'Loading…';
-    return Promise.all([api(funnelPath()), api(stuckPath(null))])
+    return Promise.all([api(funnelPath()), api(stuckPath(null)), api(pipelinePath())])
       .then(function (results) {
         drawFunnel(results[0].total.counts);
         drawRates(results[0]);
         drawStuck(results[1], false);
+        drawPipeline(results[2]);
         $('status').textContent = 'Loaded ' + new Date().toLocaleTimeString();
         document.body.setAttribute('data-loaded', 'true');
       })

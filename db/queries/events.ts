@@ -1,11 +1,14 @@
 import { and, count, eq, gt, sql } from 'drizzle-orm';
 import { z } from 'zod';
-import type { Stage } from '../../machines/opportunity/vocabulary';
+import type { FieldChange, Stage } from '../../machines/opportunity/vocabulary';
 import type { Db } from '../client';
 import { opportunityEvents, type OpportunityEventRow } from '../schema';
 import { decodeCursor, insertIfAbsent, prepared, toPage, type Page, type PageRequest } from './support';
 
-export type { OpportunityEventRow };
+export type { FieldChange, OpportunityEventRow };
+
+/** A row of the deal's timeline: the fields its event changed, before and after, or null when none (OW1). */
+export type TimelineEventRow = Omit<OpportunityEventRow, 'changes'> & { changes: FieldChange[] | null };
 
 export interface NewOpportunityEvent {
   opportunityId: string;
@@ -20,22 +23,25 @@ export interface NewOpportunityEvent {
   ownerId: string;
   payload: unknown;
   nextAction: unknown;
+  /** The fields the event changed (UPDATE_DEAL, REASSIGN); empty or absent is stored as null. */
+  changes?: FieldChange[] | null;
   occurredAt: Date;
 }
 
 /** Appends one event (E1); the same idempotency key twice leaves one row. Returns whether it was inserted. */
 export async function appendEvent(db: Db, row: NewOpportunityEvent): Promise<boolean> {
-  const inserted = await insertIfAbsent(db, opportunityEvents, row, opportunityEvents.idempotencyKey);
+  const changes = row.changes?.length ? row.changes : null;
+  const inserted = await insertIfAbsent(db, opportunityEvents, { ...row, changes }, opportunityEvents.idempotencyKey);
   return inserted !== undefined;
 }
 
 const eventCursor = z.object({ position: z.number().int().nonnegative() });
 
-/** A deal's history in log order, with an opaque keyset cursor (prepared). */
+/** A deal's history in log order, each row with the fields it changed, with an opaque keyset cursor (prepared). */
 export async function listEvents(
   db: Db,
   request: PageRequest & { opportunityId: string },
-): Promise<Page<OpportunityEventRow>> {
+): Promise<Page<TimelineEventRow>> {
   const statement = prepared(db, 'opportunity_events_list', (d) =>
     d
       .select()
@@ -50,7 +56,11 @@ export async function listEvents(
       .limit(sql.placeholder('limit')),
   );
   const after = decodeCursor(request.cursor, eventCursor)?.position ?? 0;
-  const rows = await statement.execute({ opportunityId: request.opportunityId, after, limit: request.limit + 1 });
+  const rows = (await statement.execute({
+    opportunityId: request.opportunityId,
+    after,
+    limit: request.limit + 1,
+  })) as TimelineEventRow[];
   return toPage(rows, request.limit, (row) => ({ position: row.position }));
 }
 

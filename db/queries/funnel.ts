@@ -18,16 +18,21 @@ import { prepared } from './support';
 
 /* M1: the facts behind the funnel of a period (prepared); machines/opportunity/metrics.ts defines the measures. */
 
+/** What the measures read of each log row: which deal, which event, the stage move and when (M1, PV1). */
+export const STAGE_MOVE_COLUMNS = {
+  opportunityId: opportunityEvents.opportunityId,
+  eventType: opportunityEvents.eventType,
+  stageBefore: opportunityEvents.stageBefore,
+  stageAfter: opportunityEvents.stageAfter,
+  occurredAt: opportunityEvents.occurredAt,
+};
+
 /** The log rows of a period that the measures read: stage moves and dormancy recoveries, oldest first. */
 async function periodEntries(db: Db, period: Period): Promise<LogEntry[]> {
   const statement = prepared(db, 'metrics_period_entries', (d) =>
     d
       .select({
-        opportunityId: opportunityEvents.opportunityId,
-        eventType: opportunityEvents.eventType,
-        stageBefore: opportunityEvents.stageBefore,
-        stageAfter: opportunityEvents.stageAfter,
-        occurredAt: opportunityEvents.occurredAt,
+        ...STAGE_MOVE_COLUMNS,
         recoveredBy: sql<string | null>`${opportunityEvents.payload}->>'recoveredBy'`,
       })
       .from(opportunityEvents)

@@ -31,6 +31,7 @@ import {
   type MetricSnapshotRow,
   type OnboardingChecklistRow,
   type PortalUserRow,
+  type ProjectHandoffNote,
   type ProjectLineItem,
   type ProjectRow,
   type UserRow,
@@ -205,10 +206,16 @@ export function ensureProject(
     kickoffDate?: string | null;
     scope: string;
     lineItems: ProjectLineItem[];
+    /** The deal's notes for delivery (OW1); a later run brings notes written since. */
+    handoffNotes?: ProjectHandoffNote[];
   },
 ): Promise<ProjectRow> {
   const { onboardingOwner, ...project } = input;
-  return upsertByKey(db, projects, { ...project, ownerId: onboardingOwner }, ['ownerId', 'kickoffDate']);
+  return upsertByKey(db, projects, { ...project, ownerId: onboardingOwner }, [
+    'ownerId',
+    'kickoffDate',
+    'handoffNotes',
+  ]);
 }
 
 /** The deal's delivery project, once the handoff wrote it. */

@@ -1,11 +1,19 @@
-import { and, eq, lt, sql, type SQL } from 'drizzle-orm';
+import { and, eq, getTableColumns, lt, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../client';
-import { opportunities, opportunityEvents } from '../schema';
+import type { DetailColumns } from '../projection';
+import { opportunities, opportunityEvents, type OpportunityRow } from '../schema';
 import type { NewOpportunityEvent } from './events';
 import type { OpportunityFlags, OpportunityProjection } from './opportunities';
-import { prepared } from './support';
+import { getOpportunity } from './opportunities';
+import { insertIfAbsent, prepared } from './support';
 
-export type ProjectionWithFlags = OpportunityProjection & OpportunityFlags;
+/**
+ * Everything an accepted event moves on the deal's row. The deal's own fields are absent for a
+ * deal whose state predates them, and `lastActivityAt` when no person acted (a workflow's event).
+ */
+export type ProjectionWithFlags = OpportunityProjection &
+  OpportunityFlags &
+  Partial<DetailColumns> & { lastActivityAt?: Date | null };
 
 const EVENT_FIELDS = [
   'opportunityId',
@@ -19,6 +27,7 @@ const EVENT_FIELDS = [
   'ownerId',
   'payload',
   'nextAction',
+  'changes',
   'occurredAt',
 ] as const satisfies readonly (keyof NewOpportunityEvent)[];
 
@@ -45,7 +54,23 @@ const PROJECTED_FIELDS = [
   'blockedCode',
   'blockedDetail',
   'blockedAt',
+  'title',
+  'company',
+  'valueCents',
+  'currency',
+  'expectedCloseDate',
+  'probability',
+  'contactName',
+  'contactEmail',
+  'contactPhone',
+  'lastActivityAt',
 ] as const satisfies readonly (keyof ProjectionWithFlags)[];
+
+/**
+ * Columns an absent value leaves as they are: title and company cannot be cleared (a deal from
+ * before OW1 projects neither), and an event no person sent does not move the last activity.
+ */
+const KEPT_UNLESS_GIVEN: readonly (typeof PROJECTED_FIELDS)[number][] = ['title', 'company', 'lastActivityAt'];
 
 /**
  * Placeholders named `<prefix><field>`, as plain SQL: node-postgres turns the values into
@@ -61,6 +86,22 @@ function placeholders<K extends string>(prefix: string, fields: readonly K[]): R
 
 function prefixed(prefix: string, values: Record<string, unknown>, fields: readonly string[]): Record<string, unknown> {
   return Object.fromEntries(fields.map((field) => [`${prefix}${field}`, values[field] ?? null]));
+}
+
+/** The projection's SET: each column its placeholder, those of KEPT_UNLESS_GIVEN only when given. */
+function projectedSet(): Record<string, SQL> {
+  const set: Record<string, SQL> = placeholders('p_', PROJECTED_FIELDS);
+  const columns = getTableColumns(opportunities);
+  for (const field of KEPT_UNLESS_GIVEN) set[field] = sql`coalesce(${set[field]}, ${columns[field]})`;
+  return set;
+}
+
+/**
+ * The event row's values as placeholders take them: node-postgres would send a JS array as a
+ * Postgres array literal, not JSON, so the changes go as JSON text (none: null).
+ */
+function eventValues(event: NewOpportunityEvent): Record<string, unknown> {
+  return { ...event, changes: event.changes?.length ? JSON.stringify(event.changes) : null };
 }
 
 /**
@@ -88,15 +129,20 @@ export async function appendEventAndProject(
     return d
       .with(appended)
       .update(opportunities)
-      .set({ ...placeholders('p_', PROJECTED_FIELDS), updatedAt: sql`now()` })
+      .set({ ...projectedSet(), updatedAt: sql`now()` })
       .where(
         and(eq(opportunities.id, sql.placeholder('p_id')), lt(opportunities.version, sql.placeholder('p_version'))),
       )
       .returning({ appended: sql<number>`(SELECT count(*) FROM appended)`.mapWith(Number) });
   });
   const rows = await statement.execute({
-    ...prefixed('e_', event as unknown as Record<string, unknown>, EVENT_FIELDS),
+    ...prefixed('e_', eventValues(event), EVENT_FIELDS),
     ...prefixed('p_', projection as unknown as Record<string, unknown>, [...PROJECTED_FIELDS, 'id']),
   });
   return rows.some((row) => row.appended > 0);
+}
+
+/** The deal's first row (its creation's projection); a retry returns the row already there. */
+export async function insertDealRecord(db: Db, row: typeof opportunities.$inferInsert): Promise<OpportunityRow> {
+  return (await insertIfAbsent(db, opportunities, row, opportunities.id)) ?? (await getOpportunity(db, row.id!))!;
 }

@@ -61,6 +61,60 @@ export async function closeTasks(db: Db, opportunityId: string, closure: TaskClo
   return closed.length;
 }
 
+/** A task a person made by hand on a deal (OW1); its id is the one the API chose and answered with. */
+export type ManualTask = {
+  id: string;
+  key: string;
+  opportunityId: string;
+  title: string;
+  dueAt: Date;
+  note: string | null;
+  createdBy: string;
+} & TaskOwner;
+
+/**
+ * Creates the hand-made task once: a retry with the same key, or with the same id, creates
+ * nothing. Returns whether this call created it.
+ */
+export async function createManualTask(db: Db, task: ManualTask): Promise<boolean> {
+  const created = await db
+    .insert(tasks)
+    .values({ ...task, kind: 'other' })
+    .onConflictDoNothing()
+    .returning({ id: tasks.id });
+  return created.length > 0;
+}
+
+/**
+ * Gives one open task of the deal to a person or to a queue; the other is cleared, since the
+ * task now waits for that one. A closed task, or another deal's, is left alone: returns false.
+ */
+export async function assignTask(
+  db: Db,
+  opportunityId: string,
+  assignment: { taskId: string } & TaskOwner,
+): Promise<boolean> {
+  const assigned = await db
+    .update(tasks)
+    .set({ ownerId: assignment.ownerId ?? null, queue: assignment.queue ?? null })
+    .where(and(eq(tasks.id, assignment.taskId), eq(tasks.opportunityId, opportunityId), eq(tasks.status, 'open')))
+    .returning({ id: tasks.id });
+  return assigned.length > 0;
+}
+
+/**
+ * A reassigned deal takes its previous owner's open tasks with it (OW1): every open task of
+ * the deal owned by `from` becomes `to`'s, queued ones included. Returns how many moved.
+ */
+export async function moveOpenTasks(db: Db, opportunityId: string, from: string, to: string): Promise<number> {
+  const moved = await db
+    .update(tasks)
+    .set({ ownerId: to })
+    .where(and(eq(tasks.opportunityId, opportunityId), eq(tasks.status, 'open'), eq(tasks.ownerId, from)))
+    .returning({ id: tasks.id });
+  return moved.length;
+}
+
 /** A person takes a queued open task: it becomes theirs and stays listed in its queue. */
 export async function claimTask(db: Db, id: string, userId: string): Promise<TaskRow | null> {
   const [row] = await db

@@ -1,10 +1,14 @@
 import { sql } from 'drizzle-orm';
-import { check, index, pgTable, text } from 'drizzle-orm/pg-core';
+import { boolean, check, index, pgTable, text } from 'drizzle-orm/pg-core';
 import { clients } from './clients';
 import { createdAt, id, ref, tz } from './columns';
 import { userRoleEnum } from './enums';
 
-/** People who call the API. A `portal` user belongs to exactly one client. */
+/**
+ * People who call the API. A `portal` user belongs to exactly one client. A deactivated user
+ * (`active` false, since `deactivated_at`) keeps its row, its deals and its tokens, but no token
+ * of it authenticates until it is reactivated (OW1).
+ */
 export const users = pgTable(
   'users',
   {
@@ -14,8 +18,13 @@ export const users = pgTable(
     role: userRoleEnum('role').notNull(),
     clientId: ref(() => clients.id, 'client_id'),
     createdAt: createdAt(),
+    active: boolean('active').notNull().default(true),
+    deactivatedAt: tz('deactivated_at'),
   },
-  (t) => [check('users_portal_client_check', sql`${t.role} <> 'portal' OR ${t.clientId} IS NOT NULL`)],
+  (t) => [
+    check('users_portal_client_check', sql`${t.role} <> 'portal' OR ${t.clientId} IS NOT NULL`),
+    check('users_deactivated_at_check', sql`${t.active} = (${t.deactivatedAt} IS NULL)`),
+  ],
 );
 export type UserRow = typeof users.$inferSelect;
 

@@ -1,4 +1,4 @@
-import { index, pgTable, text } from 'drizzle-orm/pg-core';
+import { boolean, index, pgTable, text } from 'drizzle-orm/pg-core';
 import { recordedByColumns } from './columns';
 import { discoveryFactEnum } from './enums';
 
@@ -29,3 +29,19 @@ export const discoveryNotes = pgTable(
 );
 export type DiscoveryNoteRow = typeof discoveryNotes.$inferSelect;
 export type AuditEvidenceRow = typeof auditEvidence.$inferSelect;
+
+/**
+ * OW1: a person's note on a deal. Internal only (K1): no portal view or proposal link reads this
+ * table. `for_handoff` notes travel with the handoff to the delivery project.
+ */
+export const dealNotes = pgTable(
+  'deal_notes',
+  {
+    ...recordedByColumns(),
+    body: text('body').notNull(),
+    pinned: boolean('pinned').notNull().default(false),
+    forHandoff: boolean('for_handoff').notNull().default(false),
+  },
+  (t) => [index('deal_notes_opportunity_idx').on(t.opportunityId, t.createdAt)],
+);
+export type DealNoteRow = typeof dealNotes.$inferSelect;

@@ -25,6 +25,8 @@ export const opportunityEvents = pgTable(
     ownerId: text('owner_id').notNull(),
     payload: jsonb('payload').notNull(),
     nextAction: jsonb('next_action'),
+    /** The fields the event changed, `{ field, before, after }` each (OW1): owner, title, value... */
+    changes: jsonb('changes'),
     occurredAt: timestamp('occurred_at', { withTimezone: true }).notNull(),
     recordedAt: timestamp('recorded_at', { withTimezone: true }).notNull().defaultNow(),
   },

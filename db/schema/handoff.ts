@@ -50,6 +50,14 @@ export interface ProjectLineItem {
   serviceId: string | null;
 }
 
+/** A note a person wrote on the deal for delivery, as the project keeps it. */
+export interface ProjectHandoffNote {
+  body: string;
+  by: string;
+  /** ISO datetime the note was written. */
+  at: string;
+}
+
 export const projects = clientHandoffTable('projects', {
   name: text('name').notNull(),
   ownerId: text('owner_id').notNull(),
@@ -58,6 +66,8 @@ export const projects = clientHandoffTable('projects', {
   /** The approved proposal's scope text: what delivery promised, copied so a later revision cannot change it. */
   scope: text('scope').notNull(),
   lineItems: jsonb('line_items').$type<ProjectLineItem[]>().notNull(),
+  /** The deal's notes marked for handoff (OW1), copied so delivery reads them beside the scope. */
+  handoffNotes: jsonb('handoff_notes').$type<ProjectHandoffNote[]>().notNull().default([]),
 });
 export type ProjectRow = typeof projects.$inferSelect;
 

@@ -1,7 +1,23 @@
-import { sql } from 'drizzle-orm';
-import { boolean, index, integer, jsonb, pgTable, text, timestamp, uuid, type AnyPgColumn } from 'drizzle-orm/pg-core';
+import { sql, type SQL } from 'drizzle-orm';
+import {
+  bigint,
+  boolean,
+  customType,
+  date,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  text,
+  timestamp,
+  uuid,
+  type AnyPgColumn,
+} from 'drizzle-orm/pg-core';
 import { clients } from './clients';
 import { lostReasonEnum, stageEnum } from './enums';
+
+/** Postgres' full-text document type (drizzle has no builder for it). */
+const tsvector = customType<{ data: string }>({ dataType: () => 'tsvector' });
 
 /** One reason a won deal's handoff waits, as stored on the deal's row. */
 export interface HandoffBlockerEntry {
@@ -54,6 +70,21 @@ export const opportunities = pgTable(
     lostDetail: text('lost_detail'),
     reactivateAt: timestamp('reactivate_at', { withTimezone: true }),
     lostAt: timestamp('lost_at', { withTimezone: true }),
+    /** The deal's own fields (OW1), projected from the machine's `details` so lists can filter and sort on them. */
+    valueCents: bigint('value_cents', { mode: 'number' }),
+    currency: text('currency'),
+    expectedCloseDate: date('expected_close_date', { mode: 'string' }),
+    probability: integer('probability'),
+    contactName: text('contact_name'),
+    contactEmail: text('contact_email'),
+    contactPhone: text('contact_phone'),
+    /** When a person last acted on the deal (the workflow's own notes do not count). */
+    lastActivityAt: timestamp('last_activity_at', { withTimezone: true }),
+    /** Text search over company, title and contact (SR1): one generated column, one GIN index. */
+    search: tsvector('search').generatedAlwaysAs(
+      (): SQL =>
+        sql`to_tsvector('simple', coalesce(${opportunities.company}, '') || ' ' || coalesce(${opportunities.title}, '') || ' ' || coalesce(${opportunities.contactName}, '') || ' ' || coalesce(${opportunities.contactEmail}, ''))`,
+    ),
     /** The client record the deal belongs to, once the handoff (or a proposal) names one. */
     clientId: uuid('client_id').references((): AnyPgColumn => clients.id),
     workflowId: text('workflow_id').notNull(),
@@ -68,6 +99,12 @@ export const opportunities = pgTable(
     index('opportunities_owner_idx').on(t.ownerId, t.id),
     index('opportunities_overdue_idx').on(t.overdue, t.id),
     index('opportunities_client_idx').on(t.clientId),
+    index('opportunities_search_idx').using('gin', t.search),
+    index('opportunities_next_action_due_idx').on(t.nextActionDueAt, t.id),
+    index('opportunities_value_idx').on(t.valueCents, t.id),
+    index('opportunities_expected_close_idx').on(t.expectedCloseDate, t.id),
+    index('opportunities_last_activity_idx').on(t.lastActivityAt, t.id),
+    index('opportunities_created_idx').on(t.createdAt, t.id),
   ],
 );
 export type OpportunityRow = typeof opportunities.$inferSelect;

@@ -25,6 +25,10 @@ export const tasks = pgTable(
     closedReason: text('closed_reason'),
     closedNote: text('closed_note'),
     closedBy: text('closed_by'),
+    /** Who made it: `system` for the workflow's own tasks, the person for a task made by hand (OW1). */
+    createdBy: text('created_by').notNull().default('system'),
+    /** What a person wrote when making the task by hand. */
+    note: text('note'),
   },
   (t) => [
     index('tasks_opportunity_idx').on(t.opportunityId, t.kind, t.status),

@@ -75,10 +75,8 @@ export function fromSnapshot(snapshot: Snapshot): DealState {
 /** A new deal at `lead`, both pauses on until their facts are recorded. */
 export function createDeal(input: CreateDealInput): DealState {
   const [snapshot] = initialTransition(dealMachine, {
-    opportunityId: input.opportunityId,
-    ownerId: input.ownerId,
+    ...input,
     source: input.source ?? null,
-    at: input.at,
     nextAction: input.nextAction ?? null,
   });
   return toDealState(snapshot);

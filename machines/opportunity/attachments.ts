@@ -105,6 +105,10 @@ export const CLIENT_ATTACHMENTS = {
     .strictObject({ subject: text(200).optional(), body: text(5_000) })
     .meta({ example: { subject: 'Your proposal', body: 'Here is the proposal we discussed on Tuesday.' } }),
   APPROVE: z.strictObject({ note: text(2_000).optional() }),
+  /** An internal note's text: never shown to a portal user or through a proposal link (K1). */
+  RECORD_NOTE: z
+    .strictObject({ body: text(20_000) })
+    .meta({ example: { body: 'Dana prefers calls after 4pm; the COO signs off anything over 5k.' } }),
 } satisfies Partial<Record<EventType, z.ZodType>>;
 export type ClientAttachmentType = keyof typeof CLIENT_ATTACHMENTS;
 
@@ -113,6 +117,7 @@ export const REQUIRED_ATTACHMENTS: readonly ClientAttachmentType[] = [
   'RECORD_PROPOSAL_SECTION',
   'RECORD_CLIENT_SAFE_SUMMARY',
   'RECORD_PROPOSAL_MESSAGE',
+  'RECORD_NOTE',
 ];
 
 const tokenHash = z.string().regex(/^[0-9a-f]{64}$/);

@@ -207,9 +207,37 @@ export interface LostRecord {
   qualificationBeforeReactivation: Record<QualificationFact, string | null> | null;
 }
 
+/** The deal's primary contact at the company. */
+export interface DealContact {
+  name: string;
+  email: string | null;
+  phone: string | null;
+}
+
+/** What the deal is worth, in minor units of an ISO 4217 currency. */
+export interface DealValue {
+  amountCents: number;
+  currency: string;
+}
+
+/** The deal's own fields (OW1): named at creation, corrected with UPDATE_DEAL. */
+export interface DealDetails {
+  title: string;
+  company: string;
+  contact: DealContact | null;
+  value: DealValue | null;
+  /** ISO date (YYYY-MM-DD). */
+  expectedCloseDate: string | null;
+  /** 0–100: how likely the rep thinks the deal closes; the sent proposal's probability until set. */
+  probability: number | null;
+}
+
 export interface DealContext {
   opportunityId: string;
   ownerId: string;
+  /** The owner's name when the API knew it, for people reading the Temporal UI (ids stay the key). */
+  ownerName: string | null;
+  details: DealDetails;
   source: string | null;
   createdAt: string;
   lastActivityAt: string;
@@ -234,6 +262,9 @@ export interface DealContext {
 export interface CreateDealInput {
   opportunityId: string;
   ownerId: string;
+  ownerName?: string | null;
+  title?: string;
+  company?: string;
   source?: string | null;
   /** ISO datetime of creation. */
   at: string;
@@ -276,6 +307,15 @@ export function initialContext(input: CreateDealInput): DealContext {
   return {
     opportunityId: input.opportunityId,
     ownerId: input.ownerId,
+    ownerName: input.ownerName ?? null,
+    details: {
+      title: input.title ?? '',
+      company: input.company ?? '',
+      contact: null,
+      value: null,
+      expectedCloseDate: null,
+      probability: null,
+    },
     source: input.source ?? null,
     createdAt: input.at,
     lastActivityAt: input.at,

@@ -19,6 +19,7 @@ import {
   PROPOSAL_SECTION_KINDS,
   QUALIFICATION_FACTS,
   SUMMARY_KINDS,
+  TASK_QUEUES,
   type EventType,
 } from './vocabulary';
 
@@ -384,6 +385,96 @@ const recordServicesSoldEventSchema = z.strictObject({
     .refine((ids) => new Set(ids).size === ids.length, 'each service only once'),
 });
 
+// ---- daily pipeline work (OW1) ------------------------------------------------------------
+
+/** Hands the deal (and its open tasks of the previous owner) to another owner. */
+const reassignEventSchema = z.strictObject({
+  type: z.literal('REASSIGN'),
+  ...common,
+  ownerId: id,
+  /** The new owner's name as the users table has it; the API sets it, whatever a caller sends. */
+  ownerName: safeText({ max: 200, trim: true }).optional(),
+  reason: text(1_000).optional(),
+});
+
+/** An internal note (its text is an attachment); `forHandoff` notes travel to the delivery project. */
+const recordNoteEventSchema = z.strictObject({
+  type: z.literal('RECORD_NOTE'),
+  ...common,
+  pinned: z.boolean().optional(),
+  forHandoff: z.boolean().optional(),
+});
+
+// ISO 4217 as this runtime knows it; checked by a set lookup, not a shared regex (see unsafeTextReason).
+const CURRENCIES = new Set(Intl.supportedValuesOf('currency'));
+const currencySchema = z
+  .string()
+  .length(3)
+  .refine((code) => CURRENCIES.has(code), 'must be an ISO 4217 currency code in capitals, such as EUR or USD');
+
+const UPDATE_FIELDS = ['title', 'company', 'contact', 'value', 'expectedCloseDate', 'probability'] as const;
+/** Corrects the deal's own fields; `null` clears one (not title or company). Each change keeps before and after. */
+const updateDealEventSchema = z
+  .strictObject({
+    type: z.literal('UPDATE_DEAL'),
+    ...common,
+    title: safeText({ max: 300, trim: true }).optional(),
+    company: safeText({ max: 300, trim: true }).optional(),
+    contact: z
+      .strictObject({
+        name: safeText({ max: 200, trim: true }),
+        email: emailSchema.nullable().optional(),
+        phone: safeText({ max: 50, trim: true }).nullable().optional(),
+      })
+      .nullable()
+      .optional(),
+    value: z
+      .strictObject({ amountCents: z.int().min(0).max(1e13), currency: currencySchema })
+      .nullable()
+      .optional(),
+    expectedCloseDate: isoDateSchema.nullable().optional(),
+    probability: z.int().min(0).max(100).nullable().optional(),
+  })
+  .refine(atLeastOne(UPDATE_FIELDS), atLeastOneMessage(UPDATE_FIELDS));
+
+/** Exactly one of a person or a queue owns a task. */
+const oneTaskOwner = (t: { ownerId?: string; queue?: string }): boolean =>
+  (t.ownerId === undefined) !== (t.queue === undefined);
+const oneTaskOwnerMessage = { message: 'give exactly one of ownerId (a person) or queue', path: ['ownerId'] };
+
+/** A task made by hand on the deal; the API chooses its id. */
+const createTaskEventSchema = z
+  .strictObject({
+    type: z.literal('CREATE_TASK'),
+    ...common,
+    taskId: z.uuid(),
+    title: safeText({ max: 300, trim: true }),
+    dueAt: isoDateTimeSchema,
+    ownerId: id.optional(),
+    queue: z.enum(TASK_QUEUES).optional(),
+    note: text(2_000).optional(),
+  })
+  .refine(oneTaskOwner, oneTaskOwnerMessage);
+
+/** Gives one of the deal's open tasks to a person or a queue; the API checks it is the deal's and open. */
+const assignTaskEventSchema = z
+  .strictObject({
+    type: z.literal('ASSIGN_TASK'),
+    ...common,
+    taskId: z.uuid(),
+    ownerId: id.optional(),
+    queue: z.enum(TASK_QUEUES).optional(),
+  })
+  .refine(oneTaskOwner, oneTaskOwnerMessage);
+
+/** Closes one of the deal's open tasks as no longer needed, with why. */
+const cancelTaskEventSchema = z.strictObject({
+  type: z.literal('CANCEL_TASK'),
+  ...common,
+  taskId: z.uuid(),
+  note: text(2_000).optional(),
+});
+
 const setNextActionEventSchema = z.strictObject({
   type: z.literal('SET_NEXT_ACTION'),
   ...common,
@@ -427,6 +518,12 @@ const dealEventSchema = z.discriminatedUnion('type', [
   recordReportingBaselineEventSchema,
   recordServicesSoldEventSchema,
   setNextActionEventSchema,
+  reassignEventSchema,
+  recordNoteEventSchema,
+  updateDealEventSchema,
+  createTaskEventSchema,
+  assignTaskEventSchema,
+  cancelTaskEventSchema,
   completeTaskEventSchema,
 ]);
 

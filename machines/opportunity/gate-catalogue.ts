@@ -146,6 +146,10 @@ const RULES: Record<GateCode, Rule> = {
     satisfiedBy: 'The launch blockers are recorded; an empty list records that there are none.',
     recordedBy: ['RECORD_CONTRACT'],
   },
+  may_reassign: {
+    satisfiedBy: 'The one reassigning is the deal’s current owner, or has the role `ops` or `admin`.',
+    recordedBy: ['REASSIGN (the actor)', 'POST /v1/users'],
+  },
   handoff_client: {
     satisfiedBy:
       'The client is named: an existing client by `clientId`, or a new one by `name` (and `domain`). A name or domain that matches an existing client reuses it; one that matches two clients is refused, naming them.',

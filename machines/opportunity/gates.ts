@@ -26,6 +26,7 @@ import {
   LOST_REASONS_NEEDING_DETAIL,
   PROPOSAL_SECTIONS,
   QUALIFICATION_FACTS,
+  REASSIGNER_ROLES,
   STAGE_CHANGING_EVENTS,
   SUMMARY_KINDS,
   summaryDraftGate,
@@ -150,6 +151,10 @@ export const GATE_CHECKS: Record<GuardedGate, GateCheck> = {
   kickoff_date: (context, event) => has(contractAfter(context, event).kickoffDate),
   onboarding_owner: (context, event) => has(contractAfter(context, event).onboardingOwner),
   launch_blockers: (context, event) => contractAfter(context, event).launchBlockers !== null,
+  // OW1: the owner hands over, or ops and admin reassign.
+  may_reassign: (context, event) =>
+    event !== null &&
+    (event.actor.id === context.ownerId || (REASSIGNER_ROLES as readonly string[]).includes(event.actor.role)),
   // HO1
   ...handoffContextChecks,
   known_connector: (context, event) =>

@@ -107,6 +107,13 @@ export const MOVES: readonly Move[] = [
   move('RECORD_SERVICES_SOLD', HANDING_OVER, null),
   move('SET_NEXT_ACTION', WORKING, null),
   move('SET_NEXT_ACTION', ['lost'], null, [], []),
+  // Daily pipeline work (OW1): on any deal still in sales hands, won and lost ones included.
+  move('REASSIGN', WORKING, null, [], ['may_reassign', 'next_action']),
+  move('REASSIGN', ['lost'], null, [], ['may_reassign']),
+  ...(['RECORD_NOTE', 'UPDATE_DEAL', 'CREATE_TASK', 'ASSIGN_TASK', 'CANCEL_TASK'] as const).flatMap((event) => [
+    move(event, WORKING, null),
+    move(event, ['lost'], null, [], []),
+  ]),
   move('COMPLETE_TASK', [...WORKING, 'lost'], null, [], []),
 ];
 

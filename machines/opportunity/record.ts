@@ -4,8 +4,15 @@
  */
 import { clientDomainKey } from './client-identity';
 import { contractAfter } from './gates';
-import { nulls, withoutApprovals, type DealContext, type LostRecord, type SummaryDraft } from './context';
-import type { DealEvent } from './events';
+import {
+  nulls,
+  withoutApprovals,
+  type DealContext,
+  type DealDetails,
+  type LostRecord,
+  type SummaryDraft,
+} from './context';
+import type { DealEvent, DealEventOf } from './events';
 import { QUALIFICATION_FACTS, type OpenStage, type Stage } from './vocabulary';
 
 export interface MoveParams {
@@ -32,6 +39,28 @@ const nextDraft = (draft: SummaryDraft | null, at: string, by: string): SummaryD
   recordedBy: by,
 });
 
+/** The deal's fields after an UPDATE_DEAL: each field given replaces the recorded one; `null` clears it. */
+export function detailsAfter(details: DealDetails, event: DealEventOf<'UPDATE_DEAL'>): DealDetails {
+  const contact =
+    event.contact === undefined
+      ? details.contact
+      : event.contact === null
+        ? null
+        : {
+            name: event.contact.name,
+            email: event.contact.email?.toLowerCase() ?? null,
+            phone: event.contact.phone ?? null,
+          };
+  return {
+    title: event.title ?? details.title,
+    company: event.company ?? details.company,
+    contact,
+    value: event.value === undefined ? details.value : event.value && { ...event.value },
+    expectedCloseDate: event.expectedCloseDate === undefined ? details.expectedCloseDate : event.expectedCloseDate,
+    probability: event.probability === undefined ? details.probability : event.probability,
+  };
+}
+
 /** The list with `item` replacing the entry of the same id, or appended. */
 function upsert<T, K extends keyof T>(list: readonly T[], key: K, item: T): T[] {
   return list.some((x) => x[key] === item[key]) ? list.map((x) => (x[key] === item[key] ? item : x)) : [...list, item];
@@ -47,8 +76,20 @@ function recordFacts(c: DealContext, event: DealEvent, params: MoveParams): Deal
     case 'START_AUDIT':
     case 'START_PROPOSAL':
     case 'SET_NEXT_ACTION':
+    case 'RECORD_NOTE':
+    case 'CREATE_TASK':
+    case 'ASSIGN_TASK':
+    case 'CANCEL_TASK':
     case 'COMPLETE_TASK':
       return c;
+    case 'REASSIGN': {
+      // The next action the previous owner held goes with the deal.
+      const nextAction =
+        c.nextAction && c.nextAction.ownerId === c.ownerId ? { ...c.nextAction, ownerId: event.ownerId } : c.nextAction;
+      return { ...c, ownerId: event.ownerId, ownerName: event.ownerName ?? null, nextAction };
+    }
+    case 'UPDATE_DEAL':
+      return { ...c, details: detailsAfter(c.details, event) };
     case 'SUBMIT_FOR_APPROVAL':
       return { ...c, proposal: { ...withoutApprovals(p), submittedBy: by, submittedAt: at } };
     case 'APPROVE':

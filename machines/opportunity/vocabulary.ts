@@ -91,6 +91,12 @@ const FACT_EVENTS = [
   'RECORD_REPORTING_BASELINE',
   'RECORD_SERVICES_SOLD',
   'SET_NEXT_ACTION',
+  'REASSIGN',
+  'RECORD_NOTE',
+  'UPDATE_DEAL',
+  'CREATE_TASK',
+  'ASSIGN_TASK',
+  'CANCEL_TASK',
   'COMPLETE_TASK',
 ] as const;
 
@@ -99,11 +105,15 @@ export type EventType = (typeof EVENT_TYPES)[number];
 
 /**
  * Events that reach a deal another way than `POST /v1/opportunities/{id}/events`: the workflow
- * completes a handoff, a proposal link records a view, `POST /v1/tasks/{id}/complete` a task.
+ * completes a handoff, a proposal link records a view, the task routes create, assign, cancel
+ * and complete tasks (`POST /v1/opportunities/{id}/tasks`, `POST /v1/tasks/{id}/...`).
  */
 export const INDIRECT_EVENTS = [
   'COMPLETE_HANDOFF',
   'RECORD_VIEW',
+  'CREATE_TASK',
+  'ASSIGN_TASK',
+  'CANCEL_TASK',
   'COMPLETE_TASK',
 ] as const satisfies readonly EventType[];
 
@@ -118,6 +128,10 @@ export type UserRole = (typeof USER_ROLES)[number];
 export const ACTOR_ROLES = [...USER_ROLES, 'system'] as const;
 export type ActorRole = (typeof ACTOR_ROLES)[number];
 export const APPROVER_ROLES = ['admin', 'ops'] as const satisfies readonly ActorRole[];
+/** Who may hand a deal to another owner besides its current owner (OW1). */
+export const REASSIGNER_ROLES = ['admin', 'ops'] as const satisfies readonly ActorRole[];
+/** Who may own a deal: a person who works the pipeline (an active user of these roles, checked by the API). */
+export const OWNER_ROLES = ['rep', 'ops'] as const satisfies readonly UserRole[];
 
 /** The facts each stage's record event gathers: qualification (Q1), discovery (D1), handoff readiness (W2). */
 const FACTS = {
@@ -166,6 +180,10 @@ export type HandoffContextFact = (typeof HANDOFF_CONTEXT_FACTS)[number];
 /** Where delivery's access to a client's provider account stands; only `granted` lets the handoff run. */
 export const CONNECTOR_ACCESS_STATES = ['requested', 'granted', 'refused'] as const;
 export type ConnectorAccess = (typeof CONNECTOR_ACCESS_STATES)[number];
+
+/** The deal's own fields people correct with UPDATE_DEAL (OW1); each change keeps its before and after. */
+export const DEAL_FIELDS = ['title', 'company', 'contact', 'value', 'expectedCloseDate', 'probability'] as const;
+export type DealField = (typeof DEAL_FIELDS)[number];
 
 /**
  * Why a won deal's handoff waits (HO1): a context fact missing, a connector whose access is not
@@ -257,6 +275,7 @@ export const TASK_CLOSE_REASONS = [
   'handed_off',
   'reactivated',
   'unblocked',
+  'cancelled',
 ] as const;
 export type TaskCloseReason = (typeof TASK_CLOSE_REASONS)[number];
 
@@ -272,6 +291,32 @@ export interface TaskClosure {
   reason: TaskCloseReason;
   note?: string | null;
   closedBy: string;
+}
+
+/**
+ * What a person's event does to the deal's tasks besides closing some (OW1), written in the
+ * event's transaction: a task made by hand (its id chosen by the API), a task given to another
+ * person or queue, and the open tasks of a previous owner moving with a reassigned deal.
+ */
+export interface TaskChanges {
+  create: {
+    taskId: string;
+    title: string;
+    dueAt: string;
+    ownerId: string | null;
+    queue: TaskQueue | null;
+    note: string | null;
+    createdBy: string;
+  }[];
+  assign: { taskId: string; ownerId: string | null; queue: TaskQueue | null }[];
+  moveOwner: { from: string; to: string } | null;
+}
+
+/** One field an event changed, before and after, for the timeline (OW1). */
+export interface FieldChange {
+  field: string;
+  before: unknown;
+  after: unknown;
 }
 
 /** The records a won deal moves into before delivery starts (W1). */
@@ -306,6 +351,8 @@ export const GATES = {
   W1: ['handoff_complete'],
   L1: ['lost_reason', 'reactivation_window'],
   E1: ['next_action'],
+  /** A deal changes hands by its owner, or by ops or admin. */
+  OW1: ['may_reassign'],
   STAGE: ['stage'],
 } as const;
 export type GateCode = (typeof GATES)[keyof typeof GATES][number];

@@ -48,11 +48,15 @@ export default async function globalSetup(): Promise<void> {
   }
 
   if (!process.env.TEMPORAL_ADDRESS) {
+    // With its web UI: a browser test checks what ops see there (test/integration/browser/temporal-ui.test.ts).
     services.temporal = await startTemporalDevServer({
       port: await freePort(),
       cliPath: process.env.TEMPORAL_CLI_PATH,
+      ui: true,
+      uiPort: await freePort(),
     });
     process.env.TEMPORAL_ADDRESS = services.temporal.address;
+    if (services.temporal.uiUrl) process.env.TEST_TEMPORAL_UI_URL = services.temporal.uiUrl;
   }
   process.env.TEMPORAL_NAMESPACE ??= 'default';
   process.stdout.write(

@@ -35,7 +35,7 @@ export function createAlarm(onRing: () => void): Alarm {
       const remaining = at - Date.now();
       const duration = remaining > LEAD_FROM_MS ? remaining - ARM_LEAD_MS : Math.max(1, remaining);
       scope
-        .run(() => sleep(duration))
+        .run(() => sleep(duration, { summary: `until the deal's next deadline, ${new Date(at).toISOString()}` }))
         .then(
           () => {
             if (pending === armed) pending = null;

@@ -1,7 +1,7 @@
 import { ApplicationFailure, condition, proxyActivities } from '@temporalio/workflow';
 import type { DealActivities } from '../../activities';
 import { applyEvent, createDeal, explain, type TaskClosure } from '../../machines/opportunity';
-import { nextActionTask, tasksClosedBy, tasksForEvent } from './event-tasks';
+import { fieldChangesOf, nextActionTask, taskChangesOf, tasksClosedBy, tasksForEvent } from './event-tasks';
 import { WriteLock } from './lock';
 import {
   DEAL_FAILURES,
@@ -16,10 +16,19 @@ import { timerFacts } from './deal-facts';
 import { createPublisher } from './publish';
 import { timersAfterEvent } from './timers';
 
-export const dealActivities = proxyActivities<DealActivities>({
+const ACTIVITY_OPTIONS = {
   startToCloseTimeout: '10 seconds',
   retry: { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '10 seconds' },
-});
+} as const;
+
+export const dealActivities = proxyActivities<DealActivities>(ACTIVITY_OPTIONS);
+
+/**
+ * The same activities with a one-line summary the Temporal UI shows on the history event, so a
+ * deal's history reads as its story ("QUALIFY by rep-1", "task: Call Dana").
+ */
+export const summarised = (summary: string) =>
+  proxyActivities<DealActivities>({ ...ACTIVITY_OPTIONS, summary: summary.slice(0, 200) });
 
 const APPLIED_IDS_KEPT = 2_000;
 export const nowIso = (): string => new Date(Date.now()).toISOString();
@@ -63,6 +72,9 @@ export function initialState(input: DealWorkflowInput): CarriedState {
     deal: createDeal({
       opportunityId: input.opportunityId,
       ownerId: input.ownerId,
+      ownerName: input.ownerName ?? null,
+      title: input.title,
+      company: input.company,
       source: input.source,
       at: input.createdAt,
       nextAction: input.nextAction,
@@ -137,11 +149,16 @@ export class DealEntity {
     readonly state: CarriedState,
     readonly workflowId: string,
   ) {
-    this.publishTo = createPublisher(input.company);
+    this.publishTo = createPublisher();
   }
 
   get opportunityId(): string {
     return this.input.opportunityId;
+  }
+
+  /** The company as the deal now names it (UPDATE_DEAL corrects it), for task titles and the Temporal UI. */
+  get company(): string {
+    return this.state.deal.context.details.company || this.input.company;
   }
 
   /** Counts every change the main loop must plan for; it waits for this to move. */
@@ -236,7 +253,7 @@ export class DealEntity {
         dealActivities.ensureTask({
           key: `${this.workflowId}:created:follow_up`,
           opportunityId: input.opportunityId,
-          ...nextActionTask(state.deal, first, input.company),
+          ...nextActionTask(state.deal, first, this.company),
         }),
       );
     }
@@ -261,7 +278,9 @@ export class DealEntity {
     const version = state.version + 1;
     const position = state.logPosition + 1;
     const refused = await this.writeOrBlock(result.event.type, () =>
-      dealActivities.recordDealEvent({
+      summarised(
+        `${result.event.type} by ${result.event.actor.id}: ${result.stageBefore} → ${result.stageAfter}`,
+      ).recordDealEvent({
         opportunityId: this.opportunityId,
         workflowId: this.workflowId,
         key,
@@ -278,6 +297,8 @@ export class DealEntity {
         blocked,
         attachments,
         closeTasks: [...tasksClosedBy(result.event, before, result.state), ...this.unblocking(byPerson)],
+        taskChanges: taskChangesOf(result.event, before, result.state),
+        changes: fieldChangesOf(before, result.state),
       }),
     );
     // The event itself was refused: its sender is answered with the refusal, after the deal is blocked.
@@ -290,9 +311,13 @@ export class DealEntity {
     this.eventsThisRun += 1;
     this.wake();
     this.publish();
-    for (const task of tasksForEvent(result.event, before, result.state, this.input.company)) {
+    for (const task of tasksForEvent(result.event, before, result.state, this.company)) {
       await this.guard(`the ${task.kind} task of ${result.event.type}`, () =>
-        dealActivities.ensureTask({ key: `${key}:${task.kind}`, opportunityId: this.opportunityId, ...task }),
+        summarised(`task: ${task.title}`).ensureTask({
+          key: `${key}:${task.kind}`,
+          opportunityId: this.opportunityId,
+          ...task,
+        }),
       );
     }
     if (recovering) {
@@ -310,7 +335,7 @@ export class DealEntity {
     const { state } = this;
     const position = state.logPosition + 1;
     const written = await this.guard(eventType, () =>
-      dealActivities.recordDealEvent({
+      summarised(`note: ${eventType}`).recordDealEvent({
         opportunityId: this.opportunityId,
         workflowId: this.workflowId,
         key,
@@ -356,14 +381,14 @@ export class DealEntity {
     this.publish();
     const position = state.logPosition + 1;
     try {
-      await dealActivities.blockDeal({
+      await summarised(`blocked: ${what} refused (${rejection.code})`).blockDeal({
         opportunityId: this.opportunityId,
         workflowId: this.workflowId,
         position,
         version: state.version,
         stage: state.deal.stage,
         ownerId: state.deal.context.ownerId,
-        company: this.input.company,
+        company: this.company,
         block: state.blocked,
       });
       state.logPosition = position;

@@ -1,8 +1,12 @@
 import {
   CLIENT_CONTACT_TASK_KINDS,
+  DEAL_FIELDS,
+  deepEqual,
   followUpPauseReasons,
   TASK_KINDS,
   type DealEvent,
+  type FieldChange,
+  type TaskChanges,
   type DealState,
   type EventTaskKind,
   type NextAction,
@@ -94,6 +98,14 @@ export function tasksClosedBy(event: DealEvent, before: DealState, after: DealSt
     note?: string,
   ) => closures.push({ kinds, status, reason, note: note ?? null, closedBy: by });
 
+  if (event.type === 'CANCEL_TASK')
+    closures.push({
+      taskId: event.taskId,
+      status: 'cancelled',
+      reason: 'cancelled',
+      note: event.note ?? null,
+      closedBy: by,
+    });
   if (event.type === 'COMPLETE_TASK')
     closures.push({
       taskId: event.taskId,
@@ -116,4 +128,36 @@ export function tasksClosedBy(event: DealEvent, before: DealState, after: DealSt
   if (pauseStarted(before, after))
     close(CLIENT_CONTACT_TASK_KINDS, 'cancelled', 'follow_up_paused', followUpPauseReasons(after.context).join(', '));
   return closures;
+}
+
+/** What a person's event does to the deal's tasks besides closing them (OW1): see TaskChanges. */
+export function taskChangesOf(event: DealEvent, before: DealState, after: DealState): TaskChanges {
+  const changes: TaskChanges = { create: [], assign: [], moveOwner: null };
+  if (event.type === 'CREATE_TASK')
+    changes.create.push({
+      taskId: event.taskId,
+      title: event.title,
+      dueAt: event.dueAt,
+      ownerId: event.ownerId ?? null,
+      queue: event.queue ?? null,
+      note: event.note ?? null,
+      createdBy: event.actor.id,
+    });
+  if (event.type === 'ASSIGN_TASK')
+    changes.assign.push({ taskId: event.taskId, ownerId: event.ownerId ?? null, queue: event.queue ?? null });
+  if (event.type === 'REASSIGN' && before.context.ownerId !== after.context.ownerId)
+    changes.moveOwner = { from: before.context.ownerId, to: after.context.ownerId };
+  return changes;
+}
+
+/** The fields an event changed, before and after, for the timeline: the deal's own fields and its owner (OW1). */
+export function fieldChangesOf(before: DealState, after: DealState): FieldChange[] {
+  const changes: FieldChange[] = [];
+  if (before.context.ownerId !== after.context.ownerId)
+    changes.push({ field: 'ownerId', before: before.context.ownerId, after: after.context.ownerId });
+  for (const field of DEAL_FIELDS) {
+    const [was, is] = [before.context.details[field], after.context.details[field]];
+    if (!deepEqual(was, is)) changes.push({ field, before: was, after: is });
+  }
+  return changes;
 }

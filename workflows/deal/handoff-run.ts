@@ -46,7 +46,7 @@ async function publishBlockers(deal: DealEntity, blockers: HandoffBlocker[]): Pr
   await deal.guard('the handoff blockers', () =>
     dealActivities.syncHandoffBlockers({
       opportunityId,
-      company: deal.input.company,
+      company: deal.company,
       blockers: blockers.map((b) => ({
         ...b,
         taskKey: `${workflowId}:handoff-blocker:${blockerId(b)}:${h.openings[blockerId(b)]}`,
@@ -78,7 +78,7 @@ async function remind(deal: DealEntity, blockers: HandoffBlocker[]): Promise<voi
       key: `${workflowId}:handoff-reminder:${h.reminders}`,
       opportunityId,
       kind: 'handoff_blocker',
-      title: `Handoff of ${deal.input.company} still waits: ${blockers.map((b) => b.detail).join('; ')}`,
+      title: `Handoff of ${deal.company} still waits: ${blockers.map((b) => b.detail).join('; ')}`,
       ownerId: context.contract.onboardingOwner ?? context.ownerId,
       dueAt: nowIso(),
     }),
@@ -116,7 +116,7 @@ async function runHandoff(deal: DealEntity): Promise<void> {
         {
           opportunityId,
           dealWorkflowId: workflowId,
-          company: input.company,
+          company: deal.company,
           deal: state.deal,
           stepAttempts: input.policy.handoffStepAttempts,
         },

@@ -103,6 +103,8 @@ export interface DealWorkflowInput {
   title: string;
   company: string;
   ownerId: string;
+  /** The owner's name, when the API knows it: shown in the Temporal UI beside the id. */
+  ownerName?: string | null;
   source: string | null;
   createdAt: string;
   nextAction: NextAction | null;

@@ -1,5 +1,5 @@
-import { upsertMemo, upsertSearchAttributes } from '@temporalio/workflow';
-import { pausesHoldingUp } from '../../machines/opportunity';
+import { setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
+import { followUpPauseReasons, pausesHoldingUp, proposalPauseReasons } from '../../machines/opportunity';
 import { timerFacts } from './deal-facts';
 import type { CarriedState } from './messages';
 import {
@@ -19,8 +19,8 @@ import {
  * Only what changed since the last call is sent: each upsert is history, a visibility write
  * and CPU.
  */
-export function createPublisher(company: string) {
-  const published: { attributes: Record<string, string>; summary: string | null } = { attributes: {}, summary: null };
+export function createPublisher() {
+  const published: { attributes: Record<string, string>; details: string | null } = { attributes: {}, details: null };
   return (state: CarriedState): void => {
     const facts = timerFacts(state.deal);
     // "Paused" means what the stuck list means: a pause that holds the deal up in its stage.
@@ -37,19 +37,39 @@ export function createPublisher(company: string) {
       { key: DEAL_BLOCKED, value: state.blocked?.code ?? null },
       { key: HANDOFF_BLOCKERS, value: blockerCodes.length > 0 ? blockerCodes : null },
     ];
-    const due = facts.nextAction
-      ? `next: ${facts.nextAction.description} by ${facts.nextAction.dueAt}`
-      : 'no next action';
-    const blocked = state.blocked ? ` · BLOCKED: ${state.blocked.what} refused (${state.blocked.code})` : '';
-    const waiting =
-      state.handoff.blockers.length > 0
-        ? ` · HANDOFF WAITS: ${state.handoff.blockers.map((b) => b.detail).join('; ')}`
-        : '';
-    const summary = `${company} · ${state.deal.stage} · owner ${facts.ownerId} · ${due}${blocked}${waiting}`;
     const changed = updates.filter(({ key, value }) => published.attributes[key.name] !== JSON.stringify(value));
     if (changed.length > 0) upsertSearchAttributes(changed as typeof updates);
     for (const { key, value } of changed) published.attributes[key.name] = JSON.stringify(value);
-    if (summary !== published.summary) upsertMemo({ summary });
-    published.summary = summary;
+    const details = currentDetails(state, paused);
+    // Current details are the workflow's own state, read by the UI with a query: no history event.
+    if (details !== published.details) setCurrentDetails(details);
+    published.details = details;
   };
+}
+
+/** A person's name with the id beside it, or the id alone when the name is unknown. */
+const named = (name: string | null, id: string): string => (name ? `${name} (${id})` : id);
+
+/**
+ * What the Temporal UI shows on the workflow's page (Markdown): stage, owner, next action and,
+ * when the deal is stuck, why: what ops otherwise had to assemble from search attributes.
+ */
+export function currentDetails(state: CarriedState, paused: { followUp: boolean; proposalWork: boolean }): string {
+  const { context, stage } = state.deal;
+  const next = context.nextAction;
+  const stuck: string[] = [];
+  if (state.blocked) stuck.push(`a write was refused for good: ${state.blocked.what} (${state.blocked.code})`);
+  if (state.flags.overdue) stuck.push('next action overdue');
+  if (state.flags.decisionOverdue) stuck.push('decision deadline passed');
+  if (paused.followUp) stuck.push(`follow-up paused (${followUpPauseReasons(context).join(', ')})`);
+  if (paused.proposalWork) stuck.push(`proposal work paused (${proposalPauseReasons(context).join(', ')})`);
+  if (state.flags.dormant) stuck.push('dormant');
+  if (state.handoff.blockers.length > 0)
+    stuck.push(`handoff waits: ${state.handoff.blockers.map((b) => b.detail).join('; ')}`);
+  return [
+    `**${context.details.company}** · ${context.details.title}`,
+    `Stage: **${stage}** · Owner: ${named(context.ownerName, context.ownerId)}`,
+    next ? `Next action: ${next.description}, due ${next.dueAt} (${next.ownerId})` : 'No next action',
+    stuck.length > 0 ? `Stuck: ${stuck.join('; ')}` : 'Not stuck',
+  ].join('\n\n');
 }

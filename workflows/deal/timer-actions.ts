@@ -1,6 +1,6 @@
 import { applyEvent } from '../../machines/opportunity';
 import { timerFacts } from './deal-facts';
-import { dealActivities, nowIso, type DealEntity } from './entity';
+import { dealActivities, nowIso, summarised, type DealEntity } from './entity';
 import type { TimerAction, TimerPlan } from './timers';
 
 const SYSTEM_ACTOR = { id: 'system', role: 'system' } as const;
@@ -26,7 +26,7 @@ type Owner = { ownerId: string } | { queue: 'ops' };
 
 function openTask(deal: DealEntity, kind: string, ref: string, title: string, owner: Owner, dueAt: string) {
   return deal.guard(`the ${kind} task`, () =>
-    dealActivities.ensureTask({
+    summarised(`task: ${title}`).ensureTask({
       key: taskKey(deal, kind, ref),
       opportunityId: deal.opportunityId,
       kind,
@@ -80,7 +80,7 @@ const TIMER_ACTIONS: Handlers = {
   },
 
   async follow_up(deal, action) {
-    const { state, input } = deal;
+    const { state } = deal;
     state.timers.followUpsFor = action.ref;
     state.timers.followUpsSent = action.number;
     state.timers.followUpAnchor = action.dueAt;
@@ -89,7 +89,7 @@ const TIMER_ACTIONS: Handlers = {
       deal,
       'follow_up',
       ref,
-      `Proposal follow-up ${action.number} for ${input.company}`,
+      `Proposal follow-up ${action.number} for ${deal.company}`,
       { ownerId: timerFacts(state.deal).ownerId },
       action.dueAt,
     );
@@ -110,7 +110,7 @@ const TIMER_ACTIONS: Handlers = {
   },
 
   async decision_deadline(deal, action) {
-    const { state, input } = deal;
+    const { state } = deal;
     const facts = timerFacts(state.deal);
     state.timers.decisionFlaggedFor = action.ref;
     state.flags.decisionOverdue = true;
@@ -119,10 +119,10 @@ const TIMER_ACTIONS: Handlers = {
       deal,
       'decision_deadline',
       action.ref,
-      `Decision deadline passed for ${input.company}`,
+      `Decision deadline passed for ${deal.company}`,
       facts.ownerId,
     );
-    const { policy } = input;
+    const { policy } = deal.input;
     if (!policy.autoLoseOnDeadline || !facts.open) return;
     const lose = {
       type: 'MARK_LOST',
@@ -136,7 +136,7 @@ const TIMER_ACTIONS: Handlers = {
   },
 
   async win_back(deal, action) {
-    const { state, input } = deal;
+    const { state } = deal;
     const facts = timerFacts(state.deal);
     state.timers.winBackFor = action.ref;
     const consent = facts.consentGranted;
@@ -148,7 +148,7 @@ const TIMER_ACTIONS: Handlers = {
         deal,
         'win_back',
         action.ref,
-        `Win back ${input.company}: the reactivation window is open`,
+        `Win back ${deal.company}: the reactivation window is open`,
         { ownerId: facts.ownerId },
         nowIso(),
       ));

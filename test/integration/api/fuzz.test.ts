@@ -98,6 +98,7 @@ const VALID_WITHOUT_ATTACHMENTS: Record<keyof typeof CLIENT_ATTACHMENTS, Record<
   RECORD_CLIENT_SAFE_SUMMARY: { kind: 'audit_findings' },
   RECORD_PROPOSAL_MESSAGE: {},
   APPROVE: {},
+  RECORD_NOTE: {},
 };
 
 let stack: TestStack;

@@ -140,7 +140,13 @@ describe('the deal workflow on the real Temporal server', () => {
     expect(listed).toEqual([dealWorkflowId(opportunityId)]);
     const description = await stack.temporal.workflow.getHandle(dealWorkflowId(opportunityId)).describe();
     expect(description.typedSearchAttributes.get({ name: 'DealStage', type: 'KEYWORD' } as never)).toBe('lead');
-    expect(String((await description.memo)?.summary ?? '')).toContain('lead');
+    // The Temporal UI's list shows the static summary, its workflow page the current details.
+    expect(await description.staticSummary()).toMatch(/^Company [0-9a-f]{8} · Lead-flow automation$/);
+    const metadata = await stack.temporal.workflow
+      .getHandle(dealWorkflowId(opportunityId))
+      .query<{ currentDetails: string }>('__temporal_workflow_metadata');
+    expect(metadata.currentDetails).toContain('Stage: **lead**');
+    expect(metadata.currentDetails).toContain('Stuck: next action overdue');
 
     // A new next action clears the flag and supersedes what the missed one raised.
     await sendAll(stack, opportunityId, [

@@ -173,6 +173,21 @@ function payload(type: EventType, full: boolean): Record<string, unknown> {
       return { serviceIds: ['0f0e0d0c-0b0a-4909-8807-060504030201'] };
     case 'SET_NEXT_ACTION':
       return { nextAction: { description: 'Call', dueAt: later(1_440), ownerId: rep.id } };
+    case 'REASSIGN':
+      return { ownerId: 'rep-2' };
+    case 'UPDATE_DEAL':
+      return { value: { amountCents: 500_000, currency: 'EUR' } };
+    case 'CREATE_TASK':
+      return {
+        taskId: '00000000-0000-4000-8000-000000000002',
+        title: 'Send the case study',
+        dueAt: later(60),
+        queue: 'ops',
+      };
+    case 'ASSIGN_TASK':
+      return { taskId: '00000000-0000-4000-8000-000000000002', ownerId: 'rep-2' };
+    case 'CANCEL_TASK':
+      return { taskId: '00000000-0000-4000-8000-000000000002' };
     default:
       return {};
   }

@@ -255,6 +255,21 @@ function payload(type: EventType, s: Step, i: number, state: DealState, pick: Pi
       };
     case 'SET_NEXT_ACTION':
       return { nextAction: { description: 'Set explicitly', dueAt: at(i + 500), ownerId: 'rep-1' } };
+    case 'REASSIGN':
+      return { ownerId: `rep-${1 + (r[0] % 3)}` };
+    case 'UPDATE_DEAL':
+      return r[0] < 5 ? { probability: r[1] * 10 } : { value: { amountCents: r[1] * 100_000, currency: 'EUR' } };
+    case 'CREATE_TASK':
+      return {
+        taskId: `00000000-0000-4000-8000-00000000020${r[0]}`,
+        title: 'By hand',
+        dueAt: at(i + 60),
+        queue: 'ops',
+      };
+    case 'ASSIGN_TASK':
+      return { taskId: `00000000-0000-4000-8000-00000000020${r[0]}`, ownerId: 'rep-2' };
+    case 'CANCEL_TASK':
+      return { taskId: `00000000-0000-4000-8000-00000000020${r[0]}` };
     default:
       return {};
   }

@@ -1,0 +1,1 @@
+ALTER TABLE "projects" ADD COLUMN "handoff_notes" jsonb DEFAULT '[]'::jsonb NOT NULL;
