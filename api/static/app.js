@@ -440,11 +440,18 @@
     $('more').hidden = !nextCursor;
   }
 
+  // Only the latest load draws: an earlier one (the automatic load with a saved token, before
+  // the filters changed) that answers late must not overwrite it.
+  var loads = 0;
+
   function load() {
+    var mine = ++loads;
+    document.body.removeAttribute('data-loaded');
     localStorage.setItem(TOKEN_KEY, $('token').value.trim());
     $('status').textContent = 'Loading…';
     return Promise.all([api(funnelPath()), api(stuckPath(null)), api(pipelinePath())])
       .then(function (results) {
+        if (mine !== loads) return;
         drawFunnel(results[0].total.counts);
         drawRates(results[0]);
         drawStuck(results[1], false);
@@ -453,6 +460,7 @@
         document.body.setAttribute('data-loaded', 'true');
       })
       .catch(function (error) {
+        if (mine !== loads) return;
         $('status').textContent = 'Could not load: ' + error.message;
       });
   }

@@ -138,7 +138,12 @@ describe('a row that cannot be rendered never breaks a list', () => {
     const yearZero = await api.get(`/v1/opportunities/${yearZeroDue}`);
     expect(yearZero.status).toBe(200);
     expect(yearZero.body.unreadable).toEqual(['nextActionDueAt']);
-    expect(yearZero.body.nextAction).toEqual({ description: 'Call back', dueAt: null, ownerId: rep.id });
+    expect(yearZero.body.nextAction).toEqual({
+      description: 'Call back',
+      dueAt: null,
+      ownerId: rep.id,
+      owner: { id: rep.id, name: 'Test rep' },
+    });
     expect(yearZero.body.allowedEvents).toContain('RECORD_QUALIFICATION');
 
     const broken = await api.get(`/v1/opportunities/${notASnapshot}`);

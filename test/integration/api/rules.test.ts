@@ -466,9 +466,11 @@ describe('issue 17: every rule of the guide holds on every path', () => {
     expect(lost.status).toBe(200);
     const winBack = { description: 'Win back', ownerId: rep.id, dueAt: reactivateAt };
     const at = (next: { dueAt: string } | null) => next && { ...next, dueAt: new Date(next.dueAt).toISOString() };
-    expect(at(lost.body.nextAction)).toEqual(winBack);
+    // The opportunity names the owner beside the id; the timeline keeps the event's own next action.
+    const named = { ...winBack, owner: { id: rep.id, name: 'Test rep' } };
+    expect(at(lost.body.nextAction)).toEqual(named);
     expect(Date.parse(lost.body.dueAt)).toBe(Date.parse(reactivateAt));
-    expect(at((await deal.read()).nextAction)).toEqual(winBack);
+    expect(at((await deal.read()).nextAction)).toEqual(named);
     const entry = (await timelineOf(apis.rep, deal.id)).find((e) => e.type === 'MARK_LOST');
     expect(at(entry.nextAction)).toEqual(winBack);
   });
