@@ -173,6 +173,9 @@ export interface ListItems<T, R> extends Partial<Omit<RenderOptions<T, R>, 'logg
 }
 
 /** A router whose routes are validated, authorized, idempotent and documented alike. */
+/** A router's `add` and `list`, for route files that register their routes in parts. */
+export type ApiRouter = ReturnType<typeof apiRouter>;
+
 export function apiRouter(base: string, { db, logger }: { db: Db; logger: Logger }) {
   const router = Router();
   function add<

@@ -17,7 +17,7 @@ import {
 } from '../metrics/schemas';
 import { forbidden } from '../errors';
 import { iso } from '../resources/unreadable';
-import { apiRouter } from '../route-kit';
+import { apiRouter, type ApiRouter } from '../route-kit';
 
 export const snapshotResource = (row: MetricSnapshotRow) => ({
   id: row.id,
@@ -104,6 +104,13 @@ export function metricsRoutes({ db, logger }: AppDeps) {
     },
   );
 
+  pipelineRoute({ add, list }, { db });
+
+  return router;
+}
+
+/** PV1: the pipeline route, on the metrics router. */
+function pipelineRoute({ add, list }: Pick<ApiRouter, 'add' | 'list'>, { db }: Pick<AppDeps, 'db'>) {
   add(
     {
       method: 'post',
@@ -141,6 +148,4 @@ export function metricsRoutes({ db, logger }: AppDeps) {
     { of: 'metric snapshots', schema: snapshotPageSchema, resource: snapshotResource },
     ({ query }) => listMetricSnapshots(db, query),
   );
-
-  return router;
 }

@@ -11,7 +11,7 @@ import type { Principal } from '../auth';
 import { badRequest, DomainError, forbidden, notFound } from '../errors';
 import { requestIdOf } from '../idempotency';
 import { iso } from '../resources/unreadable';
-import { apiRouter } from '../route-kit';
+import { apiRouter, type ApiRouter } from '../route-kit';
 import { idParams } from '../schemas/common';
 import {
   assignTaskBody,
@@ -217,39 +217,15 @@ export function taskRoutes(deps: AppDeps) {
     },
   );
 
-  add(
-    {
-      method: 'post',
-      path: '/tasks/:id/cancel',
-      summary: "Cancel an open task that is no longer needed (an event in the deal's timeline)",
-      description:
-        'Sends CANCEL_TASK to the task’s deal: the task closes with reason `cancelled`, the optional `note` and who cancelled it. ' +
-        'Cancelling a cancelled task again answers the task as it is; a task closed otherwise answers 409 `task_closed`. ' +
-        'A rep cancels its own tasks and those of its deals, not queued ones (403).',
-      tags: ['Tasks'],
-      roles: INTERNAL,
-      params: idParams,
-      body: cancelTaskBody,
-      success: { status: 200, description: 'The task', schema: taskSchema },
-      errors: [404, 409, 503],
-    },
-    async ({ principal, params, body }) => {
-      const task = await taskFor(deps, principal, params.id);
-      if (task.status !== 'open' && task.closedReason === 'cancelled') return { body: taskResource(task) };
-      openTask(task);
-      const event = {
-        type: 'CANCEL_TASK',
-        taskId: task.id,
-        ...(body.note !== undefined ? { note: body.note } : {}),
-        actor: actorOf(principal),
-        at: new Date().toISOString(),
-      };
-      // One cancellation per task: a second request (or a retry) is the same update.
-      await deps.deals.apply(task.opportunityId, event, { requestId: `cancel-task:${task.id}` });
-      return { body: taskResource(await taskAfter(deps, task.id)) };
-    },
-  );
+  assignRoute(add, deps);
+  taskClosingRoutes(add, deps);
 
+  return router;
+}
+
+/** Cancelling and completing a task by hand: each an event of its deal (OW1, TK1). */
+function taskClosingRoutes(add: ApiRouter['add'], deps: AppDeps) {
+  const { db } = deps;
   add(
     {
       method: 'post',
@@ -303,6 +279,40 @@ export function taskRoutes(deps: AppDeps) {
       return { body: taskResource(claimed) };
     },
   );
+}
 
-  return router;
+/** Giving an open task to a person or a queue: an event of its deal (OW1). */
+function assignRoute(add: ApiRouter['add'], deps: AppDeps) {
+  add(
+    {
+      method: 'post',
+      path: '/tasks/:id/cancel',
+      summary: "Cancel an open task that is no longer needed (an event in the deal's timeline)",
+      description:
+        'Sends CANCEL_TASK to the task’s deal: the task closes with reason `cancelled`, the optional `note` and who cancelled it. ' +
+        'Cancelling a cancelled task again answers the task as it is; a task closed otherwise answers 409 `task_closed`. ' +
+        'A rep cancels its own tasks and those of its deals, not queued ones (403).',
+      tags: ['Tasks'],
+      roles: INTERNAL,
+      params: idParams,
+      body: cancelTaskBody,
+      success: { status: 200, description: 'The task', schema: taskSchema },
+      errors: [404, 409, 503],
+    },
+    async ({ principal, params, body }) => {
+      const task = await taskFor(deps, principal, params.id);
+      if (task.status !== 'open' && task.closedReason === 'cancelled') return { body: taskResource(task) };
+      openTask(task);
+      const event = {
+        type: 'CANCEL_TASK',
+        taskId: task.id,
+        ...(body.note !== undefined ? { note: body.note } : {}),
+        actor: actorOf(principal),
+        at: new Date().toISOString(),
+      };
+      // One cancellation per task: a second request (or a retry) is the same update.
+      await deps.deals.apply(task.opportunityId, event, { requestId: `cancel-task:${task.id}` });
+      return { body: taskResource(await taskAfter(deps, task.id)) };
+    },
+  );
 }

@@ -16,7 +16,7 @@ import type { AppDeps } from '../app';
 import { hashToken, newToken } from '../auth';
 import { badRequest, DomainError, forbidden, notFound } from '../errors';
 import { iso } from '../resources/unreadable';
-import { apiRouter } from '../route-kit';
+import { apiRouter, type ApiRouter } from '../route-kit';
 import { idParams } from '../schemas/common';
 import {
   createTokenBody,
@@ -124,6 +124,14 @@ export function userRoutes({ db, logger }: AppDeps) {
     },
   );
 
+  accessRoutes({ add, list }, { db });
+  tokenRoutes({ add, list }, { db });
+
+  return router;
+}
+
+/** Who may sign in (OW1): deactivating and reactivating a user. */
+function accessRoutes({ add, list }: Pick<ApiRouter, 'add' | 'list'>, { db }: Pick<AppDeps, 'db'>) {
   add(
     {
       method: 'post',
@@ -192,7 +200,10 @@ export function userRoutes({ db, logger }: AppDeps) {
       return listApiTokens(db, { ...query, userId: params.id });
     },
   );
+}
 
+/** A user's tokens (OW1): listed by an admin, revoked by an admin or by their own user. */
+function tokenRoutes({ add, list }: Pick<ApiRouter, 'add' | 'list'>, { db }: Pick<AppDeps, 'db'>) {
   add(
     {
       method: 'post',
@@ -230,6 +241,4 @@ export function userRoutes({ db, logger }: AppDeps) {
     { of: 'users', schema: userPageSchema, resource: userResource },
     ({ query }) => listUsers(db, query),
   );
-
-  return router;
 }
