@@ -9,8 +9,9 @@ const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}
  *
  *   machines/    the domain core: nothing of ours
  *   workflows/   machines/ (activities/ by `import type` only)
- *   db/          machines/
- *   activities/  db/, machines/, workflows/<name>/messages (other workflow modules by `import type`)
+ *   notifications/  machines/: signing, URL checks, HTTP sending, payload and email text (NT1)
+ *   db/          machines/, notifications/
+ *   activities/  db/, machines/, notifications/, workflows/<name>/messages (other workflow modules by `import type`)
  *   api/         db/, machines/, workflows/<name>/messages and .../search-attributes (others by `import type`)
  *   infra/, scripts/   the composition root: everything
  *   fixtures/    test data the tests and the benchmarks share: machines/ only
@@ -119,6 +120,12 @@ export default tseslint.config(
     ],
     { pure: true },
   ),
+  layer('notifications', [
+    ...refuse(
+      ['workflows', 'activities', 'db', 'api', 'infra', 'scripts', 'test', 'bench', 'fixtures'],
+      'notifications/ builds on machines/ only: the senders and the API use it.',
+    ),
+  ]),
   layer('db', [
     ...refuse(['workflows', 'activities', 'api'], 'db/ builds on machines/ only.'),
     ...belowTheRoot,

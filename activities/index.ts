@@ -5,12 +5,15 @@ import { withPermanentFailures } from './failures';
 import { createHandoffActivities } from './handoff';
 import { createMaintenanceActivities } from './maintenance';
 import { countActivities, createMetricsActivities, type ActivityCounters } from './metrics';
+import { createNotifyActivities, type NotifyDeps } from './notify';
 
 export interface ActivityDeps {
   db: Db;
   logger: Logger;
   clock: () => Date;
   counters: ActivityCounters;
+  /** Webhook signing and sending, and email (NT1). */
+  notify: NotifyDeps;
 }
 
 /** Every activity the worker registers, wired with real dependencies. */
@@ -21,6 +24,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createHandoffActivities(deps),
     ...createMetricsActivities(deps),
     ...createMaintenanceActivities(deps),
+    ...createNotifyActivities(deps),
   };
   return withPermanentFailures(countActivities(activities, deps.counters));
 }

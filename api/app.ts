@@ -1,4 +1,6 @@
 import path from 'node:path';
+import type { SecretBox } from '../notifications/secrets';
+import type { UrlPolicy } from '../notifications/url-safety';
 import express, { type Express } from 'express';
 import helmet from 'helmet';
 import type { Client } from '@temporalio/client';
@@ -26,6 +28,7 @@ import { taskRoutes } from './routes/tasks';
 import { noteRoutes } from './routes/notes';
 import type { TemporalUiConfig } from './temporal-ui';
 import { userRoutes } from './routes/users';
+import { webhookRoutes } from './routes/webhooks';
 
 export interface ApiConfig extends TemporalUiConfig {
   bodyLimit: string;
@@ -38,6 +41,15 @@ export interface ApiConfig extends TemporalUiConfig {
   metricsToken?: string;
   /** Days a portal invitation link works (PORTAL_INVITATION_DAYS; default DEFAULT_PORTAL_INVITATION_DAYS). */
   portalInvitationDays?: number;
+  /** NT1: where webhooks may point (WEBHOOK_ALLOWED_HOSTS) and how their secrets are sealed. */
+  webhooks: WebhookApiConfig;
+}
+
+export interface WebhookApiConfig {
+  urlPolicy: UrlPolicy;
+  secrets: SecretBox;
+  /** How long the previous secret keeps signing after a rotation (WEBHOOK_SECRET_OVERLAP_SECONDS). */
+  secretOverlapSeconds: number;
 }
 
 export interface AppDeps {
@@ -93,6 +105,7 @@ export function createApp(deps: AppDeps): Express {
   v1.use(metricsRoutes(deps));
   v1.use(opsRoutes(deps));
   v1.use(gateRoutes(deps));
+  v1.use(webhookRoutes(deps));
   app.use('/v1', v1);
 
   app.use((req, _res, next) => next(new DomainError('not_found', 404, `No route for ${req.method} ${req.path}`)));

@@ -23,7 +23,7 @@ export interface RouteSpec<
   Q extends ZodObject | undefined,
   B extends ZodType | undefined,
 > {
-  method: 'get' | 'post';
+  method: 'get' | 'post' | 'put' | 'patch' | 'delete';
   path: string;
   summary: string;
   description?: string;
@@ -117,7 +117,7 @@ function document(
     ...(spec.ifMatch ? [412] : []),
     ...(spec.errors ?? []),
   ]);
-  if (spec.method === 'post') [413, 415, 422].forEach((s) => statuses.add(s));
+  if (spec.body) [413, 415, 422].forEach((s) => statuses.add(s));
   // Both headers are optional, as the server treats them: without a key a POST simply runs,
   // without `If-Match` a change applies to the deal's current version.
   const headers: ZodType[] = [];

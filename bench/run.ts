@@ -1,7 +1,7 @@
 /**
  * npm run bench [-- <name>...] [--quick] [--cpu-prof] [--worker-options '{"maxConcurrentWorkflowTaskExecutions":20}']
- *   names: transitions, open-deals, full-path, sequential, search (default: all, in that order)
- *   --quick         short runs (one run, few seconds, 200 open deals)
+ *   names: transitions, open-deals, full-path, sequential, search, webhooks (default: all, in that order)
+ *   --quick         short runs (one run, few seconds, 200 open deals, 200 webhook events)
  *   --no-floor      transitions without the Temporal floor modes (trivial workflow + no-op activity)
  *   --cpu-prof      V8 CPU profiles of the worker and API processes, summarised (bench/results/profile-*.txt)
  *   --open-deals=N  a list like 1000,10000 (default 1000,10000; quick 200)
@@ -16,8 +16,9 @@ import { runOpenDeals } from './open-deals';
 import { summariseProfiles } from './lib/profile';
 import { warnIfBusy } from './lib/report';
 import { runTransitions } from './transitions';
+import { runWebhooks } from './webhooks';
 
-const BENCHES = ['transitions', 'open-deals', 'full-path', 'sequential', 'search'] as const;
+const BENCHES = ['transitions', 'open-deals', 'full-path', 'sequential', 'search', 'webhooks'] as const;
 type BenchName = (typeof BENCHES)[number];
 
 async function main(): Promise<void> {
@@ -75,6 +76,8 @@ async function main(): Promise<void> {
     if (name === 'full-path')
       await runFullPath({ quick, stack, resultName: `full-path${quick ? '-quick' : ''}${suffix}` });
     if (name === 'search') await runSearch({ quick, stack, resultName: `search${quick ? '-quick' : ''}${suffix}` });
+    if (name === 'webhooks')
+      await runWebhooks({ quick, stack, resultName: `webhooks${quick ? '-quick' : ''}${suffix}` });
     if (cpuProfDir) {
       process.stdout.write(summariseProfiles(cpuProfDir, `profile-${name}${suffix}`));
       for (const entry of fs.readdirSync(cpuProfDir))

@@ -8,6 +8,9 @@
 import type { WorkflowBundleOption } from '@temporalio/worker';
 import type { DealActivities } from '../activities';
 import type { ApiConfig } from '../api/app';
+import { Client, Connection } from '@temporalio/client';
+import { dispatchPolicyOf, notifyDepsOf, webhookApiConfig, webhookSecretKey } from './notify-config';
+import { startNotifyKicker } from './notify-kicker';
 import { closeDb, createDb, type Db, type DbOptions } from '../db/client';
 import { runMigrations } from '../db/migrate';
 import type { DealPolicy } from '../workflows/deal/policy';
@@ -32,6 +35,8 @@ export interface WorkerRole {
   tuning?: WorkerTuning & { maxConcurrentActivityTaskExecutions?: number };
   /** Fault-injection tests wrap the real activities. */
   wrapActivities?: (activities: DealActivities) => DealActivities;
+  /** Wake the notification dispatchers from Postgres notifications (default true; test stacks that share a database say false). */
+  notify?: boolean;
 }
 
 export interface ServiceOptions {
@@ -72,6 +77,7 @@ export function apiConfigFromConfig(config: Config): ApiConfig {
     authFailuresPerMinute: config.AUTH_FAILURES_PER_MINUTE,
     metricsToken: config.METRICS_TOKEN,
     portalInvitationDays: config.PORTAL_INVITATION_DAYS,
+    webhooks: webhookApiConfig(config),
   };
 }
 
@@ -104,6 +110,8 @@ async function startWorkerRole(
   const metrics = createWorkerMetrics({ processMetrics: !options.api });
   const { maxConcurrentActivityTaskExecutions, ...tuning } = role.tuning ?? {};
   let worker: WorkerHandle | undefined;
+  const notify = notifyDepsOf(config);
+  onStop(async () => notify.mailer?.close());
   const running: RunningWorkerRole = {
     metrics,
     async start() {
@@ -118,6 +126,7 @@ async function startWorkerRole(
         workerOptions: { maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS, ...tuning },
         wrapActivities: role.wrapActivities,
         counters: metrics.counters,
+        notify,
       });
       return worker;
     },
@@ -128,11 +137,13 @@ async function startWorkerRole(
   };
   onStop(() => running.stop());
   if (role.start !== false) await running.start();
+  if (role.notify !== false) onStop((await startNotifications(config, db, options.logger)).stop);
   if (role.schedules !== false) {
     await ensureSchedules(address, config.TEMPORAL_NAMESPACE, {
       taskQueue: config.TASK_QUEUE,
       metricsIntervalSeconds: config.METRICS_SCHEDULE_INTERVAL_SECONDS,
       idempotencyRetentionDays: config.IDEMPOTENCY_RETENTION_DAYS,
+      emailDigestHourUtc: config.EMAIL_DIGEST_HOUR_UTC,
     });
   }
   if (config.WORKER_METRICS_PORT !== 'off') {
@@ -146,6 +157,29 @@ async function startWorkerRole(
     running.metricsUrl = server && `${server.url}/metrics`;
   }
   return running;
+}
+
+/** The kicker that wakes the notification dispatchers, over a Temporal client of its own. */
+async function startNotifications(config: Config, db: Db, logger: Logger): Promise<{ stop(): Promise<void> }> {
+  if (!config.SMTP_URL) logger.info('email is off: SMTP_URL is not set, so no email is sent (webhooks still are)');
+  if (webhookSecretKey(config).development)
+    logger.warn('WEBHOOK_SECRET_KEY is not set: webhook secrets are sealed with a development key');
+  const connection = await Connection.connect({ address: required(config, 'TEMPORAL_ADDRESS') });
+  const kicker = startNotifyKicker({
+    db,
+    temporal: new Client({ connection, namespace: config.TEMPORAL_NAMESPACE }),
+    taskQueue: config.TASK_QUEUE,
+    policy: dispatchPolicyOf(config),
+    logger: logger.child({ component: 'notify' }),
+    rescanSeconds: config.NOTIFY_RESCAN_SECONDS,
+    email: Boolean(config.SMTP_URL),
+  });
+  return {
+    async stop() {
+      await kicker.stop();
+      await connection.close();
+    },
+  };
 }
 
 /** Starts the roles `options` asks for; on a failure, stops what had started and rethrows. */

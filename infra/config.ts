@@ -58,6 +58,31 @@ export const configSchema = z.object({
   POLICY_AUTO_LOSE_ON_DEADLINE: booleanFlag.default(false),
   POLICY_HANDOFF_REMINDER_SECONDS: seconds.default(86_400),
   POLICY_HANDOFF_STEP_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(8),
+  // NT1: telling people (webhooks and email).
+  /** Where links in webhooks and emails point: the API's public address. */
+  PUBLIC_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
+  /** Encrypts webhook signing secrets at rest; required in production (a development key is derived otherwise). */
+  WEBHOOK_SECRET_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
+  /** Hosts, addresses or CIDRs a webhook may target although private or loopback (comma separated). */
+  WEBHOOK_ALLOWED_HOSTS: z.string().optional(),
+  /** How long the previous secret keeps signing after a rotation. */
+  WEBHOOK_SECRET_OVERLAP_SECONDS: seconds.default(86_400),
+  /** One attempt's bound (connect and response). */
+  WEBHOOK_ATTEMPT_TIMEOUT_SECONDS: seconds.max(300).default(10),
+  /** The first retry's delay; each next one doubles, up to WEBHOOK_RETRY_MAX_INTERVAL_SECONDS. */
+  WEBHOOK_RETRY_INITIAL_SECONDS: seconds.default(5),
+  WEBHOOK_RETRY_MAX_INTERVAL_SECONDS: seconds.default(3_600),
+  /** How long a delivery is retried before it fails and its subscription is disabled. */
+  WEBHOOK_RETRY_WINDOW_SECONDS: seconds.default(24 * 3_600),
+  /** How often each worker looks for deliveries, emails and overdue tasks a notification missed. */
+  NOTIFY_RESCAN_SECONDS: seconds.default(30),
+  /** SMTP server for email (smtp://user:pass@host:port or smtps://...); unset: no email is sent. */
+  SMTP_URL: z.url({ protocol: /^smtps?$/ }).optional(),
+  EMAIL_FROM: z.string().min(3).default('Opportunity path <no-reply@localhost>'),
+  /** The hour (UTC, 0-23) the daily digest goes out. */
+  EMAIL_DIGEST_HOUR_UTC: z.coerce.number().int().min(0).max(23).default(7),
+  /** An email not sent within this long is skipped rather than sent late. */
+  EMAIL_MAX_AGE_SECONDS: seconds.default(86_400),
 });
 export type Config = z.infer<typeof configSchema> & {
   TEMPORAL_METRICS_ADDRESS: string;

@@ -13,6 +13,8 @@ import {
 } from '../workflows/maintenance/messages';
 import type { metricsSnapshotWorkflow } from '../workflows/metrics/snapshot';
 import { METRICS_SNAPSHOT_WORKFLOW_ID, METRICS_SNAPSHOT_WORKFLOW_TYPE } from '../workflows/metrics/messages';
+import type { emailDigestWorkflow } from '../workflows/notify/digest';
+import { EMAIL_DIGEST_WORKFLOW_ID, EMAIL_DIGEST_WORKFLOW_TYPE } from '../workflows/notify/messages';
 
 export const METRICS_SCHEDULE_ID = 'metrics-snapshots';
 export const PRUNE_SCHEDULE_ID = 'idempotency-key-pruning';
@@ -26,10 +28,14 @@ const PRUNE_EVERY_SECONDS = 86_400;
 async function ensureSchedule<W extends Workflow>(
   client: Client,
   scheduleId: string,
-  everySeconds: number,
+  every: number | { dailyAtHourUtc: number },
   action: ScheduleOptionsStartWorkflowAction<W>,
 ): Promise<string> {
-  const spec = { intervals: [{ every: everySeconds * 1000 }] };
+  const everySeconds = typeof every === 'number' ? every : 86_400;
+  const spec =
+    typeof every === 'number'
+      ? { intervals: [{ every: every * 1000 }] }
+      : { calendars: [{ hour: every.dailyAtHourUtc, minute: 0 }], timezone: 'UTC' };
   const policies = { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: Math.max(everySeconds, 60) * 1000 };
   try {
     await client.schedule.create({ scheduleId, spec, action, policies });
@@ -81,10 +87,33 @@ export function ensurePruneSchedule(
   });
 }
 
+export const EMAIL_DIGEST_SCHEDULE_ID = 'email-digest';
+
+/** NT1: the Schedule that writes everyone's daily digest at EMAIL_DIGEST_HOUR_UTC. */
+export function ensureEmailDigestSchedule(
+  client: Client,
+  options: { taskQueue: string; hourUtc: number },
+): Promise<string> {
+  return ensureSchedule<typeof emailDigestWorkflow>(
+    client,
+    EMAIL_DIGEST_SCHEDULE_ID,
+    { dailyAtHourUtc: options.hourUtc },
+    {
+      type: 'startWorkflow',
+      workflowType: EMAIL_DIGEST_WORKFLOW_TYPE,
+      workflowId: EMAIL_DIGEST_WORKFLOW_ID,
+      taskQueue: options.taskQueue,
+      args: [{}],
+      workflowExecutionTimeout: '1 hour',
+    },
+  );
+}
+
 export interface SchedulesOptions {
   taskQueue: string;
   metricsIntervalSeconds: number;
   idempotencyRetentionDays: number;
+  emailDigestHourUtc: number;
 }
 
 /** Every Schedule of the app, over a short-lived connection of its own; returns their ids. */
@@ -105,6 +134,7 @@ export async function ensureSchedules(
         taskQueue: options.taskQueue,
         retentionDays: options.idempotencyRetentionDays,
       }),
+      await ensureEmailDigestSchedule(client, { taskQueue: options.taskQueue, hourUtc: options.emailDigestHourUtc }),
     ];
   } finally {
     await connection.close();

@@ -8,6 +8,7 @@ import {
 } from '@temporalio/worker';
 import { createActivities, type DealActivities } from '../activities';
 import { UNCOUNTED, type ActivityCounters } from '../activities/metrics';
+import type { NotifyDeps } from '../activities/notify';
 import type { Db } from '../db/client';
 import type { Logger } from './logger';
 import { installTemporalRuntime } from './runtime';
@@ -69,6 +70,8 @@ export async function startWorker(options: {
   wrapActivities?: (activities: DealActivities) => DealActivities;
   /** Where the activities count timers and handoff steps (the worker's metrics); nowhere by default. */
   counters?: ActivityCounters;
+  /** Webhook signing and sending, and email (NT1). */
+  notify: NotifyDeps;
 }): Promise<WorkerHandle> {
   installTemporalRuntime();
   const wrap = options.wrapActivities ?? ((activities: DealActivities) => activities);
@@ -86,6 +89,7 @@ export async function startWorker(options: {
         logger: options.logger.child({ component: 'activities' }),
         clock: () => new Date(),
         counters: options.counters ?? UNCOUNTED,
+        notify: options.notify,
       }),
     ),
     ...(options.maxConcurrentActivityTaskExecutions

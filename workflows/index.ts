@@ -3,3 +3,5 @@ export { dealWorkflow } from './deal/workflow';
 export { handoffWorkflow } from './deal/handoff';
 export { metricsSnapshotWorkflow } from './metrics/snapshot';
 export { pruneIdempotencyKeysWorkflow } from './maintenance/prune';
+export { notifyDispatchWorkflow } from './notify/dispatcher';
+export { emailDigestWorkflow } from './notify/digest';

@@ -39,6 +39,14 @@ export function documentRoute(config: RouteConfig): void {
   registry.registerPath(config);
 }
 
+/** Documents one request the API sends (a webhook: the document's `webhooks`, OpenAPI 3.1) once. */
+export function documentWebhook(config: RouteConfig): void {
+  const id = `webhook ${config.path}`;
+  if (documented.has(id)) return;
+  documented.add(id);
+  registry.registerWebhook(config);
+}
+
 /** `/opportunities/:id` → `/opportunities/{id}` */
 export const toOpenApiPath = (expressPath: string): string => expressPath.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
 

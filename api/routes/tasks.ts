@@ -1,3 +1,4 @@
+import { assignDealLessTask, closeDealLessTask } from '../../db/queries/deal-less-tasks';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { getOpportunity } from '../../db/queries/opportunities';
@@ -55,6 +56,11 @@ const actorOf = (principal: Principal) => ({ id: principal.userId, role: princip
 async function taskFor({ db }: AppDeps, principal: Principal, id: string): Promise<TaskRow> {
   const task = await getTask(db, id);
   if (!task) throw notFound('The task');
+  // A task of no deal is ops' work about the system itself (a failing webhook).
+  if (task.opportunityId === null) {
+    if (principal.role === 'rep') throw notFound('The task');
+    return task;
+  }
   if (principal.role !== 'rep') {
     await opportunityFor(db, principal, task.opportunityId);
     return task;
@@ -185,39 +191,9 @@ export function taskRoutes(deps: AppDeps) {
     },
   );
 
-  add(
-    {
-      method: 'post',
-      path: '/tasks/:id/assign',
-      summary: "Give an open task to a person or a queue (an event in the deal's timeline)",
-      description:
-        'Sends ASSIGN_TASK to the task’s deal. `ownerId` must be an active user (admin, ops or rep; else 422 naming `ownerId`). ' +
-        'A closed task answers 409 `task_closed`. A rep assigns its own tasks and those of its deals, not queued ones (403).',
-      tags: ['Tasks'],
-      roles: INTERNAL,
-      params: idParams,
-      body: assignTaskBody,
-      success: { status: 200, description: 'The task', schema: taskSchema },
-      errors: [404, 409, 503],
-    },
-    async ({ principal, params, body, idempotencyKey }) => {
-      const task = openTask(await taskFor(deps, principal, params.id));
-      await checkAssignee(deps, body.ownerId);
-      const event = {
-        type: 'ASSIGN_TASK',
-        taskId: task.id,
-        ...(body.ownerId !== undefined ? { ownerId: body.ownerId } : { queue: body.queue }),
-        actor: actorOf(principal),
-        at: new Date().toISOString(),
-      };
-      await deps.deals.apply(task.opportunityId, event, {
-        requestId: requestIdFor(principal, idempotencyKey, randomUUID()),
-      });
-      return { body: taskResource(await taskAfter(deps, task.id)) };
-    },
-  );
-
+  readRoute(add, deps);
   assignRoute(add, deps);
+  cancelRoute(add, deps);
   taskClosingRoutes(add, deps);
 
   return router;
@@ -243,7 +219,14 @@ function taskClosingRoutes(add: ApiRouter['add'], deps: AppDeps) {
     },
     async ({ principal, params, body }) => {
       const task = await taskFor(deps, principal, params.id);
-      if (task.status === 'open') {
+      if (task.status === 'open' && task.opportunityId === null)
+        await closeDealLessTask(db, task.id, {
+          status: 'done',
+          reason: 'completed',
+          closedBy: principal.userId,
+          note: body.note,
+        });
+      if (task.status === 'open' && task.opportunityId !== null) {
         const event = {
           type: 'COMPLETE_TASK',
           taskId: task.id,
@@ -281,8 +264,76 @@ function taskClosingRoutes(add: ApiRouter['add'], deps: AppDeps) {
   );
 }
 
-/** Giving an open task to a person or a queue: an event of its deal (OW1). */
+/** One task, for the links webhooks and emails carry. */
+function readRoute(add: ApiRouter['add'], deps: AppDeps) {
+  add(
+    {
+      method: 'get',
+      path: '/tasks/:id',
+      summary: 'A task',
+      description:
+        'The task with its deal, owner or queue, due date and how it closed. A rep sees its own tasks and those of its deals; a task of no deal (a failing webhook) is for ops and admin.',
+      tags: ['Tasks'],
+      roles: INTERNAL,
+      params: idParams,
+      success: { status: 200, description: 'The task', schema: taskSchema },
+      errors: [404],
+    },
+    async ({ principal, params }) => {
+      const task = await taskFor(deps, principal, params.id).catch((error: unknown) => {
+        // A rep may read a queued task of its deal, though only ops act on it.
+        if (error instanceof DomainError && error.status === 403) return getTask(deps.db, params.id);
+        throw error;
+      });
+      return { body: taskResource(task!) };
+    },
+  );
+}
+
+/** Giving an open task to a person or a queue: an event of its deal (OW1), or a write of its own for a task of no deal. */
 function assignRoute(add: ApiRouter['add'], deps: AppDeps) {
+  add(
+    {
+      method: 'post',
+      path: '/tasks/:id/assign',
+      summary: "Give an open task to a person or a queue (an event in the deal's timeline)",
+      description:
+        'Sends ASSIGN_TASK to the task’s deal. `ownerId` must be an active user (admin, ops or rep; else 422 naming `ownerId`). ' +
+        'A closed task answers 409 `task_closed`. A rep assigns its own tasks and those of its deals, not queued ones (403).',
+      tags: ['Tasks'],
+      roles: INTERNAL,
+      params: idParams,
+      body: assignTaskBody,
+      success: { status: 200, description: 'The task', schema: taskSchema },
+      errors: [404, 409, 503],
+    },
+    async ({ principal, params, body, idempotencyKey }) => {
+      const task = openTask(await taskFor(deps, principal, params.id));
+      await checkAssignee(deps, body.ownerId);
+      const owner = body.ownerId !== undefined ? { ownerId: body.ownerId } : { queue: body.queue! };
+      if (task.opportunityId === null)
+        return {
+          body: taskResource(
+            openTask((await assignDealLessTask(deps.db, task.id, owner)) ?? (await taskAfter(deps, task.id))),
+          ),
+        };
+      const event = {
+        type: 'ASSIGN_TASK',
+        taskId: task.id,
+        ...(body.ownerId !== undefined ? { ownerId: body.ownerId } : { queue: body.queue }),
+        actor: actorOf(principal),
+        at: new Date().toISOString(),
+      };
+      await deps.deals.apply(task.opportunityId, event, {
+        requestId: requestIdFor(principal, idempotencyKey, randomUUID()),
+      });
+      return { body: taskResource(await taskAfter(deps, task.id)) };
+    },
+  );
+}
+
+/** Cancelling a task by hand: an event of its deal (OW1). */
+function cancelRoute(add: ApiRouter['add'], deps: AppDeps) {
   add(
     {
       method: 'post',
@@ -303,6 +354,15 @@ function assignRoute(add: ApiRouter['add'], deps: AppDeps) {
       const task = await taskFor(deps, principal, params.id);
       if (task.status !== 'open' && task.closedReason === 'cancelled') return { body: taskResource(task) };
       openTask(task);
+      if (task.opportunityId === null) {
+        await closeDealLessTask(deps.db, task.id, {
+          status: 'cancelled',
+          reason: 'cancelled',
+          closedBy: principal.userId,
+          note: body.note,
+        });
+        return { body: taskResource(await taskAfter(deps, task.id)) };
+      }
       const event = {
         type: 'CANCEL_TASK',
         taskId: task.id,

@@ -12,6 +12,7 @@ import {
   type ApiTokenListing,
   type UserRow,
 } from '../../db/queries/auth';
+import { getEmailPreference, setEmailPreference } from '../../db/queries/outbox';
 import type { AppDeps } from '../app';
 import { hashToken, newToken } from '../auth';
 import { badRequest, DomainError, forbidden, notFound } from '../errors';
@@ -25,6 +26,8 @@ import {
   listTokensQuery,
   listUsersQuery,
   noFieldsBody,
+  notificationPreferencesBody,
+  notificationPreferencesSchema,
   tokenListingSchema,
   tokenPageSchema,
   tokenParams,
@@ -124,6 +127,8 @@ export function userRoutes({ db, logger }: AppDeps) {
     },
   );
 
+  // Before any `/users/:id/...` route: `me` is not an id.
+  preferenceRoutes({ add }, { db });
   accessRoutes({ add, list }, { db });
   tokenRoutes({ add, list }, { db });
 
@@ -240,5 +245,81 @@ function tokenRoutes({ add, list }: Pick<ApiRouter, 'add' | 'list'>, { db }: Pic
     },
     { of: 'users', schema: userPageSchema, resource: userResource },
     ({ query }) => listUsers(db, query),
+  );
+}
+
+const PREFERENCE_TAGS = ['Users', 'Notifications'];
+const PEOPLE = ['admin', 'ops', 'rep'] as const;
+
+/** The person a preference is for: a user of the agency (a portal user is never emailed). */
+async function emailablePerson(db: AppDeps['db'], id: string): Promise<string> {
+  const user = await getUser(db, id);
+  if (!user) throw notFound('The user');
+  if (user.role === 'portal')
+    throw badRequest('Portal users receive no email', [{ field: 'params.id', message: 'is a portal user' }]);
+  return user.id;
+}
+
+/** How each person wants their email (NT1): their own, or anyone's for an admin. */
+function preferenceRoutes({ add }: Pick<ApiRouter, 'add'>, { db }: Pick<AppDeps, 'db'>) {
+  const spec = {
+    tags: PREFERENCE_TAGS,
+    success: { status: 200, description: 'The preferences', schema: notificationPreferencesSchema },
+  };
+  const answer = async (userId: string) => ({ body: { userId, email: await getEmailPreference(db, userId) } });
+  add(
+    {
+      ...spec,
+      method: 'get',
+      path: '/users/me/notification-preferences',
+      summary: 'Read my notification preferences',
+      roles: PEOPLE,
+    },
+    ({ principal }) => answer(principal.userId),
+  );
+  add(
+    {
+      ...spec,
+      method: 'put',
+      path: '/users/me/notification-preferences',
+      summary: 'Set my notification preferences',
+      description: 'Applies to what happens from now on (mails already planned still go).',
+      roles: PEOPLE,
+      body: notificationPreferencesBody,
+    },
+    async ({ principal, body }) => {
+      await setEmailPreference(db, principal.userId, body.email);
+      return answer(principal.userId);
+    },
+  );
+  add(
+    {
+      ...spec,
+      method: 'get',
+      path: '/users/:id/notification-preferences',
+      summary: "Read a user's notification preferences",
+      roles: ['admin'],
+      params: idParams,
+      errors: [404, 422],
+    },
+    async ({ params }) => answer(await emailablePerson(db, params.id)),
+  );
+  add(
+    {
+      ...spec,
+      method: 'put',
+      path: '/users/:id/notification-preferences',
+      summary: "Set a user's notification preferences",
+      description: 'A portal user receives no email: 422.',
+      roles: ['admin'],
+      params: idParams,
+      body: notificationPreferencesBody,
+      errors: [404],
+    },
+    async ({ params, body }) => {
+      const userId = await emailablePerson(db, params.id);
+      await setEmailPreference(db, userId, body.email);
+      return answer(userId);
+    },
   );
 }

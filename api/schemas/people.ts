@@ -1,5 +1,13 @@
 import { z } from 'zod';
-import { safeText, STAGES, TASK_CLOSE_REASONS, TASK_KINDS, TASK_QUEUES, USER_ROLES } from '../../machines/opportunity';
+import {
+  EMAIL_PREFERENCES,
+  safeText,
+  STAGES,
+  TASK_CLOSE_REASONS,
+  TASK_KINDS,
+  TASK_QUEUES,
+  USER_ROLES,
+} from '../../machines/opportunity';
 import { TASK_STATUSES } from '../../db/schema/enums';
 import { documentSchema } from '../openapi/registry';
 import { booleanQuery, isoDateTime, nullableIso, ownerIdField, pageOf, pageQuery, uuidExample } from './common';
@@ -101,6 +109,22 @@ export const tokenSchema = documentSchema(
         createdAt: '2026-06-01T09:00:00Z',
       },
     }),
+);
+
+const emailPreference = z.enum(EMAIL_PREFERENCES).meta({
+  description:
+    '`immediate`: a mail for each task given to the person, approval waiting for them and client view of their ' +
+    'proposal, and the daily digest; `digest`: the daily digest only; `off`: no email',
+});
+export const notificationPreferencesBody = documentSchema(
+  'NotificationPreferencesUpdate',
+  z.strictObject({ email: emailPreference }).meta({ example: { email: 'digest' } }),
+);
+export const notificationPreferencesSchema = documentSchema(
+  'NotificationPreferences',
+  z
+    .object({ userId: z.uuid(), email: emailPreference })
+    .meta({ description: 'How the person is told; `immediate` until they choose' }),
 );
 
 export const taskSchema = documentSchema(

@@ -34,6 +34,8 @@ export interface BenchStackOptions {
   /** Postgres pool size of the worker and of the API (default 10 each). */
   poolSize?: number;
   policy?: Partial<DealPolicy>;
+  /** Config of the worker and API processes over the environment's (e.g. WEBHOOK_ALLOWED_HOSTS). */
+  env?: Record<string, string>;
 }
 
 export interface BenchStack {
@@ -143,6 +145,7 @@ export async function startBenchStack(options: BenchStackOptions = {}): Promise<
       BENCH_WORKER_POOL: String(options.poolSize ?? 10),
       BENCH_API_POOL: String(options.poolSize ?? 10),
       ...(options.workerOptions ? { BENCH_WORKER_OPTIONS: JSON.stringify(options.workerOptions) } : {}),
+      ...options.env,
     };
     // One folder per process: tsx's loader thread writes a profile of its own next to the main thread's.
     const prof = (name: string) =>

@@ -12,3 +12,4 @@ export * from './handoff';
 export * from './telemetry';
 export * from './portal';
 export * from './idempotency';
+export * from './notifications';

@@ -4,6 +4,7 @@
  * database enums and the docs import from here.
  */
 export * from './vocabulary';
+export * from './notifications';
 export * from './context';
 export * from './events';
 export { GATE_CHECKS, GUARDED_GATES, contractAfter, type GateCheck, type GuardedGate } from './gates';

@@ -252,6 +252,7 @@ export const TASK_KINDS = [
   'write_blocked',
   'handoff_blocker',
   'delivery',
+  'webhook_failing',
   'other',
 ] as const;
 export type TaskKind = (typeof TASK_KINDS)[number];

@@ -17,6 +17,7 @@ async function main(): Promise<void> {
     worker: {
       start: false,
       schedules: false,
+      notify: process.env.NOTIFY === '1',
       bundle: process.env.WORKFLOW_BUNDLE_PATH ? { codePath: process.env.WORKFLOW_BUNDLE_PATH } : undefined,
       wrapActivities: (activities) => ({
         ...activities,

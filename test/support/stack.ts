@@ -56,9 +56,9 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
  * this test file's own so files never steal each other's workflow tasks.
  */
 export async function startTestStack(
-  options: { policy?: Partial<DealPolicy>; worker?: boolean } = {},
+  options: { policy?: Partial<DealPolicy>; worker?: boolean; notify?: boolean; config?: Partial<Config> } = {},
 ): Promise<TestStack> {
-  const config = testConfig({ TASK_QUEUE: `test-${randomUUID()}` });
+  const config = testConfig({ TASK_QUEUE: `test-${randomUUID()}`, ...options.config });
   const policy: DealPolicy = { ...DEFAULT_DEAL_POLICY, ...options.policy };
   const services = await startServices(config, {
     logger: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
@@ -69,6 +69,8 @@ export async function startTestStack(
       start: options.worker !== false,
       schedules: false,
       bundle: process.env.WORKFLOW_BUNDLE_PATH ? { codePath: process.env.WORKFLOW_BUNDLE_PATH } : undefined,
+      // Every file's stack shares the database: only the files about notifications deliver them.
+      notify: options.notify ?? false,
     },
     api: true,
   });

@@ -9,7 +9,8 @@ import { createApp } from '../../../api/app';
 import { createDealGateway } from '../../../api/deal-gateway';
 import { createLogger } from '../../../infra/logger';
 import { httpClient } from '../../support/http';
-import { startTestStack, type TestStack } from '../../support/stack';
+import { startTestStack, testConfig, type TestStack } from '../../support/stack';
+import { webhookApiConfig } from '../../../infra/notify-config';
 
 let stack: TestStack;
 beforeAll(async () => {
@@ -31,7 +32,7 @@ describe('/health/ready', () => {
       temporal: stack.temporal,
       deals: createDealGateway(stack.temporal, { taskQueue: `nobody-polls-${randomUUID()}`, policy: stack.policy }),
       logger: createLogger('silent'),
-      config: { bodyLimit: '100kb', rateLimitPerMinute: 100_000 },
+      config: { bodyLimit: '100kb', rateLimitPerMinute: 100_000, webhooks: webhookApiConfig(testConfig()) },
     });
     const server = http.createServer(app);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

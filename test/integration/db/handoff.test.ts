@@ -31,6 +31,7 @@ import {
   fixtureClient,
   type FixtureClient,
 } from '../../../fixtures/deal-events';
+import { testNotifyDeps } from '../../support/notify';
 import { createLogger } from '../../../infra/logger';
 import { applyEvent, createDeal, type DealState } from '../../../machines/opportunity';
 import { clientNameKey } from '../../../machines/opportunity/client-identity';
@@ -42,7 +43,13 @@ let db: Db;
 let activities: ReturnType<typeof createActivities>;
 beforeAll(async () => {
   db = testDb();
-  activities = createActivities({ db, logger: createLogger('silent'), clock: () => new Date(), counters: UNCOUNTED });
+  activities = createActivities({
+    db,
+    logger: createLogger('silent'),
+    clock: () => new Date(),
+    counters: UNCOUNTED,
+    notify: testNotifyDeps(),
+  });
   await ensureService(db, FIXTURE_SERVICE);
 });
 afterAll(() => closeDb(db));

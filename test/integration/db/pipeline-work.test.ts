@@ -14,6 +14,7 @@ import { getOpportunity } from '../../../db/queries/opportunities';
 import { getTask, listTasks } from '../../../db/queries/tasks';
 import { tasks } from '../../../db/schema';
 import { createLogger } from '../../../infra/logger';
+import { testNotifyDeps } from '../../support/notify';
 import { applyEvent, createDeal, type DealState } from '../../../machines/opportunity';
 import { fieldChangesOf, taskChangesOf, tasksClosedBy } from '../../../workflows/deal/event-tasks';
 import { testDb } from '../../support/db';
@@ -22,7 +23,13 @@ let db: Db;
 let deals: ReturnType<typeof createDealActivities>;
 beforeAll(() => {
   db = testDb();
-  deals = createDealActivities({ db, logger: createLogger('silent'), clock: () => new Date(), counters: UNCOUNTED });
+  deals = createDealActivities({
+    db,
+    logger: createLogger('silent'),
+    clock: () => new Date(),
+    counters: UNCOUNTED,
+    notify: testNotifyDeps(),
+  });
 });
 afterAll(() => closeDb(db));
 

@@ -12,6 +12,7 @@ import { createDealGateway } from '../../../api/deal-gateway';
 import { closeDb, createDb } from '../../../db/client';
 import { runMigrations } from '../../../db/migrate';
 import { createLogger } from '../../../infra/logger';
+import { testNotifyDeps } from '../../support/notify';
 import { freePort } from '../../../infra/ports';
 import { startWorker, type WorkerHandle } from '../../../infra/worker';
 import { DEFAULT_DEAL_POLICY } from '../../../workflows/deal/policy';
@@ -45,6 +46,7 @@ describe('Postgres stopped while activities run', () => {
         taskQueue,
         db,
         logger: createLogger('silent'),
+        notify: testNotifyDeps(),
         bundle: process.env.WORKFLOW_BUNDLE_PATH ? { codePath: process.env.WORKFLOW_BUNDLE_PATH } : undefined,
         wrapActivities: (activities) =>
           Object.fromEntries(

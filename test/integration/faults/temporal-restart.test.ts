@@ -10,6 +10,7 @@ import { Client, Connection } from '@temporalio/client';
 import { createDealGateway } from '../../../api/deal-gateway';
 import { closeDb, createDb } from '../../../db/client';
 import { createLogger } from '../../../infra/logger';
+import { testNotifyDeps } from '../../support/notify';
 import { freePort } from '../../../infra/ports';
 import { startTemporalDevServer, type RunningTemporal } from '../../../infra/temporal-server';
 import { startWorker, type WorkerHandle } from '../../../infra/worker';
@@ -41,6 +42,7 @@ describe('the Temporal server restarted under load', () => {
         taskQueue,
         db,
         logger: createLogger('silent'),
+        notify: testNotifyDeps(),
         bundle,
       });
       const temporal = new Client({ connection, namespace: 'default' });

@@ -9,7 +9,18 @@ import path from 'node:path';
 
 const root = path.resolve(__dirname, '../../..');
 const RULE = 'no-restricted-imports';
-const LAYERED_FOLDERS = ['machines', 'workflows', 'activities', 'db', 'api', 'infra', 'scripts', 'bench', 'fixtures'];
+const LAYERED_FOLDERS = [
+  'machines',
+  'workflows',
+  'notifications',
+  'activities',
+  'db',
+  'api',
+  'infra',
+  'scripts',
+  'bench',
+  'fixtures',
+];
 
 interface Plant {
   /** Where the planted module would live. */
@@ -43,6 +54,10 @@ function lint(plants: Plant[]): { planted: string[][]; tree: string[] } {
 }
 
 const refused: [string, Plant][] = [
+  [
+    'notifications importing db',
+    { file: 'notifications/planted.ts', code: "import { createDb } from '../db/client';\nvoid createDb;\n" },
+  ],
   [
     'machines importing db',
     { file: 'machines/opportunity/planted.ts', code: "import { createDb } from '../../db/client';\nvoid createDb;\n" },
