@@ -16,6 +16,7 @@ import { metricsRoutes } from './routes/metrics';
 import { opsRoutes } from './routes/ops';
 import { opportunityRoutes } from './routes/opportunities';
 import { failedAuthThrottle, rateLimitPerToken } from './rate-limit';
+import { requestIds, requestLog } from './request-id';
 import { docsRoutes } from './routes/docs';
 import { eventRoutes } from './routes/events';
 import { gateRoutes } from './routes/gates';
@@ -66,6 +67,9 @@ export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', false);
+  // First: every answer, errors included, carries the request's id, and its log line is written.
+  app.use(requestIds());
+  app.use(requestLog(deps.logger));
   app.use(requestMetrics());
   app.use(helmet());
   app.use(
@@ -85,7 +89,10 @@ export function createApp(deps: AppDeps): Express {
   app.use(express.static(path.join(__dirname, 'static'), { index: 'index.html', fallthrough: true }));
 
   app.use(docsRoutes());
-  app.use(['/v1', '/p'], rateLimitPerToken(deps.config.rateLimitPerMinute));
+  app.use(
+    ['/v1', '/p'],
+    rateLimitPerToken({ db: deps.db, logger: deps.logger, perMinute: deps.config.rateLimitPerMinute }),
+  );
   app.use(proposalLinkRoutes(deps));
   // Before the v1 router's authentication: the invitation itself is the secret.
   app.use(portalInvitationAcceptRoutes(deps));

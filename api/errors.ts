@@ -1,5 +1,6 @@
 import type { ErrorRequestHandler } from 'express';
 import type { Logger } from '../infra/logger';
+import { loggablePath, requestIdOf } from './request-id';
 
 export interface FieldError {
   field: string;
@@ -135,12 +136,10 @@ export function problemMiddleware(logger: Logger): ErrorRequestHandler {
     const known = error instanceof DomainError ? error : (outage ?? fromHttpError(error));
     const problem =
       known ?? new DomainError('internal', 500, 'Something went wrong on our side; the request id helps us find it');
-    if (!known) logger.error({ err: error, method: req.method, url: req.originalUrl }, 'unhandled error');
-    if (outage)
-      logger.warn(
-        { err: error, method: req.method, url: req.originalUrl, code: outage.code },
-        'dependency unavailable',
-      );
+    const requestId = requestIdOf(req, res);
+    const where = { requestId, method: req.method, ...loggablePath(req.originalUrl) };
+    if (!known) logger.error({ err: error, ...where }, 'unhandled error');
+    if (outage) logger.warn({ err: error, ...where, code: outage.code }, 'dependency unavailable');
     if (problem.retryAfterSeconds !== undefined) res.set('Retry-After', String(problem.retryAfterSeconds));
     if (problem.status === 429 && !res.get('Retry-After')) res.set('Retry-After', '1');
     res
@@ -154,6 +153,8 @@ export function problemMiddleware(logger: Logger): ErrorRequestHandler {
         code: problem.code,
         instance: req.originalUrl,
         ...problem.extra,
+        // The same id as the X-Request-Id header and the request's log lines.
+        requestId,
       });
   };
 }

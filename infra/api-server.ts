@@ -3,6 +3,7 @@ import { Client, Connection } from '@temporalio/client';
 import type { Express } from 'express';
 import { createApp, type ApiConfig } from '../api/app';
 import { createDealGateway } from '../api/deal-gateway';
+import { requestIdInterceptor } from '../api/request-id';
 import type { Db } from '../db/client';
 import type { DealPolicy } from '../workflows/deal/policy';
 import { listen } from './listen';
@@ -29,7 +30,12 @@ export async function startApiServer(options: {
   moreMetrics?: () => Promise<string>;
 }): Promise<ApiServerHandle> {
   const connection = await Connection.connect({ address: options.temporalAddress });
-  const temporal = new Client({ connection, namespace: options.namespace });
+  // Each Workflow Update carries the id of the request that sent it.
+  const temporal = new Client({
+    connection,
+    namespace: options.namespace,
+    interceptors: { workflow: [requestIdInterceptor] },
+  });
   const deals = createDealGateway(temporal, {
     taskQueue: options.taskQueue,
     policy: options.policy,

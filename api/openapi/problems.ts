@@ -87,6 +87,7 @@ export function problemResponse(status: number): ResponseConfig {
           detail: e.detail,
           code: e.code,
           instance: '/v1/...',
+          requestId: '5f0c2a9e-7b1d-4e8a-9c3f-2d6b8a1e4f70',
           ...e.extra,
         },
       },

@@ -82,6 +82,10 @@ export const problemSchema = z
     detail: z.string(),
     code: z.string(),
     instance: z.string(),
+    requestId: z.string().meta({
+      description:
+        'The id of this request, as in the `X-Request-Id` response header (the caller’s own when it sent a safe one): quote it when reporting a problem',
+    }),
     errors: z.array(fieldErrorSchema).optional(),
     unmetGates: z
       .array(z.enum(GATE_CODES as [string, ...string[]]))
@@ -109,6 +113,7 @@ export const problemSchema = z
       detail: 'Refused: unmet gates decision_owner, budget_signal',
       code: 'transition_refused',
       instance: '/v1/opportunities/0b9d6c8e-2f4a-4c61-9a57-3e1f0f6c2d11/events',
+      requestId: '5f0c2a9e-7b1d-4e8a-9c3f-2d6b8a1e4f70',
       stage: 'lead',
       unmetGates: ['decision_owner', 'budget_signal'],
     },

@@ -13,3 +13,4 @@ export * from './telemetry';
 export * from './portal';
 export * from './idempotency';
 export * from './notifications';
+export * from './rate-limit';
