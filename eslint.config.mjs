@@ -74,6 +74,7 @@ export default tseslint.config(
       'db/migrations/**',
       'test/artifacts/**',
       'api/static/**',
+      'dist/**',
     ],
   },
   js.configs.recommended,

