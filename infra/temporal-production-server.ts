@@ -139,6 +139,8 @@ export interface ProductionServerOptions {
   logFile: string;
   logLevel?: 'debug' | 'info' | 'warn' | 'error';
   serverBinary?: string;
+  /** TEMPORAL_CLI_PATH: the CLI that runs the namespace job (else found as `npm start` finds it). */
+  cliPath?: string;
   /** How long to wait for the frontend to answer (default 60 s). */
   startTimeoutMs?: number;
 }
@@ -162,30 +164,36 @@ export function productionServerEnv(options: ProductionServerOptions): Record<st
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+export interface RunningProductionServer extends RunningTemporal {
+  /** False once the server process has exited, whoever stopped it. */
+  alive(): boolean;
+}
+
 /**
  * Starts the server, waits until its frontend answers, then runs the compose file's namespace
  * job: the namespace and the deals' search attributes, or a throw naming what is missing.
  * `stop()` sends SIGTERM and waits for the process to exit.
  */
-export async function startTemporalProductionServer(options: ProductionServerOptions): Promise<RunningTemporal> {
+export async function startTemporalProductionServer(
+  options: ProductionServerOptions,
+): Promise<RunningProductionServer> {
   const namespace = options.namespace ?? 'default';
   const address = `127.0.0.1:${options.ports.FRONTEND_GRPC_PORT}`;
-  const cli = resolveTemporalCli();
+  const cli = resolveTemporalCli({ cliPath: options.cliPath });
   if (cli.kind === 'download')
     throw new Error('The Temporal CLI is needed to register the namespace: npm run temporal:install');
+  const { root, dir, env } = PRODUCTION_CONFIG;
   const log = fs.openSync(options.logFile, 'a');
   const child = spawn(
     options.serverBinary ?? TEMPORAL_SERVER_BINARIES.server.path,
-    ['--root', PRODUCTION_CONFIG.root, '--config', PRODUCTION_CONFIG.dir, '--env', PRODUCTION_CONFIG.env].concat([
-      '--allow-no-auth',
-      'start',
-    ]),
+    ['--root', root, '--config', dir, '--env', env, '--allow-no-auth', 'start'],
     { env: { ...process.env, ...productionServerEnv(options) }, stdio: ['ignore', log, log] },
   );
   fs.closeSync(log);
+  const alive = () => child.exitCode === null && child.signalCode === null;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    if (alive()) child.kill('SIGTERM');
     await exited;
   };
   try {
@@ -199,7 +207,7 @@ export async function startTemporalProductionServer(options: ProductionServerOpt
     await stop();
     throw error;
   }
-  return { address, namespace, uiUrl: undefined, stop };
+  return { address, namespace, uiUrl: undefined, stop, alive };
 }
 
 /** Resolves once the frontend's health check says SERVING; throws with the log's last lines when the server exits or never answers. */
