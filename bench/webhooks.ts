@@ -61,6 +61,7 @@ async function floorRun(receiver: SlowReceiver, count: number) {
   const latencies: number[] = [];
   let failed = 0;
   let next = 0;
+  const cpu = process.cpuUsage();
   const started = performance.now();
   const loop = async () => {
     while (next < count) {
@@ -93,12 +94,15 @@ async function floorRun(receiver: SlowReceiver, count: number) {
   };
   await Promise.all(Array.from({ length: CONCURRENCY }, loop));
   const seconds = (performance.now() - started) / 1000;
+  const used = process.cpuUsage(cpu);
   return {
     deliveries: count,
     failed,
     seconds: round(seconds, 2),
     perSecond: round(count / seconds),
     latencyMs: spread(latencies),
+    /** CPU of this process (sender and receiver) per delivery. */
+    cpuMsPerDelivery: round((used.user + used.system) / 1000 / count, 2),
   };
 }
 
@@ -139,6 +143,8 @@ async function dealsAtOnce(stack: BenchStack, count: number): Promise<string[]> 
 interface DeliveryRow {
   id: string;
   notificationId: string;
+  /** The events' order (they share occurred_at when written in one transaction). */
+  seq: number;
   status: string;
   attempts: number;
   occurredMs: number;
@@ -149,7 +155,7 @@ interface DeliveryRow {
 /** The deliveries of the `deal.created` events of these deals to this subscription, with their times. */
 async function deliveriesOf(stack: BenchStack, subscriptionId: string, dealIds: string[]): Promise<DeliveryRow[]> {
   const { rows } = await stack.db.$client.query<DeliveryRow>(
-    `SELECT d.id, n.id AS "notificationId", d.status, d.attempts,
+    `SELECT d.id, n.id AS "notificationId", n.seq::float8 AS seq, d.status, d.attempts,
             (extract(epoch FROM n.occurred_at) * 1000)::float8 AS "occurredMs",
             (extract(epoch FROM a.started_at) * 1000)::float8 AS "firstAttemptMs",
             (extract(epoch FROM d.completed_at) * 1000)::float8 AS "ackedMs"
@@ -197,6 +203,15 @@ interface Mode {
   eventsPerSecond: number | null;
   rows: DeliveryRow[];
   cpuCores: CpuGroups & { machineBusy: number };
+  /** CPU of the bench's processes (servers, worker, API, receiver) per event, from creating it to its acknowledgement. */
+  cpuMsPerEvent: number;
+}
+
+/** The rows in ten slices in the order their events were written. */
+function tenths(rows: DeliveryRow[]): DeliveryRow[][] {
+  const ordered = [...rows].sort((a, b) => a.seq - b.seq);
+  const size = Math.ceil(ordered.length / 10);
+  return Array.from({ length: 10 }, (_, i) => ordered.slice(i * size, (i + 1) * size)).filter((s) => s.length > 0);
 }
 
 /** One mode's figures: throughput, lags, delivery counts, and where the time went. */
@@ -231,9 +246,12 @@ function figuresOf(
       firstAttempt: { p50: round(toFirst.p50 / DELAY_MS, 2), p99: round(toFirst.p99 / DELAY_MS, 2) },
       ack: { p50: round(toAck.p50 / DELAY_MS, 2), p99: round(toAck.p99 / DELAY_MS, 2) },
     },
+    /** Event to first attempt p50 (ms) in each tenth of the events, oldest first: when the lag built up. */
+    lagByTenth: tenths(rows).map((slice) => spread(slice.map((r) => r.firstAttemptMs! - r.occurredMs)).p50),
     retried: rows.filter((r) => r.attempts > 1).length,
     exactlyOnce: exactlyOnce(receiver, rows),
     cpuCores: mode.cpuCores,
+    cpuMsPerEvent: mode.cpuMsPerEvent,
     dispatcher: {
       ...window.counts,
       perDelivery: {
@@ -249,6 +267,11 @@ function figuresOf(
       attemptToAckMs: spread(phases.map((p) => p.row.ackedMs! - p.row.firstAttemptMs!)),
       /** Deliveries held in flight on average, of the cap: below it, the dispatcher is what waits. */
       meanInFlight: round(inFlightMs / (lastAck - firstEvent), 1),
+      /** Seconds from the first event: when the dispatcher's runs started and when its workflow tasks were lost. */
+      runStartsS: window.runStartsMs.map((at) => round((at - firstEvent) / 1000)),
+      lostTasksS: window.lostTasksMs.map((at) => round((at - firstEvent) / 1000)),
+      /** The dispatcher's own workflow tasks, started to completed. */
+      workflowTaskMs: { ...spread(window.workflowTaskMs), max: round(Math.max(0, ...window.workflowTaskMs)) },
     },
   };
 }
@@ -265,12 +288,15 @@ async function runMode(stack: BenchStack, subscriptionId: string, name: Mode['na
   const seconds = (performance.now() - started) / 1000;
   const after = machineTicks();
   const machineBusy = round(((after.busy - ticks.busy) / (after.total - ticks.total)) * os.cpus().length, 2);
+  const groups = cpuCores(before, cpuSnapshot(stack.pids), seconds);
+  const cores = Object.values(groups).reduce((a, b) => a + b, 0);
   return {
     name,
     dealIds,
     eventsPerSecond,
     rows,
-    cpuCores: { ...cpuCores(before, cpuSnapshot(stack.pids), seconds), machineBusy },
+    cpuCores: { ...groups, machineBusy },
+    cpuMsPerEvent: round((cores * seconds * 1000) / count, 1),
   };
 }
 
@@ -287,7 +313,7 @@ function print(floor: Awaited<ReturnType<typeof floorRun>>, modes: Record<string
       1,
       '-',
       ms(floor.latencyMs),
-      floor.failed ? `${floor.failed} failed` : 'all 200',
+      `${floor.failed ? `${floor.failed} failed` : 'all 200'}; CPU ${floor.cpuMsPerDelivery} ms each`,
     ],
     ...Object.entries(modes).map(([name, f]) => [
       name,
@@ -317,14 +343,17 @@ function print(floor: Awaited<ReturnType<typeof floorRun>>, modes: Record<string
       [
         'mode',
         'wakes',
-        'wf tasks',
+        'wf tasks (lost; their time)',
+        'wf task p50 · p99 · max',
         'look-ups',
         'runs',
+        'repeated',
         'event → scheduled',
         'scheduled → attempt',
         'attempt → ack',
         'in flight',
         'cores (machine busy)',
+        'CPU per event',
       ],
       Object.entries(modes).map(([name, f]) => {
         const d = f.dispatcher;
@@ -335,22 +364,35 @@ function print(floor: Awaited<ReturnType<typeof floorRun>>, modes: Record<string
         return [
           name,
           d.wakes,
-          d.workflowTasks,
+          `${d.workflowTasks} (${
+            Object.entries(d.workflowTasksLost)
+              .map(([cause, n]) => `${n} ${cause}`)
+              .join(', ') || 'none'
+          }; ${round(d.lostTaskMs / 1000)} s)`,
+          `${d.workflowTaskMs.p50} · ${d.workflowTaskMs.p99} · ${d.workflowTaskMs.max} ms`,
           d.lookups,
           d.runs,
+          d.repeatedDeliveries,
           ms(d.eventToScheduledMs),
           ms(d.scheduledToAttemptMs),
           ms(d.attemptToAckMs),
           `${d.meanInFlight}/${CONCURRENCY}`,
           `${cores} (${machineBusy})`,
+          `${f.cpuMsPerEvent} ms`,
         ];
       }),
     )}\n`,
   );
+  for (const [name, f] of Object.entries(modes))
+    process.stdout.write(
+      `${name}: event → 1st attempt p50 by tenth of the events: ${f.lagByTenth.map((ms) => round(ms / 1000, 2)).join(' · ')} s; ` +
+        `dispatcher runs started at ${f.dispatcher.runStartsS.join(', ') || '-'} s, workflow tasks lost at ${f.dispatcher.lostTasksS.join(', ') || '-'} s\n`,
+    );
 }
 
 export async function runWebhooks(options: BenchOptions & { events?: number }) {
   const count = options.events ?? (options.quick ? 200 : 1_000);
+  const loadAtStart = Number(os.loadavg()[0].toFixed(2));
   const receiver = await startSlowReceiver(DELAY_MS);
   const stack = await startBenchStack({
     ...options.stack,
@@ -389,7 +431,8 @@ export async function runWebhooks(options: BenchOptions & { events?: number }) {
       floor,
       modes: figures,
       strays: strays.length,
-      loadAverageAtEnd: Number(os.loadavg()[0].toFixed(2)),
+      /** 1-minute load averages (machine.loadAverageAtStart is read when the result is saved, at the end). */
+      loadAverage: { start: loadAtStart, end: Number(os.loadavg()[0].toFixed(2)) },
     });
     const failed = Object.entries(figures).filter(([, f]) => !f.exactlyOnce.ok);
     if (failed.length || strays.length)

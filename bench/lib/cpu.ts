@@ -1,6 +1,7 @@
 /**
  * Where the CPU went: user+system ticks per process, grouped (postgres, temporal, worker,
- * api, load generator), read from /proc before and after a measured window.
+ * api, load generator), read from /proc before and after a measured window. Postgres and
+ * Temporal count only when the bench started them (descendants of its main process).
  */
 import fs from 'node:fs';
 
@@ -32,6 +33,15 @@ function readProcs(): Proc[] {
 
 export type CpuGroups = Record<string, number>;
 
+function descendsFrom(proc: Proc, byPid: Map<number, Proc>, ancestor: number): boolean {
+  let parent = byPid.get(proc.ppid);
+  for (let depth = 0; parent && depth < 6; depth += 1) {
+    if (parent.pid === ancestor) return true;
+    parent = byPid.get(parent.ppid);
+  }
+  return false;
+}
+
 function groupOf(
   proc: Proc,
   byPid: Map<number, Proc>,
@@ -40,6 +50,8 @@ function groupOf(
   if (proc.pid === pids.worker) return 'worker';
   if (proc.pid === pids.api) return 'api';
   if (proc.pid === pids.main) return 'load+main';
+  // Only the bench's own servers: other Postgres or Temporal processes on the machine are not its cost.
+  if (!descendsFrom(proc, byPid, pids.main)) return undefined;
   if (proc.comm.startsWith('postgres') || proc.comm.startsWith('postmaster')) return 'postgres';
   if (proc.comm.startsWith('temporal')) return 'temporal';
   // children of known processes

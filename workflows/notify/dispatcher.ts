@@ -9,8 +9,12 @@ import {
 import type { DealActivities } from '../../activities';
 import { wakeSignal, type DispatchInput, type DispatchPolicy, type NotifyChannel } from './messages';
 
-/** Leaves room under the server's limits: a dispatcher carries nothing but its input across runs. */
-const HISTORY_EVENTS_PER_RUN = 5_000;
+/**
+ * A dispatcher carries nothing but its input across runs, so it starts a new one early: a worker
+ * that lost the run from its cache replays it whole, and at ~4,000 events that replay outlasted
+ * the workflow task timeout on a loaded 2-core machine (bench/README.md, webhooks).
+ */
+const HISTORY_EVENTS_PER_RUN = 1_000;
 
 const lookups = proxyActivities<DealActivities>({
   startToCloseTimeout: '30 seconds',
