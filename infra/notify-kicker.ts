@@ -37,18 +37,23 @@ const RECONNECT_MS = 1_000;
 export function startNotifyKicker(options: NotifyKickerOptions): { stop(): Promise<void> } {
   const { db, logger } = options;
   const waking = new Map<NotifyChannel, boolean>();
+  const inFlight = new Set<Promise<unknown>>();
+  // Stopping cancels the signals still being retried: their retries must not outlive the connection.
+  const stopping = new AbortController();
   let stopped = false;
   let listener: PoolClient | undefined;
 
   async function signal(channel: NotifyChannel): Promise<void> {
     const input: DispatchInput = { channel, policy: options.policy };
-    await options.temporal.workflow.signalWithStart(NOTIFY_DISPATCH_WORKFLOW_TYPE, {
-      workflowId: dispatchWorkflowId(channel),
-      taskQueue: options.taskQueue,
-      args: [input],
-      signal: wakeSignal,
-      signalArgs: [],
-    });
+    await options.temporal.withAbortSignal(stopping.signal, () =>
+      options.temporal.workflow.signalWithStart(NOTIFY_DISPATCH_WORKFLOW_TYPE, {
+        workflowId: dispatchWorkflowId(channel),
+        taskQueue: options.taskQueue,
+        args: [input],
+        signal: wakeSignal,
+        signalArgs: [],
+      }),
+    );
   }
 
   /** One signal in flight per channel; wakes that arrive meanwhile become one more. */
@@ -59,13 +64,17 @@ export function startNotifyKicker(options: NotifyKickerOptions): { stop(): Promi
       return;
     }
     waking.set(channel, false);
-    void signal(channel)
-      .catch((error: unknown) => logger.warn({ err: error, channel }, 'could not wake a notification dispatcher'))
+    const sent = signal(channel)
+      .catch((error: unknown) => {
+        if (!stopped) logger.warn({ err: error, channel }, 'could not wake a notification dispatcher');
+      })
       .finally(() => {
+        inFlight.delete(sent);
         const again = waking.get(channel);
         waking.delete(channel);
         if (again) wake(channel);
       });
+    inFlight.add(sent);
   }
 
   async function listen(): Promise<void> {
@@ -110,6 +119,8 @@ export function startNotifyKicker(options: NotifyKickerOptions): { stop(): Promi
     async stop() {
       stopped = true;
       clearInterval(timer);
+      stopping.abort();
+      await Promise.allSettled([...inFlight]);
       const client = listener;
       listener = undefined;
       client?.release(true);
