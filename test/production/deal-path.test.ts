@@ -22,7 +22,7 @@ afterAll(async () => {
 });
 
 describe('the deal path on two APIs and two workers', () => {
-  it('runs on the full Temporal server: 4 history shards, Postgres persistence and visibility', async () => {
+  it('[PR1] runs on the full Temporal server: 4 history shards, Postgres persistence and visibility', async () => {
     const cluster = await kit.temporal.connection.workflowService.getClusterInfo({});
     expect(cluster).toMatchObject({
       serverVersion: TEMPORAL_SERVER_VERSION,

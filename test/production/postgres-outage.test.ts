@@ -28,7 +28,7 @@ afterAll(async () => {
 });
 
 describe('Postgres stopped for 30 s under load', () => {
-  it('answers 503 meanwhile, loses nothing acknowledged, and is consistent once it is back', async () => {
+  it('[PR1] answers 503 meanwhile, loses nothing acknowledged, and is consistent once it is back', async () => {
     const api = kit.spread(kit.rep);
     const ids = await openDeals(api, 4, 'Postgres outage');
     const stream = streamUpdates(api, kit.rep, ids, [

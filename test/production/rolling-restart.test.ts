@@ -25,7 +25,7 @@ afterAll(async () => {
 });
 
 describe('a rolling restart of both workers under load', () => {
-  it('loses nothing acknowledged, keeps versions contiguous and answers no 5xx but 503 deal_not_answering', async () => {
+  it('[PR1] loses nothing acknowledged, keeps versions contiguous and answers no 5xx but 503 deal_not_answering', async () => {
     const api = kit.spread(kit.rep);
     const ids = await openDeals(api, 4, 'Rolling');
     const stream = streamUpdates(api, kit.rep, ids, ['503 deal_not_answering', '409 idempotency_in_flight']);

@@ -27,7 +27,7 @@ afterAll(async () => {
 });
 
 describe('the Temporal server restarted under load', () => {
-  it('loses nothing acknowledged, and the updates resume once it is back', async () => {
+  it('[PR1] loses nothing acknowledged, and the updates resume once it is back', async () => {
     const api = kit.spread(kit.rep);
     const ids = await openDeals(api, 4, 'Temporal restart');
     const stream = streamUpdates(api, kit.rep, ids, [

@@ -36,7 +36,7 @@ async function handoffRows(opportunityId: string): Promise<Record<string, number
 }
 
 describe('a worker SIGKILLed', () => {
-  it('in the middle of a stream of updates loses nothing acknowledged; versions stay contiguous', async () => {
+  it('[PR1] in the middle of a stream of updates loses nothing acknowledged; versions stay contiguous', async () => {
     const api = kit.spread(kit.rep);
     const ids = await openDeals(api, 4, 'Kill stream');
     const stream = streamUpdates(api, kit.rep, ids, ['503 deal_not_answering', '409 idempotency_in_flight']);
@@ -59,7 +59,7 @@ describe('a worker SIGKILLed', () => {
     say(`worker SIGKILL mid-update after ${atKill} acknowledged: ${describeStream(stream)}`);
   });
 
-  it('in the middle of the handoff repeats no record after another worker takes over', async () => {
+  it('[PR1] in the middle of the handoff repeats no record after another worker takes over', async () => {
     // Only the fault worker may take the handoff: the compiled workers drain first.
     for (const name of WORKERS) expect(await control(name, 'stop')).toMatchObject({ code: 0, signal: null });
     const doomed = spawnWorker(kit.taskQueue, { KILL_AFTER_HANDOFF_STEP: 'portal_user' });
