@@ -27,13 +27,13 @@ import {
 } from '../../../db/schema';
 import { FIXTURE_SERVICE, stepsUpTo } from '../../../fixtures/deal-events';
 import { createLogger } from '../../../infra/logger';
-import { applyEvent, createDeal, type Actor, type DealState } from '../../../machines/opportunity';
+import { createDeal, type Actor, type DealState } from '../../../machines/opportunity';
 import {
   IMMEDIATE_EMAIL_TYPES,
   WEBHOOK_EVENT_TYPES,
   type WebhookEventType,
 } from '../../../machines/opportunity/notifications';
-import { fieldChangesOf, taskChangesOf, tasksClosedBy } from '../../../workflows/deal/event-tasks';
+import { recordedEvent } from '../../support/recorded-event';
 import { isolatedTestDb } from '../../support/db';
 import { testNotifyDeps } from '../../support/notify';
 import { newOpportunity, pgError } from './fixtures';
@@ -164,31 +164,12 @@ class Deal {
 
   /** Records one event as the workflow does; `times` sends the same write again (a retried activity). */
   async record(event: Record<string, unknown>, options: { attachments?: object; times?: number } = {}) {
-    const result = applyEvent(this.state, { at: new Date().toISOString(), ...event });
-    if (!result.ok) throw new Error(`refused: ${JSON.stringify(result)}`);
-    const input: RecordDealEventInput = {
-      opportunityId: this.id,
-      workflowId: this.workflowId,
-      key: `${this.workflowId}:${randomUUID()}`,
-      version: this.version + 1,
-      position: this.position + 1,
-      eventType: result.event.type,
-      stageBefore: result.stageBefore,
-      stageAfter: result.stageAfter,
-      actorId: result.event.actor.id,
-      payload: result.event,
-      occurredAt: result.event.at,
-      state: result.state,
-      flags: { overdue: false, decisionOverdue: false, dormant: false },
-      attachments: options.attachments as Record<string, unknown> | undefined,
-      closeTasks: tasksClosedBy(result.event, this.state, result.state),
-      taskChanges: taskChangesOf(result.event, this.state, result.state),
-      changes: fieldChangesOf(this.state, result.state),
-    };
+    const recorded = recordedEvent(this, event, `${this.workflowId}:${randomUUID()}`, options.attachments);
+    const { input, state } = recorded;
     for (let i = 0; i < (options.times ?? 1); i += 1) await deals.recordDealEvent(input);
     this.writes.push(input);
-    Object.assign(this, { state: result.state, version: input.version, position: input.position });
-    return result.event;
+    Object.assign(this, { state, version: input.version, position: input.position });
+    return recorded.event;
   }
 
   /** The happy path's events up to `stage`, sent by the deal's owner and approved by ops. */

@@ -15,8 +15,8 @@ import { getTask, listTasks } from '../../../db/queries/tasks';
 import { tasks } from '../../../db/schema';
 import { createLogger } from '../../../infra/logger';
 import { testNotifyDeps } from '../../support/notify';
-import { applyEvent, createDeal, type DealState } from '../../../machines/opportunity';
-import { fieldChangesOf, taskChangesOf, tasksClosedBy } from '../../../workflows/deal/event-tasks';
+import { createDeal, type DealState } from '../../../machines/opportunity';
+import { recordedEvent } from '../../support/recorded-event';
 import { testDb } from '../../support/db';
 
 let db: Db;
@@ -78,30 +78,10 @@ class TestDeal {
    * retried after its transaction committed). Returns the write's key.
    */
   async record(event: Record<string, unknown>, options: { attachments?: object; times?: number } = {}) {
-    const result = applyEvent(this.state, { at: new Date().toISOString(), ...event });
-    if (!result.ok) throw new Error(`refused: ${JSON.stringify(result)}`);
     const key = `${this.workflowId}:${randomUUID()}`;
-    const input = {
-      opportunityId: this.id,
-      workflowId: this.workflowId,
-      key,
-      version: this.version + 1,
-      position: this.position + 1,
-      eventType: result.event.type,
-      stageBefore: result.stageBefore,
-      stageAfter: result.stageAfter,
-      actorId: result.event.actor.id,
-      payload: result.event,
-      occurredAt: result.event.at,
-      state: result.state,
-      flags: { overdue: false, decisionOverdue: false, dormant: false },
-      attachments: options.attachments as Record<string, unknown> | undefined,
-      closeTasks: tasksClosedBy(result.event, this.state, result.state),
-      taskChanges: taskChangesOf(result.event, this.state, result.state),
-      changes: fieldChangesOf(this.state, result.state),
-    };
+    const { input, state } = recordedEvent(this, event, key, options.attachments);
     for (let i = 0; i < (options.times ?? 1); i += 1) await deals.recordDealEvent(input);
-    Object.assign(this, { state: result.state, version: input.version, position: input.position });
+    Object.assign(this, { state, version: input.version, position: input.position });
     return key;
   }
 }
