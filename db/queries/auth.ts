@@ -164,6 +164,14 @@ export function openDealsOwnedBy(db: Db, userId: string): Promise<OpenDeal[]> {
     .orderBy(asc(opportunities.id));
 }
 
+/** Any fixed number: the transaction lock that lets one of several starting APIs create the first admin. */
+const ADMIN_BOOTSTRAP_LOCK = 8_254_615;
+
+/** Holds the admin-bootstrap lock until the caller's transaction ends. */
+export async function lockAdminBootstrap(tx: Db): Promise<void> {
+  await tx.execute(sql`SELECT pg_advisory_xact_lock(${ADMIN_BOOTSTRAP_LOCK})`);
+}
+
 export async function countAdmins(db: Db): Promise<number> {
   const [row] = await db.select({ n: count() }).from(users).where(eq(users.role, 'admin'));
   return row.n;
