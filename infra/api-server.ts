@@ -16,6 +16,8 @@ export interface ApiServerHandle {
   close(): Promise<void>;
 }
 
+export const KEEP_ALIVE_TIMEOUT_MS = 65_000;
+
 export async function startApiServer(options: {
   db: Db;
   logger: Logger;
@@ -49,7 +51,12 @@ export async function startApiServer(options: {
     config: { ...options.api, temporalNamespace: options.namespace },
     moreMetrics: options.moreMetrics,
   });
-  const listening = await listen(http.createServer(app), options.host, options.port).catch(async (error: unknown) => {
+  const server = http.createServer(app);
+  // Longer than the idle timeout of common load balancers (60 s): a server that closes an idle
+  // connection first resets the request the balancer (or a client's pool) sends on it just then.
+  server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+  server.headersTimeout = KEEP_ALIVE_TIMEOUT_MS + 1_000;
+  const listening = await listen(server, options.host, options.port).catch(async (error: unknown) => {
     await connection.close();
     throw error;
   });

@@ -1,3 +1,5 @@
+import http from 'node:http';
+import { KEEP_ALIVE_TIMEOUT_MS } from '../../../infra/api-server';
 import { startExtraApp } from '../../support/api-app';
 import { httpClient } from '../../support/http';
 import { useStackWithRep } from '../../support/api-stack';
@@ -24,6 +26,19 @@ describe('limits, headers and pagination', () => {
     expect(answer.headers.get('strict-transport-security')).toBeTruthy();
     expect(answer.headers.get('content-security-policy')).toBeTruthy();
     expect(answer.headers.get('x-powered-by')).toBeNull();
+  });
+
+  it('an idle connection is kept open longer than a load balancer keeps its own (60 s), so none is reset mid-reuse', async () => {
+    const keepAlive = await new Promise<string | string[] | undefined>((resolve, reject) => {
+      http
+        .get(`${ctx.stack.baseUrl}/health/live`, (res) => {
+          res.resume();
+          resolve(res.headers['keep-alive']);
+        })
+        .on('error', reject);
+    });
+    expect(keepAlive).toBe(`timeout=${KEEP_ALIVE_TIMEOUT_MS / 1000}`);
+    expect(KEEP_ALIVE_TIMEOUT_MS).toBeGreaterThan(60_000);
   });
 
   it('requests are rate limited per token: over the limit answers 429 problem+json with Retry-After', async () => {
