@@ -14,6 +14,7 @@ import {
   dealWorkflowId,
   getDeal,
   openDeal,
+  type DealOutcome,
   type DealView,
   type DealWorkflowInput,
 } from '../workflows/deal/messages';
@@ -126,7 +127,7 @@ export function createDealGateway(client: Client, options: DealGatewayOptions) {
 
   return {
     /** Starts the deal's workflow (or finds it) and waits until its read model row exists. */
-    open(input: Omit<DealWorkflowInput, 'policy'>, requestId?: string): Promise<DealView> {
+    open(input: Omit<DealWorkflowInput, 'policy'>, requestId?: string): Promise<DealOutcome> {
       const workflowId = dealWorkflowId(input.opportunityId);
       const until = deadline();
       return answeredBy(
@@ -158,7 +159,7 @@ export function createDealGateway(client: Client, options: DealGatewayOptions) {
       opportunityId: string,
       event: unknown,
       options: { requestId?: string; expectedVersion?: number; attachments?: Record<string, unknown> } = {},
-    ): Promise<DealView> {
+    ): Promise<DealOutcome> {
       const handle = client.workflow.getHandle(dealWorkflowId(opportunityId));
       const until = deadline();
       const applied = lanes.run(opportunityId, () =>

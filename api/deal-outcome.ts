@@ -1,6 +1,6 @@
 import { flagColumnsOf, projectionOf } from '../db/projection';
 import type { OpportunityRow } from '../db/queries/opportunities';
-import type { DealView } from '../workflows/deal/messages';
+import type { DealOutcome } from '../workflows/deal/messages';
 
 /**
  * The opportunity as a deal update left it: the deal's own columns from the update's result
@@ -8,7 +8,7 @@ import type { DealView } from '../workflows/deal/messages';
  * A retried request (same update id, same result) so answers with the outcome of its event
  * even when the deal has moved on since.
  */
-export function rowAsOf(row: OpportunityRow, view: DealView): OpportunityRow {
+export function rowAsOf(row: OpportunityRow, view: DealOutcome): OpportunityRow {
   return {
     ...row,
     ...projectionOf(view.opportunityId, view.version, view.state),

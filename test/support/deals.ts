@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { DealView } from '../../workflows/deal/messages';
+import type { DealOutcome } from '../../workflows/deal/messages';
 import { nextAction, stepsUpTo, type Actor, type FixtureClient, type FixtureStep } from '../../fixtures/deal-events';
 import type { TestStack } from './stack';
 
@@ -33,8 +33,8 @@ export async function sendAll(
   stack: TestStack,
   opportunityId: string,
   events: (Record<string, unknown> | FixtureStep)[],
-): Promise<DealView> {
-  let view: DealView | undefined;
+): Promise<DealOutcome> {
+  let view: DealOutcome | undefined;
   for (const item of events) {
     const step = isStep(item) ? item : { event: item };
     view = await stack.deals.apply(opportunityId, step.event, {

@@ -8,6 +8,7 @@ import {
   type ApplyDealEventInput,
   type CarriedState,
   type DealFlags,
+  type DealOutcome,
   type DealView,
   type DealWorkflowInput,
   type WriteRejection,
@@ -174,19 +175,22 @@ export class DealEntity {
     this.publishTo(this.state);
   }
 
-  view(): DealView {
+  outcome(): DealOutcome {
     const { state } = this;
     return {
       opportunityId: this.opportunityId,
       workflowId: this.workflowId,
       version: state.version,
       state: state.deal,
-      explanation: explain(state.deal),
       flags: state.flags,
       blocked: state.blocked,
       handoff: state.handoff,
       lastActivityAt: state.lastActivityAt,
     };
+  }
+
+  view(): DealView {
+    return { ...this.outcome(), explanation: explain(this.state.deal) };
   }
 
   /** Runs `work` holding the write lock. `commit` and `note` must only be called inside it. */
@@ -208,15 +212,15 @@ export class DealEntity {
   }
 
   /** The update handler: one event, checked again and written under the lock. */
-  async handle({ event, expectedVersion, attachments }: ApplyDealEventInput, updateId: string): Promise<DealView> {
+  async handle({ event, expectedVersion, attachments }: ApplyDealEventInput, updateId: string): Promise<DealOutcome> {
     await this.recorded();
     return this.exclusive(async () => {
-      if (this.state.appliedUpdateIds.includes(updateId)) return this.view();
+      if (this.state.appliedUpdateIds.includes(updateId)) return this.outcome();
       // If-Match is checked again where the event is applied, not only in the validator.
       this.refuseIfStale(expectedVersion);
       await this.commit(event, `${this.workflowId}:${updateId}`, attachments);
       this.state.appliedUpdateIds = [...this.state.appliedUpdateIds, updateId].slice(-APPLIED_IDS_KEPT);
-      return this.view();
+      return this.outcome();
     });
   }
 

@@ -112,16 +112,25 @@ export interface DealWorkflowInput {
   carried?: CarriedState;
 }
 
-export interface DealView {
+/** What an update answers with: the deal as the event left it. */
+export interface DealOutcome {
   opportunityId: string;
   workflowId: string;
   version: number;
   state: DealState;
-  explanation: Explanation;
   flags: DealFlags;
   blocked: DealBlock | null;
   handoff: HandoffStatus;
   lastActivityAt: string;
+}
+
+/**
+ * What the query answers with: the outcome and what the machine says of it. An update's result
+ * leaves the explanation out: it is recorded in history with every event, and whoever shows it
+ * derives it from the state (a pure function of it).
+ */
+export interface DealView extends DealOutcome {
+  explanation: Explanation;
 }
 
 export interface ApplyDealEventInput {
@@ -145,6 +154,6 @@ export const DEAL_FAILURES = {
   writeRejected: 'WriteRejected',
 } as const;
 
-export const openDeal = defineUpdate<DealView, [Record<string, never>]>('openDeal');
-export const applyDealEvent = defineUpdate<DealView, [ApplyDealEventInput]>('applyDealEvent');
+export const openDeal = defineUpdate<DealOutcome, [Record<string, never>]>('openDeal');
+export const applyDealEvent = defineUpdate<DealOutcome, [ApplyDealEventInput]>('applyDealEvent');
 export const getDeal = defineQuery<DealView>('getDeal');

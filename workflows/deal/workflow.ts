@@ -23,7 +23,7 @@ export async function dealWorkflow(input: DealWorkflowInput): Promise<{ stage: s
   setHandler(getDeal, () => deal.view());
   setHandler(openDeal, async () => {
     await deal.recorded();
-    return deal.view();
+    return deal.outcome();
   });
   setHandler(
     applyDealEvent,

@@ -3,7 +3,7 @@ import { eq } from 'drizzle-orm';
 import { opportunities } from '../../../db/schema';
 import type { ApiServerHandle } from '../../../infra/api-server';
 import { freePort } from '../../../infra/ports';
-import type { DealView } from '../../../workflows/deal/messages';
+import type { DealOutcome } from '../../../workflows/deal/messages';
 import { dealAt, openTestDeal } from '../../support/deals';
 import { eventually } from '../../support/kit';
 import { httpClient } from '../../support/http';
@@ -38,7 +38,7 @@ describe('[DL1] GET /v1/ops/stuck', () => {
   it('[DL1] lists a deal whose next action passed, once its workflow timer fired, with why, since and its Temporal UI link', async () => {
     const ownerId = `rep-${randomUUID()}`;
     const { opportunityId, view } = await openTestDeal(stack, { ownerId, firstActionDueInSeconds: 2 });
-    const dueAt = (view as DealView).state.context.nextAction!.dueAt;
+    const dueAt = (view as DealOutcome).state.context.nextAction!.dueAt;
     const ops = await stack.user('ops');
     const client = httpClient(api.url, ops.token);
     expect((await client.get(`/v1/ops/stuck?ownerId=${ownerId}`)).body.items).toEqual([]);
