@@ -1,5 +1,5 @@
 /**
- * N open deal workflows on one worker, each with a pending timer (its next action falls
+ * N open deal workflows on the stack's workers (one on the dev topology, two on production), each with a pending timer (its next action falls
  * due at a planned time): the start rate, the worker's RSS before, after the starts and
  * after the timers fired (after a full GC; plus a sampled curve without GC), and timer
  * lateness = the overdue task's created_at (Postgres) minus the next action's dueAt.
@@ -11,7 +11,7 @@
 import fs from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { saveResult, table, type BenchOptions } from './lib/report';
-import { startBenchStack, type BenchStack } from './lib/stack';
+import { startBenchStack, type BenchStack, type MemoryStats } from './lib/stack';
 import { percentile, round, sortNumbers } from './lib/stats';
 import { timerBreakdown } from './lib/timer-breakdown';
 
@@ -21,6 +21,16 @@ const OPEN_CONCURRENCY = 32;
 function rssOf(pid: number): number {
   const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
   return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) * 1024;
+}
+
+/** The workers' RSS added up: on two workers the deals, and their caches, are shared between them. */
+const workersRss = (stack: BenchStack) => stack.pids.workers.reduce((sum, pid) => sum + rssOf(pid), 0);
+
+/** The workers' memory after a full GC, added up, with each worker's RSS beside it. */
+async function workersMemory(stack: BenchStack): Promise<MemoryStats & { rssEach: number[] }> {
+  const each = await stack.workerStats();
+  const sum = (key: keyof MemoryStats) => each.reduce((total, stats) => total + stats[key], 0);
+  return { rss: sum('rss'), heapUsed: sum('heapUsed'), external: sum('external'), rssEach: each.map((s) => s.rss) };
 }
 
 async function openDeals(
@@ -48,7 +58,7 @@ async function openDeals(
         if (performance.now() - lastReport > 10_000) {
           lastReport = performance.now();
           process.stdout.write(
-            `    ${next}/${ids.length} started, ${(next / ((lastReport - started) / 1000)).toFixed(0)}/s, worker RSS ${(rssOf(stack.pids.worker) / MiB).toFixed(0)} MiB\n`,
+            `    ${next}/${ids.length} started, ${(next / ((lastReport - started) / 1000)).toFixed(0)}/s, worker RSS ${(workersRss(stack) / MiB).toFixed(0)} MiB\n`,
           );
         }
       }
@@ -62,7 +72,7 @@ async function runOne(count: number, options: BenchOptions) {
   const rssCurve: { t: number; rssMiB: number }[] = [];
   const t0 = Date.now();
   const sampler = setInterval(
-    () => rssCurve.push({ t: Math.round((Date.now() - t0) / 1000), rssMiB: round(rssOf(stack.pids.worker) / MiB) }),
+    () => rssCurve.push({ t: Math.round((Date.now() - t0) / 1000), rssMiB: round(workersRss(stack) / MiB) }),
     5_000,
   );
   try {
@@ -73,7 +83,7 @@ async function runOne(count: number, options: BenchOptions) {
       'Warm-up',
     );
     const calibratedRate = 100 / warm.seconds;
-    const before = await stack.workerStats();
+    const before = await workersMemory(stack);
 
     const fireRate = Math.min(100, calibratedRate * 0.8);
     const fireStart = Date.now() + ((1.2 * count) / calibratedRate) * 1000 + 10_000;
@@ -85,7 +95,7 @@ async function runOne(count: number, options: BenchOptions) {
     const opened = await openDeals(stack, dueAts, 'Open deals');
     const startRate = count / opened.seconds;
     const firedDuringStart = Date.now() > fireStart;
-    const afterStart = await stack.workerStats();
+    const afterStart = await workersMemory(stack);
     process.stdout.write(
       `  started ${count} in ${opened.seconds.toFixed(1)} s (${startRate.toFixed(0)}/s); worker RSS ${(before.rss / MiB).toFixed(0)} → ${(afterStart.rss / MiB).toFixed(0)} MiB\n`,
     );
@@ -104,7 +114,7 @@ async function runOne(count: number, options: BenchOptions) {
       await new Promise((r) => setTimeout(r, 2_000));
     }
     const lateness = sortNumbers(fired.map((r) => Number(r.created_ms) - dueById.get(r.opportunity_id)!));
-    const afterFire = await stack.workerStats();
+    const afterFire = await workersMemory(stack);
     const breakdown = await timerBreakdown(stack.temporal, dueById);
     process.stdout.write(
       `  lateness by phase (${breakdown.sampled} deals sampled), p50/p99 ms: ${(['server', 'pickup', 'workflowTask', 'activity'] as const).map((p) => `${p} ${breakdown[p].p50}/${breakdown[p].p99}`).join(', ')}\n`,
@@ -134,7 +144,10 @@ async function runOne(count: number, options: BenchOptions) {
         heapUsedBefore: round(before.heapUsed / MiB),
         heapUsedAfterStart: round(afterStart.heapUsed / MiB),
         heapUsedAfterFire: round(afterFire.heapUsed / MiB),
+        eachWorkerAfterFire: afterFire.rssEach.map((rss) => round(rss / MiB)),
       },
+      topology: stack.topology,
+      workers: stack.pids.workers.length,
       maxCachedWorkflows: cachedLimit,
       rssCurve,
     };
@@ -148,7 +161,8 @@ async function runOne(count: number, options: BenchOptions) {
 export async function runOpenDeals(options: BenchOptions & { counts: number[] }) {
   const results = [];
   for (const count of options.counts) results.push(await runOne(count, options));
-  process.stdout.write('\nOpen deals with a pending timer (one worker)\n');
+  const topology = options.stack?.topology ?? 'dev';
+  process.stdout.write(`\nOpen deals with a pending timer, ${topology} topology (RSS of all its workers)\n`);
   process.stdout.write(
     `${table(
       [

@@ -5,6 +5,7 @@
  *   --no-floor      transitions without the Temporal floor modes (trivial workflow + no-op activity)
  *   --cpu-prof      V8 CPU profiles of the worker and API processes, summarised (bench/results/profile-*.txt)
  *   --open-deals=N  a list like 1000,10000 (default 1000,10000; quick 200)
+ *   --topology=production  the full Temporal server on Postgres with two workers and two APIs (default dev)
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -15,6 +16,7 @@ import { runSearch } from './search';
 import { runOpenDeals } from './open-deals';
 import { summariseProfiles } from './lib/profile';
 import { warnIfBusy } from './lib/report';
+import { TOPOLOGIES, type Topology } from './lib/stack';
 import { runTransitions } from './transitions';
 import { runWebhooks } from './webhooks';
 
@@ -37,7 +39,8 @@ async function main(): Promise<void> {
       !a.startsWith('--') &&
       !(BENCHES as readonly string[]).includes(a) &&
       a !== value('worker-options') &&
-      a !== value('open-deals'),
+      a !== value('open-deals') &&
+      a !== value('topology'),
   );
   if (unknown.length) {
     process.stderr.write(`unknown bench ${unknown.join(', ')}; choose from ${BENCHES.join(', ')}\n`);
@@ -46,9 +49,15 @@ async function main(): Promise<void> {
   const workerOptions = value('worker-options')
     ? (JSON.parse(value('worker-options')!) as Record<string, unknown>)
     : undefined;
+  const topology = (value('topology') ?? 'dev') as Topology;
+  if (!TOPOLOGIES.includes(topology)) {
+    process.stderr.write(`unknown topology ${topology}; choose from ${TOPOLOGIES.join(', ')}\n`);
+    process.exit(2);
+  }
   const cpuProfDir = flag('cpu-prof') ? fs.mkdtempSync(path.join(os.tmpdir(), 'opportunity-path-prof-')) : undefined;
-  const stack = { workerOptions, cpuProfDir };
-  const suffix = workerOptions ? '-tuned' : '';
+  const stack = { workerOptions, cpuProfDir, topology };
+  // Each topology and tuning writes files of its own, so no run replaces another's figures.
+  const suffix = `${topology === 'dev' ? '' : `-${topology}`}${workerOptions ? '-tuned' : ''}`;
   const started = Date.now();
   for (const name of names.length ? names : BENCHES) {
     process.stdout.write(`\n=== ${name}${quick ? ' (quick)' : ''} ===\n`);

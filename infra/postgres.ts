@@ -18,6 +18,8 @@ export interface EmbeddedPostgresOptions {
   database: string;
   persistent?: boolean;
   logger?: Logger;
+  /** Postgres's `max_connections` (default 100): the full Temporal server alone needs more. */
+  maxConnections?: number;
 }
 
 interface EmbeddedPostgresInstance {
@@ -74,6 +76,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     port: options.port,
     persistent: options.persistent ?? true,
     createPostgresUser: process.getuid?.() === 0,
+    postgresFlags: options.maxConnections ? ['-c', `max_connections=${options.maxConnections}`] : [],
     onLog: (message: unknown) => {
       remember(message);
       options.logger?.debug({ postgres: String(message).trim() }, 'postgres');

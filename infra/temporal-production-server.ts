@@ -10,6 +10,7 @@
  */
 import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { Connection } from '@temporalio/client';
@@ -36,6 +37,14 @@ export const DYNAMIC_CONFIG_FILE = path.join(DEPLOY, 'dynamic-config.yaml');
 /** The compose file's one-shot jobs, run here as they are there. */
 const SETUP_SCHEMA_SCRIPT = path.join(DEPLOY, 'setup-schema.sh');
 const SETUP_NAMESPACE_SCRIPT = path.join(DEPLOY, 'setup-namespace.sh');
+/**
+ * `max_connections` of a Postgres that holds Temporal and the app. Each of the server's four
+ * services keeps pools of its own (production.yaml: up to 20 + 10 connections each, 120 in
+ * all), beside the app's (an API up to 20, a worker 10); Postgres's default of 100 runs out
+ * under load and Temporal then fails its writes. The compose file passes the same value.
+ */
+export const POSTGRES_MAX_CONNECTIONS = 300;
+
 /** The two databases, the variable that names each (production.yaml, the schema job) and the sql tool's embedded schema of each. */
 export const TEMPORAL_DATABASES = [
   { name: 'temporal', schema: 'postgresql/v12/temporal', env: 'DBNAME' },
@@ -143,6 +152,44 @@ export interface ProductionServerOptions {
   cliPath?: string;
   /** How long to wait for the frontend to answer (default 60 s). */
   startTimeoutMs?: number;
+}
+
+/** Whether nothing listens on `port` of loopback now. */
+function isFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+/**
+ * Free ports for every service of the server, below 32768: the server records each host's
+ * membership port in a SMALLINT column (cluster_membership.rpc_port), and the OS hands out
+ * ephemeral ports above that.
+ */
+export async function freeServerPorts(): Promise<TemporalServerPorts> {
+  const names = [
+    'FRONTEND_GRPC_PORT',
+    'FRONTEND_HTTP_PORT',
+    'FRONTEND_MEMBERSHIP_PORT',
+    'HISTORY_GRPC_PORT',
+    'HISTORY_MEMBERSHIP_PORT',
+    'MATCHING_GRPC_PORT',
+    'MATCHING_MEMBERSHIP_PORT',
+    'WORKER_GRPC_PORT',
+    'WORKER_MEMBERSHIP_PORT',
+    'PROMETHEUS_PORT',
+  ] as const;
+  const ports: number[] = [];
+  const [low, span] = [20_000, 12_768];
+  const offset = Math.floor(Math.random() * span);
+  for (let i = 0; ports.length < names.length; i += 1) {
+    if (i === span) throw new Error(`fewer than ${names.length} free ports between ${low} and ${low + span}`);
+    const port = low + ((offset + i) % span);
+    if (await isFree(port)) ports.push(port);
+  }
+  return Object.fromEntries(names.map((name, i) => [name, ports[i]])) as unknown as TemporalServerPorts;
 }
 
 /** The environment production.yaml is rendered with. */

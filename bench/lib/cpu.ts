@@ -4,6 +4,7 @@
  * Temporal count only when the bench started them (descendants of its main process).
  */
 import fs from 'node:fs';
+import type { BenchPids } from './stack';
 
 const TICKS_PER_SECOND = 100;
 
@@ -42,18 +43,17 @@ function descendsFrom(proc: Proc, byPid: Map<number, Proc>, ancestor: number): b
   return false;
 }
 
-function groupOf(
-  proc: Proc,
-  byPid: Map<number, Proc>,
-  pids: { worker: number; api: number; main: number },
-): string | undefined {
-  if (proc.pid === pids.worker) return 'worker';
-  if (proc.pid === pids.api) return 'api';
+/** The Temporal CLI's dev server, or the full server built from its Go module (.tools/bin/server). */
+const isTemporal = (comm: string) => comm.startsWith('temporal') || comm === 'server';
+
+function groupOf(proc: Proc, byPid: Map<number, Proc>, pids: BenchPids): string | undefined {
+  if (pids.workers.includes(proc.pid)) return 'worker';
+  if (pids.apis.includes(proc.pid)) return 'api';
   if (proc.pid === pids.main) return 'load+main';
   // Only the bench's own servers: other Postgres or Temporal processes on the machine are not its cost.
   if (!descendsFrom(proc, byPid, pids.main)) return undefined;
   if (proc.comm.startsWith('postgres') || proc.comm.startsWith('postmaster')) return 'postgres';
-  if (proc.comm.startsWith('temporal')) return 'temporal';
+  if (isTemporal(proc.comm)) return 'temporal';
   // children of known processes
   let parent = byPid.get(proc.ppid);
   for (let depth = 0; parent && depth < 4; depth += 1) {
@@ -63,11 +63,7 @@ function groupOf(
   return undefined;
 }
 
-export function cpuSnapshot(pids: {
-  worker: number;
-  api: number;
-  main: number;
-}): Map<number, { group: string; ticks: number }> {
+export function cpuSnapshot(pids: BenchPids): Map<number, { group: string; ticks: number }> {
   const procs = readProcs();
   const byPid = new Map(procs.map((p) => [p.pid, p]));
   const snapshot = new Map<number, { group: string; ticks: number }>();

@@ -8,16 +8,15 @@
 import { randomBytes } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort } from '../../infra/ports';
 import { PREBUILT_BUNDLE_FILE } from '../../infra/worker';
 import {
+  freeServerPorts,
   installTemporalServer,
   setupTemporalSchema,
   TEMPORAL_SERVER_VERSION,
-  type TemporalServerPorts,
 } from '../../infra/temporal-production-server';
 import { APIS, serveControl, WORKERS, type PartName } from './control';
 import { nodeService, postgresPart, ROOT, temporalPart, type Part } from './topology';
@@ -31,44 +30,6 @@ const TASK_QUEUE = 'opportunity-path-production';
 const LOG_DIR = path.join(ROOT, 'test', 'artifacts', 'production');
 
 const say = (line: string) => process.stdout.write(`[production] ${line}\n`);
-
-/** Whether nothing listens on `port` of loopback now. */
-function isFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = net.createServer();
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
-}
-
-/**
- * Free ports for every service of the server, below 32768: the server records each host's
- * membership port in a SMALLINT column (cluster_membership.rpc_port), and the OS hands out
- * ephemeral ports above that.
- */
-async function freeServerPorts(): Promise<TemporalServerPorts> {
-  const names = [
-    'FRONTEND_GRPC_PORT',
-    'FRONTEND_HTTP_PORT',
-    'FRONTEND_MEMBERSHIP_PORT',
-    'HISTORY_GRPC_PORT',
-    'HISTORY_MEMBERSHIP_PORT',
-    'MATCHING_GRPC_PORT',
-    'MATCHING_MEMBERSHIP_PORT',
-    'WORKER_GRPC_PORT',
-    'WORKER_MEMBERSHIP_PORT',
-    'PROMETHEUS_PORT',
-  ] as const;
-  const ports: number[] = [];
-  const [low, span] = [20_000, 12_768];
-  const offset = Math.floor(Math.random() * span);
-  for (let i = 0; ports.length < names.length; i += 1) {
-    if (i === span) throw new Error(`fewer than ${names.length} free ports between ${low} and ${low + span}`);
-    const port = low + ((offset + i) % span);
-    if (await isFree(port)) ports.push(port);
-  }
-  return Object.fromEntries(names.map((name, i) => [name, ports[i]])) as unknown as TemporalServerPorts;
-}
 
 /** Runs a command to completion; its output is shown only when it fails. */
 function runOrThrow(what: string, command: string, args: string[], env: NodeJS.ProcessEnv = process.env): void {

@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { startEmbeddedPostgres, type RunningPostgres } from '../../infra/postgres';
 import {
+  POSTGRES_MAX_CONNECTIONS,
   startTemporalProductionServer,
   type ProductionServerOptions,
   type RunningProductionServer,
@@ -94,7 +95,11 @@ export function postgresPart(options: { dataDir: string; port: number; database:
     running: () => running !== undefined,
     url: () => url,
     async start() {
-      running ??= await startEmbeddedPostgres({ ...options, persistent: true });
+      running ??= await startEmbeddedPostgres({
+        ...options,
+        persistent: true,
+        maxConnections: POSTGRES_MAX_CONNECTIONS,
+      });
       url = running.url;
     },
     async stop() {

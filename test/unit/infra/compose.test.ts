@@ -5,7 +5,12 @@ import path from 'node:path';
 import { TypedSearchAttributes } from '@temporalio/common';
 import { parse } from 'yaml';
 import { TEMPORAL_DYNAMIC_CONFIG } from '../../../infra/temporal-dynamic-config';
-import { DYNAMIC_CONFIG_FILE, PRODUCTION_CONFIG, TEMPORAL_DATABASES } from '../../../infra/temporal-production-server';
+import {
+  DYNAMIC_CONFIG_FILE,
+  POSTGRES_MAX_CONNECTIONS,
+  PRODUCTION_CONFIG,
+  TEMPORAL_DATABASES,
+} from '../../../infra/temporal-production-server';
 import { DEAL_SEARCH_ATTRIBUTES } from '../../../workflows/deal/search-attributes';
 
 const root = path.resolve(__dirname, '../../..');
@@ -219,6 +224,19 @@ describe('docker-compose.yml', () => {
     expect([temporal.environment!.DBNAME, temporal.environment!.VISIBILITY_DBNAME]).toEqual(
       TEMPORAL_DATABASES.map((database) => database.name),
     );
+  });
+
+  it("lets Postgres take the connections of Temporal's four services and of the app, here and in the production profile", () => {
+    const serverConfig = read(
+      path.relative(root, path.join(PRODUCTION_CONFIG.root, PRODUCTION_CONFIG.dir, 'production.yaml')),
+    );
+    const pools = [...serverConfig.matchAll(/^\s*maxConns:\s*(\d+)\s*$/gm)].map(([, n]) => Number(n));
+    expect(pools).toHaveLength(2); // persistence and visibility
+    // Frontend, history, matching and worker each open both pools; then an API (20) and a worker (10) at least.
+    const needed = 4 * pools.reduce((sum, n) => sum + n, 0) + 20 + 10;
+    const command = argv(services.postgres.command);
+    expect(command).toEqual(['postgres', '-c', `max_connections=${POSTGRES_MAX_CONNECTIONS}`]);
+    expect(POSTGRES_MAX_CONNECTIONS).toBeGreaterThanOrEqual(needed);
   });
 
   it('gives the compose Temporal server the same dynamic config as the dev server and the production profile', () => {
