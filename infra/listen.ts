@@ -8,6 +8,8 @@ export interface Listening {
   close(): Promise<void>;
 }
 
+const IDLE_SWEEP_MS = 100;
+
 /** Listens on `host:port` (0: any free port); rejects when the port is taken. */
 export async function listen(server: http.Server, host: string, port: number): Promise<Listening> {
   await new Promise<void>((resolve, reject) => {
@@ -22,8 +24,12 @@ export async function listen(server: http.Server, host: string, port: number): P
     url: `http://${host}:${bound}`,
     port: bound,
     async close() {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      // A connection busy at close goes idle once its answer is sent: it is closed then, not
+      // after the keep-alive timeout (a minute), which would outlast a container's stop grace.
+      const sweep = setInterval(() => server.closeIdleConnections(), IDLE_SWEEP_MS);
+      await closed.finally(() => clearInterval(sweep));
     },
   };
 }
